@@ -1,0 +1,47 @@
+# The two commands of README.md: `make demo` and `make test`. Both set up what they need
+# (Debian packages, .venv, the package editable with its C core) and are idempotent.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+# Debian packages per stage; only what that stage needs.
+DEBS_BUILD := gcc make libssl-dev pkg-config
+DEBS_TEST  :=
+
+export OMP_THREAD_LIMIT := 1
+
+.PHONY: demo test lint typecheck pytest bench setup setup-dev clean
+
+demo: $(VENV)/.installed
+	$(BIN)/mrtd demo
+
+test: $(VENV)/.installed-dev
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
+	MRTD_REQUIRE_NATIVE=1 $(BIN)/python -m pytest -q
+
+setup: $(VENV)/.installed
+setup-dev: $(VENV)/.installed-dev
+
+$(VENV)/.debs-build:
+	scripts/ensure-debs.sh $(DEBS_BUILD) $$(scripts/python-debs.sh $(PYTHON))
+	@mkdir -p $(VENV) && touch $@
+
+$(VENV)/bin/python: | $(VENV)/.debs-build
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml src/mrtd/crypto/_core.c $(VENV)/.debs-build | $(VENV)/bin/python
+	$(BIN)/python -m pip install -q -e .
+	@touch $@
+
+$(VENV)/.installed-dev: pyproject.toml src/mrtd/crypto/_core.c $(VENV)/.debs-build | $(VENV)/bin/python
+	[ -z "$(DEBS_TEST)" ] || scripts/ensure-debs.sh $(DEBS_TEST)
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	@touch $@ $(VENV)/.installed
+
+bench: $(VENV)/.installed
+	benchmarks/run.sh
+
+clean:
+	rm -rf $(VENV) .venv-bench build src/*.egg-info src/mrtd/crypto/*.so .mypy_cache .pytest_cache .ruff_cache

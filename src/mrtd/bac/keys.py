@@ -1,0 +1,24 @@
+"""BAC document basic access keys from K_seed (ICAO 9303-11 §9.7.1, §4.3.2)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mrtd.access_key import MRZKey
+from mrtd.crypto.kdf import ENC, MAC, Cipher, derive_key
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class BACKeys:
+    """K_enc and K_mac (16-byte two-key 3DES, parity-adjusted)."""
+
+    enc: bytes
+    mac: bytes
+
+    def __repr__(self) -> str:
+        return "BACKeys(<redacted>)"
+
+
+def derive_bac_keys(key: MRZKey) -> BACKeys:
+    seed = key.key_seed
+    return BACKeys(derive_key(seed, ENC, Cipher.DES3), derive_key(seed, MAC, Cipher.DES3))

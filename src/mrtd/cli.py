@@ -1,0 +1,99 @@
+"""The `mrtd` command (DESIGN.md "The `mrtd` command"; keep it stable).
+
+Exit status: 0 valid / read and verified, 1 read but a check failed, 2 bad usage or input,
+3 access denied, 4 reader or transport failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from mrtd import __version__
+from mrtd.demo import run_demo
+from mrtd.errors import MRZError
+from mrtd.mrz import RepairStatus, parse_mrz, repair_mrz
+from mrtd.mrz.summary import print_mrz
+
+EXIT_OK, EXIT_CHECK_FAILED, EXIT_USAGE, EXIT_ACCESS_DENIED, EXIT_TRANSPORT = 0, 1, 2, 3, 4
+MAX_STDIN = 4096
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    result: int = args.run(args)
+    return result
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mrtd", description="Read and verify ICAO 9303 passports and ID cards."
+    )
+    parser.add_argument("--version", action="version", version=f"mrtd {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    mrz = commands.add_parser("mrz", help="parse and validate an MRZ")
+    mrz.add_argument(
+        "lines", nargs="*", metavar="LINE", help="MRZ lines ('-' or none: read standard input)"
+    )
+    mrz.add_argument("--json", action="store_true", help="print one JSON document")
+    mrz.add_argument(
+        "--no-repair", action="store_true", help="validate as given; do not repair OCR confusions"
+    )
+    mrz.set_defaults(run=_run_mrz)
+
+    demo = commands.add_parser("demo", help="show the whole path on a fictitious document")
+    demo.add_argument("--json", action="store_true", help="print one JSON document")
+    demo.set_defaults(run=_run_demo)
+    return parser
+
+
+def _run_mrz(args: argparse.Namespace) -> int:
+    lines: list[str] = args.lines
+    if not lines or lines == ["-"]:
+        lines = [sys.stdin.read(MAX_STDIN)]
+    try:
+        mrz = parse_mrz(lines, strict=False)
+        note = ""
+        if not mrz.valid and not args.no_repair:
+            outcome = repair_mrz(lines)
+            if outcome.status is RepairStatus.REPAIRED:
+                mrz = outcome.mrz
+            elif outcome.reason:
+                note = f"not repaired ({outcome.status}): {outcome.reason}"
+    except MRZError as exc:
+        return _fail_input(str(exc), as_json=args.json)
+
+    if args.json:
+        report = mrz.to_dict()
+        if note:
+            report["warnings"] = [*mrz.warnings, note]
+        print(json.dumps(report, indent=2))
+    else:
+        print_mrz(mrz, sys.stdout)
+        if note:
+            print(f"note: {note}")
+    for error in mrz.errors:
+        print(f"mrtd mrz: invalid: {error}", file=sys.stderr)
+    return EXIT_OK if mrz.valid else EXIT_USAGE
+
+
+def _fail_input(message: str, *, as_json: bool) -> int:
+    if as_json:
+        print(json.dumps({"valid": False, "errors": [message]}, indent=2))
+    print(f"mrtd mrz: invalid: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    return run_demo(sys.stdout, as_json=args.json)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

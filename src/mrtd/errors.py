@@ -1,0 +1,126 @@
+"""One exception hierarchy for the whole library (DESIGN.md "Errors").
+
+Messages never carry personal data or key material: they name the field or the check that
+failed, not its value, so they are safe to log.
+"""
+
+from __future__ import annotations
+
+import builtins
+from typing import ClassVar
+
+
+class MRTDError(Exception):
+    """Base of every error this library raises on purpose."""
+
+
+# -- input: MRZ, files, images ---------------------------------------------------------------
+
+
+class MRZError(MRTDError, ValueError):
+    """The MRZ (typed, OCR'd or derived) is malformed or fails validation."""
+
+
+class CheckDigitError(MRZError):
+    """One or more MRZ check digits do not match their fields."""
+
+    def __init__(self, message: str, failed: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.failed = failed
+
+
+class AccessKeyError(MRTDError, ValueError):
+    """A CAN or manually typed key input is malformed (not an MRZ problem)."""
+
+
+class DecodeError(MRTDError, ValueError):
+    """Bad TLV, ASN.1, LDS structure or image data."""
+
+
+# -- the chip said no -------------------------------------------------------------------------
+
+
+class CardStatusError(MRTDError):
+    """The chip answered with a status word other than 9000."""
+
+    KNOWN: ClassVar[dict[int, str]] = {
+        0x6282: "end of file reached before Le bytes",
+        0x6700: "wrong length",
+        0x6982: "security status not satisfied",
+        0x6985: "conditions of use not satisfied",
+        0x6986: "command not allowed",
+        0x6987: "expected secure messaging data objects missing",
+        0x6988: "secure messaging data objects incorrect",
+        0x6A80: "incorrect parameters in the data field",
+        0x6A82: "file not found",
+        0x6A86: "incorrect parameters P1-P2",
+        0x6B00: "wrong parameters (offset outside the file)",
+        0x6D00: "instruction not supported",
+        0x6E00: "class not supported",
+    }
+
+    def __init__(self, sw: int, context: str = "") -> None:
+        self.sw = sw
+        meaning = self.KNOWN.get(sw, "")
+        if not meaning and sw >> 8 == 0x6C:
+            meaning = f"wrong Le, chip offers {sw & 0xFF}"
+        text = f"status word {sw:04X}" + (f" ({meaning})" if meaning else "")
+        super().__init__(f"{context}: {text}" if context else text)
+
+
+class AccessDeniedError(MRTDError):
+    """The chip refused access: wrong MRZ/CAN or an unsupported protocol."""
+
+
+class BACError(AccessDeniedError):
+    """Basic Access Control failed."""
+
+
+class PACEError(AccessDeniedError):
+    """PACE failed."""
+
+
+class SecureMessagingError(MRTDError):
+    """A secure-messaging response is malformed or out of step."""
+
+
+class MACError(SecureMessagingError):
+    """The chip answered with a wrong MAC (tampering, or SSC out of step)."""
+
+
+# -- verification -----------------------------------------------------------------------------
+
+
+class VerificationError(MRTDError):
+    """A verification step ran and failed."""
+
+
+class PassiveAuthError(VerificationError):
+    """SOD hashes, the DS signature or the CSCA chain do not verify."""
+
+
+class ActiveAuthError(VerificationError):
+    """The chip's Active Authentication signature does not verify."""
+
+
+class ChipAuthError(VerificationError):
+    """Chip Authentication failed."""
+
+
+# -- transport --------------------------------------------------------------------------------
+
+
+class TransportError(MRTDError):
+    """The reader or the link failed."""
+
+
+class CardRemovedError(TransportError):
+    """The card left the field."""
+
+
+class ReaderNotFoundError(TransportError):
+    """No reader matches the request."""
+
+
+class TimeoutError(TransportError, builtins.TimeoutError):  # noqa: A001 - the DESIGN.md name
+    """Waiting for a card or an answer took too long."""

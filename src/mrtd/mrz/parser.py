@@ -1,0 +1,201 @@
+"""Parse and validate an MRZ (ICAO 9303 Parts 3-7).
+
+`parse_mrz` never guesses: it reads what is printed, checks every check digit and field
+grammar, and reports. Guessing (OCR repair) lives in `repair`.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from mrtd.errors import CheckDigitError, MRZError
+from mrtd.mrz.checkdigit import check_digit
+from mrtd.mrz.codes import code_warning
+from mrtd.mrz.layout import EXPECTED_CODES, Chars, Layout, layout_for
+from mrtd.mrz.model import MRZ, Check
+from mrtd.mrz.text import MRZInput, check_characters, describe_shape, split_lines
+
+LABELS = {
+    "document_code": "document code",
+    "issuing_state": "issuing state",
+    "name": "name",
+    "document_number": "document number",
+    "document_number_check": "document number check digit",
+    "nationality": "nationality",
+    "birth_date": "date of birth",
+    "birth_date_check": "date of birth check digit",
+    "sex": "sex",
+    "expiry_date": "date of expiry",
+    "expiry_date_check": "date of expiry check digit",
+    "optional_data": "optional data",
+    "optional_data_2": "optional data (line 2)",
+    "optional_data_check": "optional data check digit",
+    "composite_check": "composite check digit",
+    "composite": "composite",
+}
+
+_GRAMMAR = {
+    Chars.ALPHA: (re.compile(r"[A-Z<]*"), "must not contain digits"),
+    Chars.DIGIT: (re.compile(r"[0-9<]*"), "must not contain letters"),
+    Chars.ALNUM: (re.compile(r"[A-Z0-9<]*"), ""),
+    Chars.SEX: (re.compile(r"[FMX<]"), "must be F, M, X or '<'"),
+}
+
+
+def parse_mrz(value: MRZInput, *, strict: bool = True, today: date | None = None) -> MRZ:
+    """Parse and validate an MRZ given as text (lines separated by newlines) or as lines.
+
+    strict=True raises `CheckDigitError` / `MRZError` when any check fails; strict=False returns
+    the MRZ with `valid` False and the reasons in `errors`. Input that has no MRZ shape or holds
+    characters an MRZ cannot contain raises `MRZError` either way. `today` fixes the century
+    window for the date of birth (default: the current date).
+    """
+    lines = split_lines(value)
+    layout = layout_for(lines)
+    if layout is None:
+        raise MRZError("not an MRZ: " + describe_shape(lines))
+    check_characters(lines)
+    mrz = analyse(layout, lines, today or date.today())
+    if strict and mrz.errors:
+        raise_for(mrz)
+    return mrz
+
+
+def raise_for(mrz: MRZ) -> None:
+    """Raise the exception that describes an invalid MRZ."""
+    failed = tuple(name for name, result in mrz.checks.items() if result is Check.FAILED)
+    message = "invalid MRZ: " + "; ".join(mrz.errors)
+    if failed and len(failed) == len(mrz.errors):
+        raise CheckDigitError(message, failed)
+    raise MRZError(message)
+
+
+def analyse(layout: Layout, lines: tuple[str, ...], today: date) -> MRZ:
+    """Build the MRZ and every finding from lines already known to have `layout`'s shape."""
+    fields = layout.fields
+
+    def text(name: str) -> str:
+        line, start, end = fields[name].span
+        return lines[line][start:end]
+
+    errors: list[str] = []
+    warnings: list[str] = []
+    for f in fields.values():
+        pattern, problem = _GRAMMAR[f.chars]
+        if problem and pattern.fullmatch(text(f.name)) is None:
+            errors.append(f"{LABELS[f.name]} {problem}")
+
+    checks: dict[str, Check] = {}
+    document_number = text("document_number")
+    optional_data = text("optional_data")
+    number_check = text("document_number_check")
+    if layout.long_document_number and number_check == "<" and optional_data[0] != "<":
+        # 9303-5 §4.2.4: the rest of the number and its check digit open the optional data.
+        overflow = optional_data.split("<", 1)[0]
+        optional_data = optional_data[len(overflow) :]
+        if len(overflow) < 2:
+            checks["document_number"] = Check.FAILED
+            errors.append("document number overflow in the optional data has no check digit")
+        else:
+            document_number += overflow[:-1]
+            checks["document_number"] = _verify(document_number, overflow[-1], "", warnings)
+
+    for spec in layout.checks:
+        if spec.name in checks:
+            continue
+        covered = "".join(lines[line][start:end] for line, start, end in spec.covers)
+        digit = lines[spec.at[0]][spec.at[1]]
+        quirk_label = "" if spec.name == "composite" else LABELS[spec.name]
+        checks[spec.name] = _verify(covered, digit, quirk_label, warnings)
+    failed = [name for name, result in checks.items() if result is Check.FAILED]
+    errors.extend(f"{LABELS[name]} check digit failed" for name in failed)
+
+    code = text("document_code")
+    if code[0] == "<":
+        errors.append("document code must start with a letter")
+    elif code[0] not in EXPECTED_CODES[layout.format]:
+        warnings.append(f"document code {code.rstrip('<')!r} is unusual for {layout.format.value}")
+
+    issuing_state = _code("issuing_state", text("issuing_state"), errors, warnings)
+    nationality = _code("nationality", text("nationality"), errors, warnings)
+
+    name = text("name")
+    surname, _, given = name.partition("<<")
+    surname, given = _words(surname), _words(given)
+    if not surname and not given:
+        errors.append("name is empty")
+
+    birth_text, expiry_text = text("birth_date"), text("expiry_date")
+    birth_century = 1900 if _year(birth_text) > today.year % 100 else 2000
+    birth_date = _date("birth_date", birth_text, birth_century, errors, warnings)
+    expiry_date = _date("expiry_date", expiry_text, 2000, errors, warnings)
+
+    return MRZ(
+        format=layout.format,
+        lines=lines,
+        document_code=code.rstrip("<"),
+        issuing_state=issuing_state,
+        surname=surname,
+        given_names=given,
+        name_truncated=name[-1] != "<",
+        document_number=document_number.rstrip("<"),
+        nationality=nationality,
+        birth_date=birth_date,
+        birth_date_text=birth_text,
+        sex=text("sex"),
+        expiry_date=expiry_date,
+        expiry_date_text=expiry_text,
+        optional_data=optional_data.strip("<"),
+        optional_data_2=text("optional_data_2").strip("<") if "optional_data_2" in fields else "",
+        checks=checks,
+        warnings=tuple(warnings),
+        errors=tuple(errors),
+    )
+
+
+def _verify(covered: str, digit: str, quirk_label: str, warnings: list[str]) -> Check:
+    """One check digit. `quirk_label` names a field whose empty value may carry '<' as its
+    check digit (9303-4 note for the optional data; seen on real documents for others too)."""
+    if digit == "<":
+        if quirk_label and not covered.strip("<"):
+            warnings.append(f"{quirk_label} is empty and its check digit is '<' (accepted)")
+            return Check.OK
+        return Check.FAILED
+    try:
+        return Check.OK if check_digit(covered) == digit else Check.FAILED
+    except MRZError:
+        return Check.FAILED
+
+
+def _code(field: str, raw: str, errors: list[str], warnings: list[str]) -> str:
+    code = raw.rstrip("<")
+    if not code:
+        errors.append(f"{LABELS[field]} is empty")
+    elif code.isalpha():
+        warning = code_warning(LABELS[field], code)
+        if warning:
+            warnings.append(warning)
+    return code
+
+
+def _words(part: str) -> str:
+    return " ".join(word for word in part.split("<") if word)
+
+
+def _year(text: str) -> int:
+    return int(text[:2]) if text[:2].isdigit() else 0
+
+
+def _date(
+    field: str, raw: str, century: int, errors: list[str], warnings: list[str]
+) -> date | None:
+    if not raw.isdigit():
+        if raw.strip("0123456789<") == "":  # only fillers and digits: marked unknown
+            warnings.append(f"{LABELS[field]} is partly or wholly unknown (fillers)")
+        return None  # letters: the grammar error is already reported
+    try:
+        return date(century + int(raw[:2]), int(raw[2:4]), int(raw[4:6]))
+    except ValueError:
+        errors.append(f"{LABELS[field]} is not a calendar date")
+        return None
