@@ -22,7 +22,7 @@ from functools import cache
 
 from mrtd.errors import MRZError
 from mrtd.mrz.checkdigit import check_digit
-from mrtd.mrz.layout import LAYOUTS, Chars, Layout, MRZFormat, layout_for, position_chars
+from mrtd.mrz.layout import LAYOUTS, Chars, CheckSpec, Layout, MRZFormat, layout_for, position_chars
 from mrtd.mrz.model import MRZ, Check, Repair
 from mrtd.mrz.parser import analyse
 from mrtd.mrz.text import MRZInput, check_characters, describe_shape, split_lines
@@ -34,9 +34,10 @@ LETTER_AS_DIGIT = {
 DIGIT_AS_LETTER = {"0": "O", "1": "I", "2": "Z", "4": "A", "5": "S", "6": "G", "7": "T", "8": "B"}
 SWAPS = {
     "0": ("O",), "O": ("0",), "D": ("0",), "Q": ("0",), "1": ("I",), "I": ("1",),
-    "2": ("Z",), "Z": ("2",), "5": ("S",), "S": ("5",), "6": ("G",), "G": ("6",),
-    "8": ("B",), "B": ("8",),
+    "2": ("Z",), "Z": ("2",), "5": ("S",), "S": ("5",), "8": ("B",), "B": ("8",),
 }  # fmt: skip
+# G and 6 are 10 apart in check-digit value, so no check digit can see that misread: it is
+# repaired by grammar only.
 MAX_SWAPS = 2  # per field; more misreads than this in one field is not a repair but a guess
 
 Cell = tuple[int, int]
@@ -85,13 +86,20 @@ def repair_mrz(value: MRZInput, *, today: date | None = None) -> RepairResult:
             repairs,
             f"{layout.format.value} has no composite check digit to confirm a swap",
         )
-    for name, result in current.checks.items():
-        if result is Check.OK or name == "composite":
-            continue
+    failing = [
+        name
+        for name, result in current.checks.items()
+        if result is Check.FAILED and name != "composite"
+    ]
+    composite = next(spec for spec in layout.checks if spec.name == "composite")
+    for name in failing:
         target = _check_target(layout, grid, name)
         if target is None:
             return _done(RepairStatus.FAILED, current, repairs, f"{name}: no confusable characters")
-        solutions = _solutions(grid, *target)
+        # With one failing field the composite must agree too; with several it can only be
+        # judged once all are repaired (below).
+        confirm = composite if len(failing) == 1 else None
+        solutions = _solutions(grid, *target, confirm)
         if not solutions:
             return _done(RepairStatus.FAILED, current, repairs, f"{name}: no swap satisfies it")
         if len(solutions) > 1:
@@ -99,7 +107,7 @@ def repair_mrz(value: MRZInput, *, today: date | None = None) -> RepairResult:
                 RepairStatus.AMBIGUOUS,
                 current,
                 repairs,
-                f"{name}: {len(solutions)} different repairs satisfy the check digit",
+                f"{name}: {len(solutions)} different repairs satisfy the check digits",
             )
         for (line, column), now in solutions[0]:
             repairs.append(Repair(line + 1, column + 1, grid[line][column], now, "check digit"))
@@ -167,9 +175,10 @@ def _check_target(
 
 
 def _solutions(
-    grid: list[list[str]], cells: list[Cell], check_at: Cell
+    grid: list[list[str]], cells: list[Cell], check_at: Cell, confirm: CheckSpec | None
 ) -> list[tuple[tuple[Cell, str], ...]]:
-    """Every smallest set of swaps (up to MAX_SWAPS) that makes the check digit agree."""
+    """Every smallest set of swaps (up to MAX_SWAPS) that makes the check digit agree, and the
+    `confirm` check digit too when one is given."""
     want = grid[check_at[0]][check_at[1]]
     base = [grid[line][column] for line, column in cells]
     options = [[(cell, alt) for alt in SWAPS.get(base[i], ())] for i, cell in enumerate(cells)]
@@ -181,8 +190,20 @@ def _solutions(
                 trial = base.copy()
                 for cell, alt in swap:
                     trial[index[cell]] = alt
-                if check_digit("".join(trial)) == want:
+                if check_digit("".join(trial)) == want and _confirmed(grid, swap, confirm):
                     found.append(swap)
         if found:
             return found
     return []
+
+
+def _confirmed(
+    grid: list[list[str]], swap: tuple[tuple[Cell, str], ...], spec: CheckSpec | None
+) -> bool:
+    if spec is None:
+        return True
+    trial = [row.copy() for row in grid]
+    for (line, column), alt in swap:
+        trial[line][column] = alt
+    covered = "".join("".join(trial[line][start:end]) for line, start, end in spec.covers)
+    return check_digit(covered) == trial[spec.at[0]][spec.at[1]]

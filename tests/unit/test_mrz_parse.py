@@ -1,0 +1,241 @@
+"""Parsing and validation: formats, quirks, and every kind of malformed input."""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+
+import pytest
+
+from mrtd.errors import CheckDigitError, MRTDError, MRZError
+from mrtd.mrz import Check, MRZFormat, generate_mrz, parse_mrz
+from tests.conftest import TODAY, VECTORS
+
+TD3 = VECTORS["mrz.specimen.TD3"]["lines"]
+TD1 = VECTORS["mrz.specimen.TD1"]["lines"]
+
+
+def _set(lines: list[str], line: int, column: int, char: str) -> list[str]:
+    out = list(lines)
+    out[line] = out[line][:column] + char + out[line][column + 1 :]
+    return out
+
+
+def test_accepts_text_lines_bytes_and_one_joined_line() -> None:
+    expected = parse_mrz(TD3, today=TODAY)
+    for form in ("\n".join(TD3), "\r\n".join(TD3) + "\n", "".join(TD3), "\n".join(TD3).encode()):
+        assert parse_mrz(form, today=TODAY) == expected
+    assert parse_mrz(["  " + TD3[0] + "  ", "", TD3[1] + "\t"], today=TODAY) == expected
+
+
+@pytest.mark.parametrize(
+    ("lines", "message"),
+    [
+        ("", "empty"),
+        ("   \n\n  ", "empty"),
+        ([TD3[0], TD3[1][:-1]], "2 line(s) of 44, 43"),
+        ([TD3[0]], "1 line(s)"),
+        ([*TD3, TD3[1]], "3 line(s)"),
+        ([TD1[0], TD1[1]], "2 line(s) of 30, 30"),
+        ("X" * 10_000, "too long"),
+        (b"\xff" * 88, "non-ASCII"),
+        ([TD3[0], TD3[1].replace("L8", "l8")], "lower case"),
+        ([TD3[0], TD3[1].replace("<", " ", 1)], "line 2 column 38"),
+        ([TD3[0].replace("ANNA", "ÄNNA"), TD3[1]], "line 1 column"),
+    ],
+)
+def test_structurally_malformed_input_raises_mrzerror(
+    lines: str | bytes | list[str], message: str
+) -> None:
+    with pytest.raises(MRZError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        parse_mrz(lines, strict=False)
+
+
+def test_wrong_type_is_an_mrzerror_not_a_crash() -> None:
+    with pytest.raises(MRZError, match="not int"):
+        parse_mrz(42)  # type: ignore[arg-type]
+    with pytest.raises(MRZError, match="must be str"):
+        parse_mrz([TD3[0], 7])  # type: ignore[list-item]
+
+
+def test_junk_is_refused_quickly() -> None:
+    junk = ("<A9" * 3400)[:10_240]
+    start = time.perf_counter()
+    for value in (junk, junk.encode(), [junk[i : i + 44] for i in range(0, 10_240, 44)]):
+        with pytest.raises(MRZError):
+            parse_mrz(value)
+    assert time.perf_counter() - start < 0.05
+
+
+def test_each_failed_check_digit_is_named() -> None:
+    bad = _set(TD3, 1, 9, "7")  # document number check digit
+    with pytest.raises(CheckDigitError) as caught:
+        parse_mrz(bad, today=TODAY)
+    assert caught.value.failed == ("document_number", "composite")
+    assert "document number check digit failed" in str(caught.value)
+    mrz = parse_mrz(bad, strict=False, today=TODAY)
+    assert not mrz.valid
+    assert mrz.checks["document_number"] is Check.FAILED
+    assert mrz.checks["birth_date"] is Check.OK
+    assert mrz.errors == ("document number check digit failed", "composite check digit failed")
+
+
+@pytest.mark.parametrize(
+    ("column", "char", "error"),
+    [
+        (14, "5", "date of birth check digit failed"),  # changes the birth date
+        (27, "0", "date of expiry check digit failed"),
+        (42, "5", "optional data check digit failed"),
+        (43, "9", "composite check digit failed"),
+        (20, "Q", "sex must be F, M, X or '<'"),
+        (19, "A", "date of birth check digit must not contain letters"),
+        (11, "1", "nationality must not contain digits"),
+    ],
+)
+def test_td3_field_errors(column: int, char: str, error: str) -> None:
+    mrz = parse_mrz(_set(TD3, 1, column, char), strict=False, today=TODAY)
+    assert error in mrz.errors
+    with pytest.raises(MRZError):
+        parse_mrz(_set(TD3, 1, column, char), today=TODAY)
+
+
+def _td3(birth: str, expiry: str = "300101") -> str:
+    return generate_mrz(
+        MRZFormat.TD3,
+        document_code="P",
+        issuing_state="UTO",
+        surname="TEST",
+        document_number="X1234567",
+        nationality="UTO",
+        birth_date=birth,
+        sex="M",
+        expiry_date=expiry,
+    )
+
+
+@pytest.mark.parametrize("birth", ["740231", "741301", "740000", "010229"])
+def test_impossible_dates_are_errors_not_crashes(birth: str) -> None:
+    text = _td3(birth)
+    with pytest.raises(MRZError, match="date of birth is not a calendar date"):
+        parse_mrz(text, today=TODAY)
+    mrz = parse_mrz(text, strict=False, today=TODAY)
+    assert mrz.birth_date is None
+    assert mrz.checks["birth_date"] is Check.OK  # the digit matches; the date does not exist
+
+
+def test_leap_day_is_a_date() -> None:
+    assert parse_mrz(_td3("000229"), today=TODAY).birth_date == date(2000, 2, 29)
+
+
+@pytest.mark.parametrize(
+    ("yy", "today", "year"),
+    [("26", date(2026, 11, 21), 2026), ("27", date(2026, 11, 21), 1927), ("00", TODAY, 2000),
+     ("99", TODAY, 1999), ("27", date(2027, 1, 1), 2027)],
+)  # fmt: skip
+def test_birth_century_window(yy: str, today: date, year: int) -> None:
+    mrz = parse_mrz(_td3(yy + "0101"), today=today)
+    assert mrz.birth_date == date(year, 1, 1)
+
+
+def test_expiry_is_always_this_century() -> None:
+    assert parse_mrz(_td3("800101", "991231"), today=TODAY).expiry_date == date(2099, 12, 31)
+
+
+def test_unknown_birth_date_with_fillers_is_reported_not_invented() -> None:
+    mrz = parse_mrz(_td3("57<<<<"), today=TODAY)
+    assert mrz.birth_date is None
+    assert mrz.birth_date_text == "57<<<<"
+    assert any("partly or wholly unknown" in w for w in mrz.warnings)
+
+
+def test_filler_as_check_digit_of_empty_optional_data_is_accepted_and_reported() -> None:
+    lines = _td3("800101").splitlines()
+    assert lines[1][28:43] == "<<<<<<<<<<<<<<0"
+    quirk = _set(lines, 1, 42, "<")
+    mrz = parse_mrz(quirk, today=TODAY)  # the composite is the same: '<' and '0' both count 0
+    assert mrz.checks["optional_data"] is Check.OK
+    assert any("check digit is '<'" in w for w in mrz.warnings)
+    # ...but not when the optional data holds something.
+    filled = _set(_set(quirk, 1, 30, "A"), 1, 43, "<")
+    assert parse_mrz(filled, strict=False, today=TODAY).checks["optional_data"] is Check.FAILED
+
+
+def test_codes_are_checked_against_the_icao_list_as_warnings() -> None:
+    german = generate_mrz(
+        "TD1",
+        document_code="ID",
+        issuing_state="D",
+        surname="MUSTERMANN",
+        given_names="ERIKA",
+        document_number="T22000129",
+        nationality="D",
+        birth_date="640812",
+        sex="F",
+        expiry_date="310630",
+    )
+    mrz = parse_mrz(german, today=TODAY)
+    assert (mrz.issuing_state, mrz.nationality, mrz.document_code) == ("D", "D", "ID")
+    assert mrz.warnings == ()
+    unknown = parse_mrz(german.replace("IDD<<", "IDQQQ"), strict=False, today=TODAY)
+    assert "issuing state 'QQQ' is not on the ICAO code list" in unknown.warnings
+    assert unknown.checks["composite"] is Check.OK  # issuing state is not under any check
+
+
+def test_names_components_and_truncation() -> None:
+    mrz = parse_mrz(
+        generate_mrz(
+            "TD3",
+            document_code="P",
+            issuing_state="NLD",
+            surname="van der Berg",
+            given_names="Anna-Lena Maria",
+            document_number="NX1234567",
+            nationality="NLD",
+            birth_date="900101",
+            sex="X",
+            expiry_date="300101",
+        ),
+        today=TODAY,
+    )
+    assert (mrz.surname, mrz.given_names, mrz.sex) == ("VAN DER BERG", "ANNA LENA MARIA", "X")
+    assert not mrz.name_truncated
+    long_name = generate_mrz(
+        "TD1",
+        document_code="I",
+        issuing_state="FRA",
+        surname="Wolfeschlegelsteinhausen",
+        given_names="Hubert Blaine",
+        document_number="AB1234567",
+        nationality="FRA",
+        birth_date="900101",
+        sex="M",
+        expiry_date="300101",
+    )
+    truncated = parse_mrz(long_name, today=TODAY)
+    assert truncated.name_truncated
+    assert truncated.surname == "WOLFESCHLEGELSTEINHAUSEN"
+    assert truncated.given_names == "HUBE"
+
+
+def test_mrv_and_td_are_told_apart_by_the_document_code() -> None:
+    assert parse_mrz(VECTORS["mrz.specimen.MRV-A"]["lines"], today=TODAY).format is MRZFormat.MRVA
+    assert parse_mrz(VECTORS["mrz.specimen.MRV-B"]["lines"], today=TODAY).format is MRZFormat.MRVB
+    assert parse_mrz(VECTORS["mrz.specimen.TD2"]["lines"], today=TODAY).format is MRZFormat.TD2
+
+
+def test_long_document_number_without_its_check_digit_is_an_error() -> None:
+    lines = VECTORS["mrz.specimen.TD1_long_docno"]["lines"]
+    broken = [lines[0][:15] + "7<<<<<<<<<<<<<<", *lines[1:]]
+    mrz = parse_mrz(broken, strict=False, today=TODAY)
+    assert "document number overflow in the optional data has no check digit" in mrz.errors
+
+
+def test_no_personal_data_in_repr_or_errors() -> None:
+    bad = _set(TD3, 1, 9, "7")
+    mrz = parse_mrz(bad, strict=False, today=TODAY)
+    for text in (repr(mrz), str(mrz), *mrz.errors):
+        for secret in ("ERIKSSON", "ANNA", "L898902C", "740812", "120415", "ZE184226B"):
+            assert secret not in text
+    with pytest.raises(MRTDError) as caught:
+        parse_mrz(bad)
+    assert "L898902C" not in str(caught.value)
