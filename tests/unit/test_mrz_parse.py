@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from mrtd.errors import CheckDigitError, MRTDError, MRZError
-from mrtd.mrz import Check, MRZFormat, generate_mrz, parse_mrz
+from mrtd.mrz import Check, MRZFormat, RepairStatus, generate_mrz, parse_mrz, repair_mrz
 from tests.conftest import TODAY, VECTORS
 
 TD3 = VECTORS["mrz.specimen.TD3"]["lines"]
@@ -239,3 +239,36 @@ def test_no_personal_data_in_repr_or_errors() -> None:
     with pytest.raises(MRTDError) as caught:
         parse_mrz(bad)
     assert "L898902C" not in str(caught.value)
+
+
+def test_issuer_chosen_digit_in_the_document_code_is_valid_and_left_alone() -> None:
+    # 9303-5 leaves the second character to the issuer; US permanent resident cards use "C1".
+    text = generate_mrz(
+        "TD1",
+        document_code="C1",
+        issuing_state="USA",
+        surname="SPECIMEN",
+        given_names="TEST",
+        document_number="SRC001234",
+        nationality="UTO",
+        birth_date="800101",
+        sex="F",
+        expiry_date="300101",
+    )
+    mrz = parse_mrz(text, today=TODAY)
+    assert mrz.document_code == "C1"
+
+    assert repair_mrz(text, today=TODAY).status is RepairStatus.UNCHANGED
+    assert (
+        "document code must start with a letter"
+        in parse_mrz("1" + text[1:], strict=False, today=TODAY).errors
+    )
+
+
+def test_french_id_card_of_1988_is_refused_by_name() -> None:
+    lines = ["IDFRA" + "SPECIMEN".ljust(25, "<") + "0000UT", "8" * 13 + "TEST<<<<<<<<<<8001010F0"]
+    assert [len(line) for line in lines] == [36, 36]
+
+    for call in (parse_mrz, repair_mrz):
+        with pytest.raises(MRZError, match="French national ID card of the 1988-2021 model"):
+            call(lines)

@@ -27,6 +27,7 @@ class Chars(enum.Enum):
     DIGIT = "9"  # digits (dates; a check digit may also be '<', see the parser)
     ALNUM = "X"  # letters, digits or filler
     SEX = "S"  # F, M, X or '<'
+    CODE = "C"  # document code: a letter, then the issuer's choice (9303-5 note: "C1" exists)
 
 
 Span = tuple[int, int, int]
@@ -69,7 +70,7 @@ def _fields(*items: tuple[str, Span, Chars]) -> dict[str, Field]:
     return {name: Field(name, span, chars) for name, span, chars in items}
 
 
-A, D, X, S = Chars.ALPHA, Chars.DIGIT, Chars.ALNUM, Chars.SEX
+A, D, X, S, C = Chars.ALPHA, Chars.DIGIT, Chars.ALNUM, Chars.SEX, Chars.CODE
 
 
 def _two_line(fmt: MRZFormat, width: int) -> Layout:
@@ -83,7 +84,7 @@ def _two_line(fmt: MRZFormat, width: int) -> Layout:
     else:
         optional_end = width - 1
     items: list[tuple[str, Span, Chars]] = [
-        ("document_code", (0, 0, 2), A),
+        ("document_code", (0, 0, 2), C),
         ("issuing_state", (0, 2, 5), A),
         ("name", (0, 5, width), A),
         ("document_number", (1, 0, 9), X),
@@ -118,7 +119,7 @@ def _two_line(fmt: MRZFormat, width: int) -> Layout:
 
 def _td1() -> Layout:
     items: list[tuple[str, Span, Chars]] = [
-        ("document_code", (0, 0, 2), A),
+        ("document_code", (0, 0, 2), C),
         ("issuing_state", (0, 2, 5), A),
         ("document_number", (0, 5, 14), X),
         ("document_number_check", (0, 14, 15), D),
@@ -169,7 +170,7 @@ EXPECTED_CODES: dict[MRZFormat, str] = {
 
 def layout_for(lines: tuple[str, ...]) -> Layout | None:
     """The layout these lines' shape and document code select, or None for no MRZ shape."""
-    if not lines:
+    if not lines or is_french_national_id(lines):
         return None
     shape = SHAPES.get((len(lines), len(lines[0])))
     if shape is None or any(len(line) != len(lines[0]) for line in lines):
@@ -179,6 +180,11 @@ def layout_for(lines: tuple[str, ...]) -> Layout | None:
     return LAYOUTS[fmt]
 
 
+def is_french_national_id(lines: tuple[str, ...]) -> bool:
+    """The French ID card of 1988-2021: 2 x 36 like TD2, but not ICAO 9303's layout."""
+    return len(lines) == 2 and len(lines[0]) == 36 and lines[0].startswith("IDFRA")
+
+
 def position_chars(layout: Layout) -> list[list[Chars]]:
     """The grammar of every position, line by line (used by repair)."""
     grid = [[Chars.ALNUM] * layout.width for _ in range(layout.line_count)]
@@ -186,4 +192,6 @@ def position_chars(layout: Layout) -> list[list[Chars]]:
         line, start, end = f.span
         for col in range(start, end):
             grid[line][col] = f.chars
+        if f.chars is Chars.CODE:
+            grid[line][start : start + 2] = [Chars.ALPHA, Chars.ALNUM]
     return grid

@@ -40,6 +40,7 @@ _GRAMMAR = {
     Chars.DIGIT: (re.compile(r"[0-9<]*"), "must not contain letters"),
     Chars.ALNUM: (re.compile(r"[A-Z0-9<]*"), ""),
     Chars.SEX: (re.compile(r"[FMX<]"), "must be F, M, X or '<'"),
+    Chars.CODE: (re.compile(r"[A-Z][A-Z0-9<]"), "must start with a letter"),
 }
 
 
@@ -112,9 +113,7 @@ def analyse(layout: Layout, lines: tuple[str, ...], today: date) -> MRZ:
     errors.extend(f"{LABELS[name]} check digit failed" for name in failed)
 
     code = text("document_code")
-    if code[0] == "<":
-        errors.append("document code must start with a letter")
-    elif code[0] not in EXPECTED_CODES[layout.format]:
+    if code[0].isalpha() and code[0] not in EXPECTED_CODES[layout.format]:
         warnings.append(f"document code {code.rstrip('<')!r} is unusual for {layout.format.value}")
 
     issuing_state = _code("issuing_state", text("issuing_state"), errors, warnings)

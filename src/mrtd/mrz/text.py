@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable
 
 from mrtd.errors import MRZError
+from mrtd.mrz.layout import is_french_national_id
 
 MAX_INPUT = 400  # characters incl. whitespace; an MRZ has at most 90
 _LEGAL = re.compile(r"[A-Z0-9<]*")
@@ -68,6 +69,11 @@ def check_characters(lines: tuple[str, ...]) -> None:
 
 
 def describe_shape(lines: tuple[str, ...]) -> str:
+    if is_french_national_id(lines):
+        return (
+            "this is a French national ID card of the 1988-2021 model, whose 2 x 36 zone does "
+            "not follow ICAO 9303; it is not supported"
+        )
     lengths = ", ".join(str(len(line)) for line in lines)
     return (
         f"got {len(lines)} line(s) of {lengths} characters; an MRZ is 2 lines of 44 (TD3, MRV-A) "
