@@ -40,7 +40,7 @@ $(VENV)/.installed-dev: pyproject.toml src/mrtd/crypto/_core.c $(VENV)/.debs-bui
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	@touch $@ $(VENV)/.installed
 
-bench: $(VENV)/.installed
+bench: $(VENV)/.debs-build
 	benchmarks/run.sh
 
 clean:

@@ -272,3 +272,18 @@ def test_french_id_card_of_1988_is_refused_by_name() -> None:
     for call in (parse_mrz, repair_mrz):
         with pytest.raises(MRZError, match="French national ID card of the 1988-2021 model"):
             call(lines)
+
+
+def test_generator_does_not_make_what_the_parser_refuses() -> None:
+    with pytest.raises(MRZError, match="French ID card"):
+        generate_mrz(
+            "TD2",
+            document_code="ID",
+            issuing_state="FRA",
+            surname="SPECIMEN",
+            document_number="X1",
+            nationality="FRA",
+            birth_date="800101",
+            sex="F",
+            expiry_date="300101",
+        )

@@ -6,7 +6,7 @@ from datetime import date
 
 from mrtd.errors import MRZError
 from mrtd.mrz.checkdigit import check_digit
-from mrtd.mrz.layout import LAYOUTS, Layout, MRZFormat
+from mrtd.mrz.layout import LAYOUTS, Layout, MRZFormat, is_french_national_id
 from mrtd.mrz.transliterate import to_mrz_name
 
 
@@ -69,7 +69,10 @@ def generate_mrz(
             raise MRZError(f"{layout.format.value} has no second optional data field")
         put("optional_data_2", _token(optional_data_2, "optional_data_2"))
     _fill_check_digits(layout, grid, long_number=len(number) > 9)
-    return "\n".join("".join(row) for row in grid)
+    lines = tuple("".join(row) for row in grid)
+    if is_french_national_id(lines):
+        raise MRZError("a TD2 with code ID from FRA would read as the non-ICAO French ID card")
+    return "\n".join(lines)
 
 
 def fit_name(surname: str, given_names: str, width: int) -> tuple[str, bool]:
