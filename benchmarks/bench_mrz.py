@@ -154,10 +154,13 @@ def _random_mrz(rng: random.Random, fmt: MRZFormat) -> str:
     def state() -> str:
         return rng.choice(COMMON_CODES) if rng.random() < 0.7 else rng.choice(ALL_CODES)
 
+    code, issuer = rng.choice(DOCUMENT_CODES[fmt]), state()
+    while fmt is MRZFormat.TD2 and code + issuer == "IDFRA":  # the non-ICAO French ID card
+        issuer = state()
     return generate_mrz(
         fmt,
-        document_code=rng.choice(DOCUMENT_CODES[fmt]),
-        issuing_state=state(),
+        document_code=code,
+        issuing_state=issuer,
         surname=rng.choice(SURNAMES),
         given_names=rng.choice(GIVEN_NAMES),
         document_number=number,

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import cache
 
 from mrtd.errors import CheckDigitError, MRZError
 from mrtd.mrz.checkdigit import check_digit
 from mrtd.mrz.codes import code_warning
-from mrtd.mrz.layout import EXPECTED_CODES, Chars, Layout, layout_for
+from mrtd.mrz.layout import EXPECTED_CODES, LAYOUTS, Chars, Layout, MRZFormat, layout_for
 from mrtd.mrz.model import MRZ, Check
 from mrtd.mrz.text import MRZInput, check_characters, describe_shape, split_lines
 
@@ -36,12 +37,42 @@ LABELS = {
 }
 
 _GRAMMAR = {
-    Chars.ALPHA: (re.compile(r"[A-Z<]*"), "must not contain digits"),
-    Chars.DIGIT: (re.compile(r"[0-9<]*"), "must not contain letters"),
-    Chars.ALNUM: (re.compile(r"[A-Z0-9<]*"), ""),
-    Chars.SEX: (re.compile(r"[FMX<]"), "must be F, M, X or '<'"),
-    Chars.CODE: (re.compile(r"[A-Z][A-Z0-9<]"), "must start with a letter"),
+    Chars.ALPHA: ("[A-Z<]", "must not contain digits"),
+    Chars.DIGIT: ("[0-9<]", "must not contain letters"),
+    Chars.ALNUM: ("[A-Z0-9<]", ""),
+    Chars.SEX: ("[FMX<]", "must be F, M, X or '<'"),
+    Chars.CODE: ("[A-Z][A-Z0-9<]", "must start with a letter"),
 }
+
+
+@cache
+def _line_patterns(fmt: MRZFormat) -> tuple[re.Pattern[str], ...]:
+    """One regex per line holding every field's grammar, so a well-formed MRZ (the usual case)
+    is checked in one match per line; field by field runs only to explain a mismatch."""
+    layout = LAYOUTS[fmt]
+    parts: list[list[tuple[int, str]]] = [[] for _ in range(layout.line_count)]
+    for f in layout.fields.values():
+        line, start, end = f.span
+        char_class, _ = _GRAMMAR[f.chars]
+        if f.chars is Chars.CODE:
+            parts[line].append((start, char_class))
+        else:
+            parts[line].append((start, f"{char_class}{{{end - start}}}"))
+    return tuple(re.compile("".join(p for _, p in sorted(line))) for line in parts)
+
+
+def _grammar_errors(layout: Layout, lines: tuple[str, ...]) -> list[str]:
+    patterns = _line_patterns(layout.format)
+    if all(p.fullmatch(line) for p, line in zip(patterns, lines, strict=True)):
+        return []
+    errors = []
+    for f in layout.fields.values():
+        char_class, problem = _GRAMMAR[f.chars]
+        line, start, end = f.span
+        width = "" if f.chars is Chars.CODE else f"{{{end - start}}}"
+        if problem and re.fullmatch(char_class + width, lines[line][start:end]) is None:
+            errors.append(f"{LABELS[f.name]} {problem}")
+    return errors
 
 
 def parse_mrz(value: MRZInput, *, strict: bool = True, today: date | None = None) -> MRZ:
@@ -75,17 +106,10 @@ def raise_for(mrz: MRZ) -> None:
 def analyse(layout: Layout, lines: tuple[str, ...], today: date) -> MRZ:
     """Build the MRZ and every finding from lines already known to have `layout`'s shape."""
     fields = layout.fields
-
-    def text(name: str) -> str:
-        line, start, end = fields[name].span
-        return lines[line][start:end]
-
-    errors: list[str] = []
+    values = {name: lines[f.span[0]][f.span[1] : f.span[2]] for name, f in fields.items()}
+    text = values.__getitem__
+    errors = _grammar_errors(layout, lines)
     warnings: list[str] = []
-    for f in fields.values():
-        pattern, problem = _GRAMMAR[f.chars]
-        if problem and pattern.fullmatch(text(f.name)) is None:
-            errors.append(f"{LABELS[f.name]} {problem}")
 
     checks: dict[str, Check] = {}
     document_number = text("document_number")
@@ -146,7 +170,7 @@ def analyse(layout: Layout, lines: tuple[str, ...], today: date) -> MRZ:
         expiry_date=expiry_date,
         expiry_date_text=expiry_text,
         optional_data=optional_data.strip("<"),
-        optional_data_2=text("optional_data_2").strip("<") if "optional_data_2" in fields else "",
+        optional_data_2=values.get("optional_data_2", "").strip("<"),
         checks=checks,
         warnings=tuple(warnings),
         errors=tuple(errors),
