@@ -7,8 +7,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures"
 TODAY = date(2026, 11, 21)
@@ -22,6 +20,8 @@ def load_vectors() -> dict[str, dict[str, Any]]:
 VECTORS = load_vectors()
 
 
-@pytest.fixture
-def vectors() -> dict[str, dict[str, Any]]:
-    return VECTORS
+def with_char(lines: list[str], line: int, column: int, char: str) -> list[str]:
+    """A copy of `lines` with one character replaced (0-based line and column)."""
+    out = list(lines)
+    out[line] = out[line][:column] + char + out[line][column + 1 :]
+    return out

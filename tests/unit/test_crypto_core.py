@@ -27,6 +27,12 @@ def test_equal_agrees_with_reference(a: bytes, b: bytes) -> None:
     assert _core.equal(bytearray(b), memoryview(b))
 
 
+def test_constant_time_equal_uses_the_active_backend() -> None:
+    assert crypto.constant_time_equal(b"\x01" * 8, bytearray(b"\x01" * 8))
+    assert not crypto.constant_time_equal(b"\x01" * 8, b"\x01" * 7 + b"\x00")
+    assert not crypto.constant_time_equal(b"", b"\x00")
+
+
 def test_equal_rejects_non_buffers() -> None:
     with pytest.raises(TypeError):
         _core.equal("text", b"text")  # type: ignore[arg-type]

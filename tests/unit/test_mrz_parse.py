@@ -9,16 +9,10 @@ import pytest
 
 from mrtd.errors import CheckDigitError, MRTDError, MRZError
 from mrtd.mrz import Check, MRZFormat, RepairStatus, generate_mrz, parse_mrz, repair_mrz
-from tests.conftest import TODAY, VECTORS
+from tests.conftest import TODAY, VECTORS, with_char
 
 TD3 = VECTORS["mrz.specimen.TD3"]["lines"]
 TD1 = VECTORS["mrz.specimen.TD1"]["lines"]
-
-
-def _set(lines: list[str], line: int, column: int, char: str) -> list[str]:
-    out = list(lines)
-    out[line] = out[line][:column] + char + out[line][column + 1 :]
-    return out
 
 
 def test_accepts_text_lines_bytes_and_one_joined_line() -> None:
@@ -68,7 +62,7 @@ def test_junk_is_refused_quickly() -> None:
 
 
 def test_each_failed_check_digit_is_named() -> None:
-    bad = _set(TD3, 1, 9, "7")  # document number check digit
+    bad = with_char(TD3, 1, 9, "7")  # document number check digit
     with pytest.raises(CheckDigitError) as caught:
         parse_mrz(bad, today=TODAY)
     assert caught.value.failed == ("document_number", "composite")
@@ -93,10 +87,10 @@ def test_each_failed_check_digit_is_named() -> None:
     ],
 )
 def test_td3_field_errors(column: int, char: str, error: str) -> None:
-    mrz = parse_mrz(_set(TD3, 1, column, char), strict=False, today=TODAY)
+    mrz = parse_mrz(with_char(TD3, 1, column, char), strict=False, today=TODAY)
     assert error in mrz.errors
     with pytest.raises(MRZError):
-        parse_mrz(_set(TD3, 1, column, char), today=TODAY)
+        parse_mrz(with_char(TD3, 1, column, char), today=TODAY)
 
 
 def _td3(birth: str, expiry: str = "300101") -> str:
@@ -151,12 +145,12 @@ def test_unknown_birth_date_with_fillers_is_reported_not_invented() -> None:
 def test_filler_as_check_digit_of_empty_optional_data_is_accepted_and_reported() -> None:
     lines = _td3("800101").splitlines()
     assert lines[1][28:43] == "<<<<<<<<<<<<<<0"
-    quirk = _set(lines, 1, 42, "<")
+    quirk = with_char(lines, 1, 42, "<")
     mrz = parse_mrz(quirk, today=TODAY)  # the composite is the same: '<' and '0' both count 0
     assert mrz.checks["optional_data"] is Check.OK
     assert any("check digit is '<'" in w for w in mrz.warnings)
     # ...but not when the optional data holds something.
-    filled = _set(_set(quirk, 1, 30, "A"), 1, 43, "<")
+    filled = with_char(with_char(quirk, 1, 30, "A"), 1, 43, "<")
     assert parse_mrz(filled, strict=False, today=TODAY).checks["optional_data"] is Check.FAILED
 
 
@@ -231,7 +225,7 @@ def test_long_document_number_without_its_check_digit_is_an_error() -> None:
 
 
 def test_no_personal_data_in_repr_or_errors() -> None:
-    bad = _set(TD3, 1, 9, "7")
+    bad = with_char(TD3, 1, 9, "7")
     mrz = parse_mrz(bad, strict=False, today=TODAY)
     for text in (repr(mrz), str(mrz), *mrz.errors):
         for secret in ("ERIKSSON", "ANNA", "L898902C", "740812", "120415", "ZE184226B"):

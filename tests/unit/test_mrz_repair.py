@@ -3,15 +3,9 @@
 from __future__ import annotations
 
 from mrtd.mrz import RepairStatus, generate_mrz, parse_mrz, repair_mrz
-from tests.conftest import TODAY, VECTORS
+from tests.conftest import TODAY, VECTORS, with_char
 
 TD3 = VECTORS["mrz.specimen.TD3"]["lines"]
-
-
-def _set(lines: list[str], line: int, column: int, char: str) -> list[str]:
-    out = list(lines)
-    out[line] = out[line][:column] + char + out[line][column + 1 :]
-    return out
 
 
 def test_valid_mrz_is_unchanged() -> None:
@@ -22,8 +16,10 @@ def test_valid_mrz_is_unchanged() -> None:
 
 
 def test_grammar_repairs_letters_in_dates_and_digits_in_names() -> None:
-    scanned = _set(_set(_set(TD3, 1, 14, "A"), 1, 23, "O"), 0, 3, "7")  # 7(4)08.., 1(2)0.., U(T)O
-    scanned = _set(scanned, 0, 7, "1")  # ER(I)KSSON
+    scanned = with_char(
+        with_char(with_char(TD3, 1, 14, "A"), 1, 23, "O"), 0, 3, "7"
+    )  # 7(4)08.., 1(2)0.., U(T)O
+    scanned = with_char(scanned, 0, 7, "1")  # ER(I)KSSON
     result = repair_mrz(scanned, today=TODAY)
     assert result.status is RepairStatus.REPAIRED
     assert list(result.mrz.lines) == TD3
@@ -37,7 +33,7 @@ def test_grammar_repairs_letters_in_dates_and_digits_in_names() -> None:
 
 
 def test_check_digit_repair_in_the_document_number() -> None:
-    scanned = _set(TD3, 1, 5, "O")  # L8989(0)2C3: a letter O is legal in a document number
+    scanned = with_char(TD3, 1, 5, "O")  # L8989(0)2C3: a letter O is legal in a document number
     assert not parse_mrz(scanned, strict=False, today=TODAY).valid
     result = repair_mrz(scanned, today=TODAY)
     assert result.status is RepairStatus.REPAIRED
@@ -64,7 +60,7 @@ def test_two_possible_repairs_are_ambiguous_and_nothing_is_applied() -> None:
         swapped = {"S": "5", "5": "S", "B": "8", "8": "B", "Z": "2", "2": "Z", "0": "O"}.get(char)
         if swapped is None:
             continue
-        result = repair_mrz(_set(lines, 1, column, swapped), today=TODAY)
+        result = repair_mrz(with_char(lines, 1, column, swapped), today=TODAY)
         assert result.status in (RepairStatus.REPAIRED, RepairStatus.AMBIGUOUS)
         if result.status is RepairStatus.AMBIGUOUS:
             assert "different repairs satisfy" in result.reason
@@ -78,7 +74,7 @@ def test_two_possible_repairs_are_ambiguous_and_nothing_is_applied() -> None:
 def test_a_wrong_check_digit_is_not_repaired_into_another_document_number() -> None:
     # Typed check digit 7 instead of 6: swaps in the number satisfy the field check alone, but
     # the composite check digit disagrees with each, so nothing is changed.
-    result = repair_mrz(_set(TD3, 1, 9, "7"), today=TODAY)
+    result = repair_mrz(with_char(TD3, 1, 9, "7"), today=TODAY)
     assert result.status is RepairStatus.FAILED
     assert not result.mrz.valid
     assert all(r.reason == "grammar" for r in result.repairs)
@@ -86,12 +82,12 @@ def test_a_wrong_check_digit_is_not_repaired_into_another_document_number() -> N
 
 def test_visas_get_grammar_repair_only() -> None:
     mrv = VECTORS["mrz.specimen.MRV-A"]["lines"]
-    assert repair_mrz(_set(mrv, 1, 15, "O"), today=TODAY).status is RepairStatus.REPAIRED
-    result = repair_mrz(_set(mrv, 1, 1, "B"), today=TODAY)  # L(8)98.. in the document number
+    assert repair_mrz(with_char(mrv, 1, 15, "O"), today=TODAY).status is RepairStatus.REPAIRED
+    result = repair_mrz(with_char(mrv, 1, 1, "B"), today=TODAY)  # L(8)98.. in the document number
     assert result.status is RepairStatus.FAILED
     assert "no composite" in result.reason
 
 
 def test_dates_cannot_be_repaired_by_check_digit() -> None:
-    result = repair_mrz(_set(TD3, 1, 16, "9"), today=TODAY)  # a digit for a digit: no evidence
+    result = repair_mrz(with_char(TD3, 1, 16, "9"), today=TODAY)  # a digit for a digit: no evidence
     assert result.status is RepairStatus.FAILED

@@ -20,8 +20,3 @@ def check_digit(text: str) -> str:
         return str(sum(map(mul, map(_value, text), _WEIGHTS)) % 10)
     except KeyError:
         raise MRZError("character not allowed in an MRZ field") from None
-
-
-def check_digit_value(text: str) -> int:
-    """The weighted sum modulo 10, for callers that adjust one character at a time."""
-    return int(check_digit(text))

@@ -62,9 +62,6 @@ class Layout:
     checks: tuple[CheckSpec, ...]
     long_document_number: bool  # TD1/TD2: overflow into the optional data (9303-5 §4.2.4)
 
-    def field(self, name: str) -> Field:
-        return self.fields[name]
-
 
 def _fields(*items: tuple[str, Span, Chars]) -> dict[str, Field]:
     return {name: Field(name, span, chars) for name, span, chars in items}
