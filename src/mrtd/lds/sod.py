@@ -1,0 +1,488 @@
+"""EF.SOD, the Document Security Object (ICAO 9303-10 §4.6.2).
+
+EF.SOD is tag 0x77 around a CMS ContentInfo (RFC 5652) of type SignedData. Its encapsulated
+content (eContentType id-icao-mrtd-security-ldsSecurityObject) is an LDSSecurityObject: the hash
+of every data group on the chip. The Document Signer (DS) signs it; the DS certificate usually
+travels in SignedData.certificates.
+
+`SODFile.from_bytes` parses and checks structure only. It exposes what Passive Authentication
+needs (signature input, signature, algorithms, message digest, DS certificate) but verifies
+nothing cryptographic: that is `mrtd.verify`'s job. `build_sod` is the other direction, used by
+the simulated chip.
+
+CMS and X.509 are parsed with asn1crypto, which parses lazily: `from_bytes` forces a full parse
+so that every malformed input fails there, as `DecodeError`, and never later in an accessor.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any
+
+from asn1crypto import algos, cms, core, x509
+from asn1crypto import parser as asn1_parser
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+
+from mrtd.errors import DecodeError
+
+__all__ = [
+    "HASH_ALGORITHMS",
+    "LDS_SECURITY_OBJECT_OID",
+    "MAX_SOD_SIZE",
+    "SIGNATURE_ALGORITHMS",
+    "DataGroupHash",
+    "LDSSecurityObject",
+    "LDSVersionInfo",
+    "SODFile",
+    "SignerKey",
+    "build_sod",
+]
+
+#: id-icao-mrtd-security-ldsSecurityObject (9303-10 §4.6.2.3).
+LDS_SECURITY_OBJECT_OID = "2.23.136.1.1.1"
+
+#: Hash algorithms 9303-12 allows for the LDSSecurityObject, with their digest sizes.
+HASH_ALGORITHMS: Mapping[str, int] = MappingProxyType(
+    {"sha1": 20, "sha224": 28, "sha256": 32, "sha384": 48, "sha512": 64}
+)
+
+#: Signature schemes `build_sod` can produce (names as asn1crypto's `signature_algo`).
+SIGNATURE_ALGORITHMS = ("rsassa_pss", "rsassa_pkcs1v15", "ecdsa")
+
+#: A real EF.SOD is a few kB (one DS certificate); refuse anything absurd before parsing.
+MAX_SOD_SIZE = 1 << 20
+
+#: The Document Signer's private key, as `build_sod` accepts it.
+SignerKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
+
+_SOD_TAG = (1, 1, 23)  # class application, constructed, number 23: the byte 0x77
+_MAX_DATA_GROUPS = 16  # ub-DataGroups; dataGroupHashValues is SIZE (2..ub-DataGroups)
+_MIN_DATA_GROUPS = 2
+# What asn1crypto raises on malformed input (it has no exception class of its own).
+_ASN1_ERRORS = (ValueError, TypeError, KeyError, IndexError, OverflowError, RecursionError)
+
+
+# -- ASN.1 (9303-10 §4.6.2.3) -----------------------------------------------------------------
+
+
+class DataGroupHash(core.Sequence):  # type: ignore[misc]
+    """DataGroupHash ::= SEQUENCE { dataGroupNumber, dataGroupHashValue OCTET STRING }."""
+
+    _fields = [  # noqa: RUF012 - asn1crypto's declarative spec
+        ("data_group_number", core.Integer),
+        ("data_group_hash_value", core.OctetString),
+    ]
+
+
+class DataGroupHashValues(core.SequenceOf):  # type: ignore[misc]
+    _child_spec = DataGroupHash
+
+
+class LDSVersionInfo(core.Sequence):  # type: ignore[misc]
+    """LDSVersionInfo ::= SEQUENCE { ldsVersion "aabb", unicodeVersion "aabbcc" }."""
+
+    _fields = [  # noqa: RUF012
+        ("lds_version", core.PrintableString),
+        ("unicode_version", core.PrintableString),
+    ]
+
+
+class LDSSecurityObject(core.Sequence):  # type: ignore[misc]
+    """LDSSecurityObject: v0 (LDS 1.7) or v1 with ldsVersionInfo (LDS 1.8)."""
+
+    _fields = [  # noqa: RUF012
+        ("version", core.Integer),
+        ("hash_algorithm", algos.DigestAlgorithm),
+        ("data_group_hash_values", DataGroupHashValues),
+        ("lds_version_info", LDSVersionInfo, {"optional": True}),
+    ]
+
+
+# -- parsing ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class SODFile:
+    """A parsed EF.SOD. Build it with `from_bytes`; equality is equality of `raw`.
+
+    `hash_algorithm` and `data_group_hashes` come from the LDSSecurityObject; the accessors
+    below read the (first) SignerInfo, which is what Passive Authentication checks
+    (9303-11 §5.1: signature over the signed attributes, messageDigest = hash of the
+    encapsulated content, then DG hashes, then the DS certificate under a CSCA).
+    """
+
+    hash_algorithm: str
+    data_group_hashes: Mapping[int, bytes]
+    lds_version: str | None
+    signer_certificate: x509.Certificate | None
+    signed_data: cms.SignedData
+    raw: bytes
+
+    @classmethod
+    def from_bytes(cls, data: bytes | bytearray | memoryview) -> SODFile:
+        """Parse EF.SOD; every malformed input raises `DecodeError`.
+
+        Tolerates indefinite-length BER in the CMS (a real-world quirk, DESIGN.md principle 4).
+        """
+        if not isinstance(data, bytes | bytearray | memoryview):
+            raise TypeError(f"EF.SOD must be bytes, not {type(data).__name__}")
+        raw = bytes(data)
+        if len(raw) > MAX_SOD_SIZE:
+            raise DecodeError(f"EF.SOD: {len(raw)} bytes is more than the {MAX_SOD_SIZE} allowed")
+        try:
+            return _decode(cls, raw)
+        except DecodeError:
+            raise
+        except _ASN1_ERRORS as exc:
+            detail = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
+            raise DecodeError(f"EF.SOD: malformed ASN.1: {detail}") from exc
+
+    # -- what Passive Authentication needs ----------------------------------------------------
+
+    @property
+    def signer_info(self) -> cms.SignerInfo:
+        """The first SignerInfo (9303-10 recommends exactly one)."""
+        return self.signed_data["signer_infos"][0]
+
+    @property
+    def signed_attributes(self) -> cms.CMSAttributes:
+        """The SignerInfo's signed attributes (mandatory in 9303-10, so never absent here)."""
+        return self.signer_info["signed_attrs"]
+
+    @property
+    def signature_input(self) -> bytes:
+        """The bytes the DS signed: the signed attributes as a DER SET (RFC 5652 §5.4).
+
+        Built from the attributes' original content octets, only the [0] tag is replaced.
+        """
+        return bytes(asn1_parser.emit(0, 1, 17, self.signed_attributes.contents))
+
+    @property
+    def message_digest(self) -> bytes:
+        """The messageDigest signed attribute: must equal the hash of `encapsulated_content`."""
+        return bytes(_single_attribute(self.signed_attributes, "message_digest").native)
+
+    @property
+    def signed_content_type(self) -> str:
+        """The contentType signed attribute (dotted OID); must be the ldsSecurityObject OID."""
+        return str(_single_attribute(self.signed_attributes, "content_type").dotted)
+
+    @property
+    def signing_time(self) -> datetime | None:
+        """The optional signingTime signed attribute."""
+        for attribute in self.signed_attributes:
+            if attribute["type"].native == "signing_time" and len(attribute["values"]) == 1:
+                value: datetime = attribute["values"][0].native
+                return value
+        return None
+
+    @property
+    def encapsulated_content(self) -> bytes:
+        """The eContent octets (the encoded LDSSecurityObject), chunks of BER merged."""
+        return bytes(self.signed_data["encap_content_info"]["content"].__bytes__())
+
+    @property
+    def digest_algorithm(self) -> str:
+        """The SignerInfo digestAlgorithm (asn1crypto name, e.g. "sha256")."""
+        return str(self.signer_info["digest_algorithm"]["algorithm"].native)
+
+    @property
+    def signature_algorithm(self) -> algos.SignedDigestAlgorithm:
+        """The SignerInfo signatureAlgorithm, with parameters (RSASSA-PSS carries them).
+
+        `.signature_algo` is "rsassa_pkcs1v15", "rsassa_pss" or "ecdsa"; `.hash_algo` may
+        fail for bare id-ecPublicKey / rsaEncryption, where `digest_algorithm` applies.
+        """
+        return self.signer_info["signature_algorithm"]
+
+    @property
+    def signature(self) -> bytes:
+        """The signature value (DER Ecdsa-Sig-Value for ECDSA)."""
+        return bytes(self.signer_info["signature"].native)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SODFile) and other.raw == self.raw
+
+    def __hash__(self) -> int:
+        return hash(self.raw)
+
+    def __repr__(self) -> str:
+        signer = "none"
+        if self.signer_certificate is not None:
+            signer = repr(self.signer_certificate.subject.human_friendly)
+        return (
+            f"SODFile(hash_algorithm={self.hash_algorithm!r}, "
+            f"data_groups={sorted(self.data_group_hashes)}, lds_version={self.lds_version!r}, "
+            f"signer={signer}, size={len(self.raw)})"
+        )
+
+
+def _decode(cls: type[SODFile], raw: bytes) -> SODFile:
+    class_, method, tag, _header, contents, _trailer = asn1_parser.parse(raw, strict=True)
+    if (class_, method, tag) != _SOD_TAG:
+        raise DecodeError(f"EF.SOD: expected tag 0x77, found 0x{raw[0]:02X}")
+    content_info = cms.ContentInfo.load(contents, strict=True)
+    if content_info["content_type"].native != "signed_data":
+        raise DecodeError("EF.SOD: ContentInfo is not SignedData")
+    signed_data = content_info["content"]
+    _parse_all(signed_data)
+
+    encap = signed_data["encap_content_info"]
+    if encap["content_type"].dotted != LDS_SECURITY_OBJECT_OID:
+        raise DecodeError("EF.SOD: eContentType is not id-icao-mrtd-security-ldsSecurityObject")
+    if isinstance(encap["content"], core.Void):
+        raise DecodeError("EF.SOD: encapsulated content is absent")
+    lso = LDSSecurityObject.load(encap["content"].__bytes__(), strict=True)
+    _parse_all(lso)
+    hash_algorithm, hashes_by_dg, lds_version = _read_lds_security_object(lso)
+
+    signer_infos = signed_data["signer_infos"]
+    if len(signer_infos) == 0:
+        raise DecodeError("EF.SOD: SignedData has no SignerInfo")
+    for signer_info in signer_infos:
+        _check_signed_attributes(signer_info)
+    return cls(
+        hash_algorithm=hash_algorithm,
+        data_group_hashes=MappingProxyType(hashes_by_dg),
+        lds_version=lds_version,
+        signer_certificate=_find_signer_certificate(signed_data, signer_infos[0]),
+        signed_data=signed_data,
+        raw=raw,
+    )
+
+
+def _parse_all(value: Any) -> None:
+    """asn1crypto parses lazily: compute `.native` so every nested value is parsed now."""
+    try:
+        _ = value.native
+    except AttributeError as exc:
+        # Some universal types (REAL, INSTANCE OF, ObjectDescriptor) in ANY positions have
+        # no `.native` in asn1crypto 1.5; no EF.SOD legitimately contains them.
+        raise DecodeError(f"EF.SOD: unsupported ASN.1 type: {exc}") from exc
+
+
+def _read_lds_security_object(lso: Any) -> tuple[str, dict[int, bytes], str | None]:
+    version = lso["version"].native
+    has_version_info = not isinstance(lso["lds_version_info"], core.Void)
+    if version not in (0, 1):
+        raise DecodeError(f"EF.SOD: LDSSecurityObject version {version} is not 0 or 1")
+    if has_version_info != (version == 1):
+        raise DecodeError("EF.SOD: ldsVersionInfo must be present exactly in version 1")
+    hash_algorithm = lso["hash_algorithm"]["algorithm"].native
+    if hash_algorithm not in HASH_ALGORITHMS:
+        raise DecodeError(f"EF.SOD: unsupported hash algorithm {hash_algorithm!r}")
+    entries = lso["data_group_hash_values"]
+    if not _MIN_DATA_GROUPS <= len(entries) <= _MAX_DATA_GROUPS:
+        raise DecodeError(f"EF.SOD: {len(entries)} data group hashes, expected 2 to 16")
+    hashes_by_dg: dict[int, bytes] = {}
+    for entry in entries:
+        number = entry["data_group_number"].native
+        value = entry["data_group_hash_value"].native
+        if not 1 <= number <= _MAX_DATA_GROUPS:
+            raise DecodeError(f"EF.SOD: data group number {number} is not 1 to 16")
+        if number in hashes_by_dg:
+            raise DecodeError(f"EF.SOD: data group {number} is hashed twice")
+        if len(value) != HASH_ALGORITHMS[hash_algorithm]:
+            raise DecodeError(f"EF.SOD: DG{number} hash is not a {hash_algorithm} digest")
+        hashes_by_dg[number] = bytes(value)
+    lds_version = lso["lds_version_info"]["lds_version"].native if has_version_info else None
+    return hash_algorithm, dict(sorted(hashes_by_dg.items())), lds_version
+
+
+def _single_attribute(attributes: Any, name: str) -> Any:
+    """The one value of the signed attribute `name` (checked by `_check_signed_attributes`)."""
+    for attribute in attributes:
+        if attribute["type"].native == name:
+            return attribute["values"][0]
+    raise DecodeError(f"EF.SOD: signed attribute {name} is missing")  # pragma: no cover
+
+
+def _check_signed_attributes(signer_info: Any) -> None:
+    """Signed attributes are mandatory (9303-10 §4.6.2.2) and need exactly one contentType and
+    one messageDigest, each single-valued (RFC 5652 §5.3, §11)."""
+    attributes = signer_info["signed_attrs"]
+    if isinstance(attributes, core.Void):
+        raise DecodeError("EF.SOD: SignerInfo has no signed attributes")
+    for name in ("content_type", "message_digest"):
+        found = [a for a in attributes if a["type"].native == name]
+        if len(found) != 1 or len(found[0]["values"]) != 1:
+            raise DecodeError(f"EF.SOD: signed attributes need exactly one {name} value")
+
+
+def _find_signer_certificate(signed_data: Any, signer_info: Any) -> x509.Certificate | None:
+    """The certificate in SignedData.certificates that the SignerInfo's sid names, if any."""
+    certificates = signed_data["certificates"]
+    if isinstance(certificates, core.Void):
+        return None
+    sid = signer_info["sid"]
+    for choice in certificates:
+        if choice.name != "certificate":
+            continue
+        certificate = choice.chosen
+        if sid.name == "issuer_and_serial_number":
+            wanted = sid.chosen
+            if (
+                certificate.issuer == wanted["issuer"]
+                and certificate.serial_number == wanted["serial_number"].native
+            ):
+                return certificate
+        elif certificate.key_identifier == sid.chosen.native:
+            return certificate
+    return None
+
+
+# -- building (the simulated chip) ------------------------------------------------------------
+
+
+def build_sod(
+    data_groups: Mapping[int, bytes],
+    *,
+    signer_key: SignerKey,
+    signer_cert: x509.Certificate,
+    hash_algorithm: str = "sha256",
+    signature_algorithm: str | None = None,
+    signing_time: datetime | None = None,
+    lds_version: str | None = None,
+    unicode_version: str = "040000",
+) -> bytes:
+    """Build EF.SOD (tag 0x77 included) over the encoded data groups `data_groups`.
+
+    `signer_cert` is the DS certificate as an asn1crypto `Certificate` (the type
+    `SODFile.signer_certificate` has); it must hold `signer_key`'s public key. The same
+    `hash_algorithm` hashes the data groups and the signed attributes. `signature_algorithm`
+    is one of `SIGNATURE_ALGORITHMS`; None means "rsassa_pss" for RSA keys (9303-12's
+    recommendation) and "ecdsa" for EC keys. `lds_version` ("0108") makes a version-1
+    LDSSecurityObject with ldsVersionInfo; None makes version 0.
+    """
+    if hash_algorithm not in HASH_ALGORITHMS:
+        raise ValueError(f"unsupported hash algorithm {hash_algorithm!r}")
+    if not _MIN_DATA_GROUPS <= len(data_groups) <= _MAX_DATA_GROUPS:
+        raise ValueError("an EF.SOD hashes 2 to 16 data groups")
+    if any(not 1 <= number <= _MAX_DATA_GROUPS for number in data_groups):
+        raise ValueError("data group numbers are 1 to 16")
+    if not isinstance(signer_key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
+        raise TypeError(f"unsupported signer key type {type(signer_key).__name__}")
+    _check_key_matches_certificate(signer_key, signer_cert)
+
+    lso: dict[str, Any] = {
+        "version": 0 if lds_version is None else 1,
+        "hash_algorithm": {"algorithm": hash_algorithm},
+        "data_group_hash_values": [
+            {
+                "data_group_number": number,
+                "data_group_hash_value": hashlib.new(hash_algorithm, data_groups[number]).digest(),
+            }
+            for number in sorted(data_groups)
+        ],
+    }
+    if lds_version is not None:
+        lso["lds_version_info"] = {"lds_version": lds_version, "unicode_version": unicode_version}
+    encapsulated = LDSSecurityObject(lso).dump()
+
+    attributes = [
+        {"type": "content_type", "values": [LDS_SECURITY_OBJECT_OID]},
+        {"type": "message_digest", "values": [hashlib.new(hash_algorithm, encapsulated).digest()]},
+    ]
+    if signing_time is not None:
+        attributes.append({"type": "signing_time", "values": [_time(signing_time)]})
+    signed_attrs = cms.CMSAttributes(attributes)  # a SET OF: asn1crypto sorts it (DER)
+    algorithm, signature = _sign(
+        signer_key, signed_attrs.dump(), hash_algorithm, signature_algorithm
+    )
+
+    signer_info = cms.SignerInfo(
+        {
+            "version": "v1",
+            "sid": cms.SignerIdentifier(
+                name="issuer_and_serial_number",
+                value={"issuer": signer_cert.issuer, "serial_number": signer_cert.serial_number},
+            ),
+            "digest_algorithm": {"algorithm": hash_algorithm},
+            "signed_attrs": signed_attrs,
+            "signature_algorithm": algorithm,
+            "signature": signature,
+        }
+    )
+    signed_data = cms.SignedData(
+        {
+            "version": "v3",
+            "digest_algorithms": [{"algorithm": hash_algorithm}],
+            "encap_content_info": {
+                "content_type": LDS_SECURITY_OBJECT_OID,
+                "content": encapsulated,
+            },
+            "certificates": [signer_cert],
+            "signer_infos": [signer_info],
+        }
+    )
+    content_info = cms.ContentInfo({"content_type": "signed_data", "content": signed_data})
+    return bytes(asn1_parser.emit(*_SOD_TAG, content_info.dump()))
+
+
+def _time(when: datetime) -> cms.Time:
+    """RFC 5652 §11.3: UTCTime for 1950 to 2049, GeneralizedTime otherwise."""
+    if when.tzinfo is None:
+        raise ValueError("signing_time must be timezone-aware")
+    name = "utc_time" if 1950 <= when.year <= 2049 else "generalized_time"
+    return cms.Time(name=name, value=when)
+
+
+def _sign(
+    key: SignerKey, message: bytes, hash_algorithm: str, scheme: str | None
+) -> tuple[algos.SignedDigestAlgorithm, bytes]:
+    digest = _CRYPTOGRAPHY_HASHES[hash_algorithm]()
+    if isinstance(key, rsa.RSAPrivateKey):
+        scheme = scheme or "rsassa_pss"
+        if scheme == "rsassa_pss":
+            pss = padding.PSS(mgf=padding.MGF1(digest), salt_length=digest.digest_size)
+            params = {
+                "hash_algorithm": {"algorithm": hash_algorithm},
+                "mask_gen_algorithm": {
+                    "algorithm": "mgf1",
+                    "parameters": {"algorithm": hash_algorithm},
+                },
+                "salt_length": digest.digest_size,
+            }
+            algorithm = {"algorithm": "rsassa_pss", "parameters": params}
+            return algos.SignedDigestAlgorithm(algorithm), key.sign(message, pss, digest)
+        if scheme == "rsassa_pkcs1v15":
+            algorithm = {"algorithm": f"{hash_algorithm}_rsa"}
+            signature = key.sign(message, padding.PKCS1v15(), digest)
+            return algos.SignedDigestAlgorithm(algorithm), signature
+    else:
+        scheme = scheme or "ecdsa"
+        if scheme == "ecdsa":
+            algorithm = {"algorithm": f"{hash_algorithm}_ecdsa"}
+            signature = key.sign(message, ec.ECDSA(digest))
+            return algos.SignedDigestAlgorithm(algorithm), signature
+    raise ValueError(f"signature algorithm {scheme!r} does not fit a {type(key).__name__}")
+
+
+def _check_key_matches_certificate(key: SignerKey, certificate: x509.Certificate) -> None:
+    if not isinstance(certificate, x509.Certificate):
+        raise TypeError("signer_cert must be an asn1crypto.x509.Certificate")
+    ours = key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    theirs = serialization.load_der_public_key(certificate.public_key.dump())
+    spki = theirs.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    if ours != spki:
+        raise ValueError("signer_key does not belong to signer_cert")
+
+
+_CRYPTOGRAPHY_HASHES: Mapping[str, type[hashes.HashAlgorithm]] = MappingProxyType(
+    {
+        "sha1": hashes.SHA1,
+        "sha224": hashes.SHA224,
+        "sha256": hashes.SHA256,
+        "sha384": hashes.SHA384,
+        "sha512": hashes.SHA512,
+    }
+)
