@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Run the crypto tests against the C core built with AddressSanitizer + UndefinedBehaviorSanitizer.
+#
+# The core is compiled straight with gcc (no setuptools) into build/sanitize/, next to a fresh
+# copy of src/mrtd, and that tree goes first on PYTHONPATH, so the project's .venv and its
+# normal build are left alone. Python itself is not instrumented: libasan is preloaded,
+# leak detection is off (the interpreter leaks by design), and PYTHONMALLOC=malloc sends
+# Python's small allocations (our PyMem buffers, bytes objects) through ASan's allocator so
+# their bounds are checked too. Any sanitizer report fails the run.
+#
+# Idempotent (rebuilds from scratch each time, about a second); takes well under a minute.
+# Usage: scripts/sanitize-test.sh [pytest args...]   (default: the crypto tests)
+# Needs: gcc with libasan/libubsan, libssl-dev, the project's .venv with the dev extras.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+
+PYTHON=${PYTHON:-$root/.venv/bin/python}
+CC=${CC:-gcc}
+out=$root/build/sanitize
+log=$out/pytest.log
+
+if [ ! -x "$PYTHON" ]; then
+    echo "sanitize-test: no $PYTHON; run 'make setup-dev' first" >&2
+    exit 2
+fi
+libasan=$("$CC" -print-file-name=libasan.so)
+if [ ! -e "$libasan" ]; then
+    echo "sanitize-test: $CC has no libasan.so (install gcc's libasan)" >&2
+    exit 2
+fi
+
+include=$("$PYTHON" -c 'import sysconfig; print(sysconfig.get_paths()["include"])')
+suffix=$("$PYTHON" -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))')
+
+rm -rf "$out"
+mkdir -p "$out"
+cp -R src/mrtd "$out/mrtd"
+find "$out/mrtd" \( -name '*.so' -o -name __pycache__ \) -prune -exec rm -rf {} +
+
+sanitize="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
+# shellcheck disable=SC2086  # word splitting of the flag lists is intended
+"$CC" -shared -fPIC -g -O1 $sanitize -Wall -Wextra -Werror \
+    -Werror=implicit-function-declaration -I"$include" \
+    src/mrtd/crypto/_core.c -o "$out/mrtd/crypto/_core$suffix" -lcrypto
+
+if [ "$#" -eq 0 ]; then
+    set -- tests/unit/test_crypto_sm.py tests/property/test_crypto_sm_properties.py \
+        tests/unit/test_crypto_core.py
+fi
+
+# Reports go to files: pytest captures stderr, and a halted process never prints it back.
+asan_options=detect_leaks=0:halt_on_error=1:strict_string_checks=1
+asan_options=$asan_options:detect_stack_use_after_return=1:log_path=$out/report-asan
+run() {
+    env LD_PRELOAD="$libasan" ASAN_OPTIONS="$asan_options" \
+        UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$out/report-ubsan" \
+        PYTHONMALLOC=malloc PYTHONPATH="$out" PYTHONDONTWRITEBYTECODE=1 MRTD_REQUIRE_NATIVE=1 \
+        "$PYTHON" "$@"
+}
+
+# The tests must load the instrumented core, not the .venv's one.
+run -c 'import sys; from mrtd.crypto import _core, backend
+assert backend() == "native", backend()
+assert _core.__file__.startswith(sys.argv[1]), _core.__file__' "$out"
+
+status=0
+run -m pytest -q -p no:cacheprovider "$@" 2>&1 | tee "$log" || status=$?
+reports=$(find "$out" -maxdepth 1 -name 'report-*' -print)
+if [ -n "$reports" ] || grep -qE 'ERROR: AddressSanitizer|runtime error:' "$log"; then
+    for report in $reports; do cat "$report" >&2; done
+    echo "sanitize-test: sanitizer report(s): ${reports:-see $log}" >&2
+    exit 1
+fi
+if [ "$status" -ne 0 ]; then
+    echo "sanitize-test: tests failed under the sanitizers (exit $status)" >&2
+    exit "$status"
+fi
+echo "sanitize-test: clean (ASan + UBSan, $("$PYTHON" -c 'import sys; print(sys.version.split()[0])'))"
