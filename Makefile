@@ -19,6 +19,7 @@ test: $(VENV)/.installed-dev
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
 	MRTD_REQUIRE_NATIVE=1 $(BIN)/python -m pytest -q
+	scripts/sanitize-test.sh
 
 setup: $(VENV)/.installed
 setup-dev: $(VENV)/.installed-dev
@@ -40,8 +41,10 @@ $(VENV)/.installed-dev: pyproject.toml src/mrtd/crypto/_core.c $(VENV)/.debs-bui
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	@touch $@ $(VENV)/.installed
 
-bench: $(VENV)/.debs-build
+bench: $(VENV)/.installed
 	benchmarks/run.sh
+	$(BIN)/python benchmarks/bench_sm.py
+	$(BIN)/python benchmarks/bench_read.py
 
 clean:
 	rm -rf $(VENV) .venv-bench build src/*.egg-info src/mrtd/crypto/*.so .mypy_cache .pytest_cache .ruff_cache

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from mrtd import __version__
+from mrtd.chip_command import run_read, run_sim
 from mrtd.demo import run_demo
 from mrtd.errors import MRZError
 from mrtd.mrz import RepairStatus, parse_mrz, repair_mrz
@@ -48,9 +49,28 @@ def _parser() -> argparse.ArgumentParser:
     )
     mrz.set_defaults(run=_run_mrz)
 
-    demo = commands.add_parser("demo", help="show the whole path on a fictitious document")
+    read = commands.add_parser("read", help="read a passport or ID card chip")
+    read.add_argument(
+        "--reader", default="sim", help="sim[:PROFILE.toml] (default: the simulated chip)"
+    )
+    key = read.add_mutually_exclusive_group(required=True)
+    key.add_argument("--mrz", nargs="+", metavar="LINE", help="the MRZ lines")
+    key.add_argument("--doc-number", metavar="N", help="document number (with --birth, --expiry)")
+    read.add_argument("--birth", metavar="YYMMDD", help="date of birth")
+    read.add_argument("--expiry", metavar="YYMMDD", help="date of expiry")
+    read.add_argument("--out", metavar="DIR", help="write every file read and the face image")
+    read.add_argument("--json", action="store_true", help="print one JSON document")
+    read.add_argument("--no-progress", action="store_true", help="no progress bar")
+    read.set_defaults(run=run_read)
+
+    demo = commands.add_parser("demo", help="the whole path on the simulated chip")
     demo.add_argument("--json", action="store_true", help="print one JSON document")
     demo.set_defaults(run=_run_demo)
+
+    sim = commands.add_parser("sim", help="the simulated chip")
+    sim.add_argument("--profile", metavar="PROFILE.toml", help="chip profile (default built in)")
+    sim.add_argument("--export-csca", metavar="PATH", help="write the test CSCA certificates")
+    sim.set_defaults(run=run_sim)
     return parser
 
 

@@ -103,17 +103,6 @@ def test_no_command_is_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main([]) == 2
 
 
-def test_demo(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "demo")
-    assert code == 0
-    assert "the repaired MRZ is identical to the printed one" in out
-    code, out, _ = run(capsys, "demo", "--json")
-    report = json.loads(out)
-    assert code == 0
-    assert report["mrz"]["valid"] is True
-    assert report["ocr_repair"]["matches_original"] is True
-
-
 def test_installed_console_script() -> None:
     script = Path(sys.executable).with_name("mrtd")
     result = subprocess.run(

@@ -3,5 +3,6 @@
 from __future__ import annotations
 
 from mrtd.bac.keys import BACKeys, derive_bac_keys
+from mrtd.bac.protocol import bac
 
-__all__ = ["BACKeys", "derive_bac_keys"]
+__all__ = ["BACKeys", "bac", "derive_bac_keys"]

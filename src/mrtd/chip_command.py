@@ -1,0 +1,119 @@
+"""`mrtd read` and `mrtd sim`: the command-line side of reading a chip."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from mrtd.access_key import MRZKey
+from mrtd.errors import (
+    AccessDeniedError,
+    CardStatusError,
+    DecodeError,
+    MRZError,
+    SecureMessagingError,
+    TransportError,
+)
+from mrtd.mrz import parse_mrz
+from mrtd.progress import ProgressBar
+from mrtd.read import read_document
+from mrtd.readers.base import Transport
+from mrtd.readers.simulated import SimulatedReader
+from mrtd.report import document_json, print_document
+from mrtd.session import ReadResult
+from mrtd.sim.chip import SimulatedChip
+from mrtd.sim.pki import TestPKI
+from mrtd.sim.profile import Profile, ProfileError
+
+EXIT_OK, EXIT_CHECK_FAILED, EXIT_USAGE, EXIT_ACCESS_DENIED, EXIT_TRANSPORT = 0, 1, 2, 3, 4
+EXTENSIONS = {"image/jpeg": "jpg", "image/jp2": "jp2"}
+
+
+def run_read(args: argparse.Namespace) -> int:
+    try:
+        key = _key(args)
+        transport, chip = _transport(args.reader)
+    except (MRZError, ProfileError, ValueError) as exc:
+        return _fail(f"invalid: {exc}", EXIT_USAGE)
+    progress = (
+        None
+        if args.no_progress or args.json or not sys.stderr.isatty()
+        else ProgressBar(sys.stderr)
+    )
+    partial = ReadResult()
+    try:
+        document = read_document(transport, key, progress=progress, partial=partial)
+    except AccessDeniedError as exc:
+        return _fail(str(exc), EXIT_ACCESS_DENIED)
+    except (TransportError, SecureMessagingError, CardStatusError, DecodeError) as exc:
+        if args.out:
+            _write(Path(args.out), partial.files, ())
+        kept = f" ({len(partial.files)} files read before it kept in --out)" if args.out else ""
+        return _fail(f"read failed: {exc}{kept}", EXIT_TRANSPORT)
+    finally:
+        if progress is not None:
+            progress.close()
+        transport.close()
+    modeled = chip.modeled_seconds if chip is not None else None
+    if args.out:
+        _write(Path(args.out), document.files, document.faces)
+    if args.json:
+        print(json.dumps(document_json(document, document.stats, modeled), indent=2))
+    else:
+        print_document(document, document.stats, modeled, sys.stdout)
+    return EXIT_CHECK_FAILED if document.verdict.failed else EXIT_OK
+
+
+def run_sim(args: argparse.Namespace) -> int:
+    try:
+        profile = Profile.load(args.profile) if args.profile else Profile.default()
+    except ProfileError as exc:
+        return _fail(str(exc), EXIT_USAGE)
+    if args.export_csca:
+        Path(args.export_csca).write_bytes(TestPKI().all_csca_pem())
+        print(f"wrote the test CSCA certificates to {args.export_csca}")
+        return EXIT_OK
+    chip = profile.chip
+    print(f"simulated chip, profile {profile.name}")
+    print("MRZ (the key to read it with `mrtd read --reader sim --mrz LINE...`):")
+    for line in profile.mrz.lines:
+        print(f"  {line}")
+    print(f"access {', '.join(chip.access)}; data groups {list(chip.data_groups)}; "
+          f"max_response {chip.max_response}; extended_length {chip.extended_length}; "
+          f"EF.SOD signed by the {chip.signer} test Document Signer")  # fmt: skip
+    print(f"link {profile.link.bitrate} bit/s, {profile.link.latency_ms} ms per command")
+    return EXIT_OK
+
+
+def _key(args: argparse.Namespace) -> MRZKey:
+    if args.mrz:
+        return MRZKey.from_mrz(parse_mrz(args.mrz))
+    if not (args.birth and args.expiry):
+        raise ValueError("--doc-number needs --birth and --expiry")
+    return MRZKey(args.doc_number, args.birth, args.expiry)
+
+
+def _transport(spec: str) -> tuple[Transport, SimulatedChip | None]:
+    kind, _, option = spec.partition(":")
+    if kind == "sim":
+        chip = SimulatedChip(Profile.load(option) if option else Profile.default())
+        return SimulatedReader(chip), chip
+    raise ValueError(f"reader {kind!r} is not available in this version; use --reader sim")
+
+
+def _write(out: Path, files: dict[str, bytes] | object, faces: tuple[object, ...]) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    assert isinstance(files, dict)
+    for name, data in files.items():
+        (out / f"{name}.bin").write_bytes(data)
+    for n, face in enumerate(faces, 1):
+        image: bytes = getattr(face, "image")  # noqa: B009
+        mime: str = getattr(face, "mime_type")  # noqa: B009
+        (out / f"face-{n}.{EXTENSIONS.get(mime, 'bin')}").write_bytes(image)
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"mrtd: {message}", file=sys.stderr)
+    return code

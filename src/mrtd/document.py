@@ -1,0 +1,119 @@
+"""The typed result of a read: what the chip holds, parsed, plus how it was read.
+
+Each file is parsed on its own: a malformed DG2 does not lose DG1. Verification is a separate
+step (`mrtd.verify`, coming); until it runs, every check is `not_checked` and the verdict
+fails closed.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+from mrtd.errors import DecodeError, MRZError
+from mrtd.lds import COMFile, DG1File, DG2File, FaceImage
+from mrtd.lds.sod import SODFile
+from mrtd.mrz import MRZ
+from mrtd.session import ReadResult, Stats
+
+
+class CheckStatus(enum.StrEnum):
+    PASSED = "passed"
+    FAILED = "failed"
+    NOT_SUPPORTED = "not_supported"
+    NOT_CHECKED = "not_checked"
+
+
+@dataclass(frozen=True, slots=True)
+class CheckOutcome:
+    status: CheckStatus
+    reason: str = ""
+
+    def as_dict(self) -> dict[str, str]:
+        return {"status": str(self.status), **({"reason": self.reason} if self.reason else {})}
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """Fail closed: "genuine" only when passive authentication passed against a trusted CSCA."""
+
+    passive: CheckOutcome = CheckOutcome(CheckStatus.NOT_CHECKED, "passive authentication not run")
+    active: CheckOutcome = CheckOutcome(CheckStatus.NOT_CHECKED)
+    chip: CheckOutcome = CheckOutcome(CheckStatus.NOT_CHECKED)
+    expiry: CheckOutcome = CheckOutcome(CheckStatus.NOT_CHECKED)
+
+    @property
+    def failed(self) -> bool:
+        return any(c.status is CheckStatus.FAILED for c in self.checks().values())
+
+    @property
+    def summary(self) -> str:
+        if self.failed:
+            return "failed"
+        return "genuine" if self.passive.status is CheckStatus.PASSED else "unverified"
+
+    def checks(self) -> dict[str, CheckOutcome]:
+        return {"passive": self.passive, "active": self.active, "chip": self.chip,
+                "expiry": self.expiry}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class Document:
+    files: Mapping[str, bytes]
+    access_protocol: str
+    denied: tuple[str, ...] = ()
+    absent: tuple[str, ...] = ()
+    com: COMFile | None = None
+    mrz: MRZ | None = None
+    faces: tuple[FaceImage, ...] = ()
+    sod: SODFile | None = None
+    problems: tuple[str, ...] = ()  # files that could not be parsed, and why
+    verdict: Verdict = field(default_factory=Verdict)
+    stats: Stats = field(default_factory=Stats)
+
+    @classmethod
+    def from_read(cls, read: ReadResult, *, today: date | None = None) -> Document:
+        problems: list[str] = []
+
+        def parse(name: str, parser: type) -> object:
+            raw = read.files.get(name)
+            if raw is None:
+                return None
+            try:
+                return parser.from_bytes(raw)  # type: ignore[attr-defined]
+            except (DecodeError, MRZError) as exc:
+                problems.append(f"{name}: {exc}")
+                return None
+
+        com = parse("EF.COM", COMFile)
+        dg1 = parse("DG1", DG1File)
+        dg2 = parse("DG2", DG2File)
+        sod = parse("EF.SOD", SODFile)
+        mrz = dg1.mrz if isinstance(dg1, DG1File) else None
+        expiry = _expiry_check(mrz, today or date.today())
+        return cls(
+            files=dict(read.files),
+            access_protocol=read.access_protocol,
+            denied=tuple(read.denied),
+            absent=tuple(read.absent),
+            com=com if isinstance(com, COMFile) else None,
+            mrz=mrz,
+            faces=dg2.faces if isinstance(dg2, DG2File) else (),
+            sod=sod if isinstance(sod, SODFile) else None,
+            problems=tuple(problems),
+            verdict=Verdict(expiry=expiry),
+            stats=read.stats,
+        )
+
+    def __repr__(self) -> str:
+        return f"Document({', '.join(self.files)}, <personal data redacted>)"
+
+
+def _expiry_check(mrz: MRZ | None, today: date) -> CheckOutcome:
+    if mrz is None or mrz.expiry_date is None:
+        return CheckOutcome(CheckStatus.NOT_CHECKED, "no date of expiry")
+    if mrz.expiry_date < today:
+        return CheckOutcome(CheckStatus.FAILED, "document expired")
+    return CheckOutcome(CheckStatus.PASSED)

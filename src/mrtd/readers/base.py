@@ -1,0 +1,19 @@
+"""The `Transport` protocol: bytes in, bytes out (with the status word). Nothing else in the
+library imports pyscard or nfcpy."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+
+class Transport(Protocol):
+    @property
+    def extended_length(self) -> bool:
+        """Whether both reader and chip take extended-length APDUs."""
+        ...
+
+    def transmit(self, apdu: bytes) -> bytes:
+        """Send one command APDU, return the response including SW1 SW2."""
+        ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,151 @@
+"""Reading one elementary file, sans I/O (ICAO 9303-10 §3, ISO 7816-4 READ BINARY).
+
+The generator learns the file's length from its TLV header in the first chunk, reads in the
+largest chunks the chip gives, and adapts to what the chip says: a shorter answer sets the
+chunk size, 6Cxx gives the right Le, 6700 drops extended length, 6282 / 6B00 mark the end.
+The secure channel (and so the SSC) is the session's business: every exchange here is one
+command and one response, whatever its status word.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+
+from mrtd import tlv
+from mrtd.apdu import CommandAPDU, ResponseAPDU
+from mrtd.errors import CardStatusError, DecodeError
+
+MAX_FILE = 1 << 20  # no LDS file is near 1 MB; a chip claiming more is refused
+MAX_RETRIES = 8
+OFFSET_LIMIT_B0 = 0x7FFF  # READ BINARY B0 addresses 15 bits; beyond, odd INS B1 (DO'54')
+
+SW_OK, SW_EOF, SW_WRONG_LENGTH, SW_OFFSET = 0x9000, 0x6282, 0x6700, 0x6B00
+SW_DENIED, SW_NOT_FOUND = 0x6982, 0x6A82
+
+
+class FileAccessDeniedError(CardStatusError):
+    """The chip refuses this file (DG3/DG4 need Extended Access Control)."""
+
+
+class FileNotFoundOnChipError(CardStatusError):
+    """The chip has no such file."""
+
+
+@dataclass
+class ChunkPolicy:
+    """How much to ask for per READ BINARY; shared by all files of one session, because the
+    chip's limits are the chip's, not the file's."""
+
+    short_max: int  # the largest Le whose protected answer fits a short APDU
+    extended_max: int = 0  # 0: no extended length
+    learned: int = 0  # the chip answered this much when asked for more
+
+    def next_ne(self, remaining: int | None) -> int:
+        limit = self.extended_max or self.short_max
+        if self.learned:
+            limit = min(limit, self.learned)
+        return limit if remaining is None else max(1, min(limit, remaining))
+
+    def drop_extended(self) -> bool:
+        had = bool(self.extended_max)
+        self.extended_max = 0
+        return had
+
+
+Reader = Generator[CommandAPDU, ResponseAPDU, bytes]
+
+
+def read_file(
+    fid: int,
+    sfi: int | None,
+    policy: ChunkPolicy,
+    progress: Callable[[int, int | None], None] | None = None,
+    max_size: int = MAX_FILE,
+) -> Reader:
+    """Read a whole EF; returns its bytes. Raises FileAccessDeniedError / FileNotFoundOnChipError /
+    CardStatusError / DecodeError."""
+    data = bytearray()
+    total: int | None = None
+    retries = 0
+    ne_override: int | None = None
+    if sfi is None:
+        answer = yield CommandAPDU(0x00, 0xA4, 0x02, 0x0C, fid.to_bytes(2, "big"))
+        _check_status(answer, "SELECT")
+    while total is None or len(data) < total:
+        offset = len(data)
+        remaining = None if total is None else total - offset
+        ne = ne_override or policy.next_ne(remaining)
+        ne_override = None
+        answer = yield _read_command(offset, ne, sfi if offset == 0 else None)
+        if answer.sw >> 8 == 0x6C and answer.sw & 0xFF and retries < MAX_RETRIES:
+            retries += 1
+            ne_override = answer.sw & 0xFF
+            policy.learned = min(policy.learned or ne_override, ne_override)
+            continue
+        if answer.sw == SW_WRONG_LENGTH and retries < MAX_RETRIES:
+            retries += 1
+            if not policy.drop_extended():
+                policy.learned = max(1, min(policy.learned or ne, ne) // 2)
+            continue
+        if answer.sw == SW_OFFSET and total is not None:
+            raise DecodeError("file is shorter than the length in its header")
+        _check_status(answer, "READ BINARY")
+        chunk = _payload(answer.data, odd=offset > OFFSET_LIMIT_B0)
+        if not chunk:
+            raise DecodeError("chip returned no data before the end of the file")
+        data += chunk
+        if total is None:
+            total = _file_length(bytes(data), max_size)
+        if answer.sw == SW_EOF and len(data) < (total or 0):
+            raise DecodeError("file is shorter than the length in its header")
+        if answer.sw == SW_OK and len(chunk) < ne and len(data) < (total or len(data) + 1):
+            policy.learned = len(chunk)
+        retries = 0
+        if progress is not None:
+            progress(min(len(data), total or len(data)), total)
+    if total is None:
+        raise DecodeError("file ended inside its TLV header")
+    return bytes(data[:total])
+
+
+def _read_command(offset: int, ne: int, sfi: int | None) -> CommandAPDU:
+    if sfi is not None:  # the first read selects the file by its short identifier
+        return CommandAPDU(0x00, 0xB0, 0x80 | sfi, 0x00, ne=ne)
+    if offset <= OFFSET_LIMIT_B0:
+        return CommandAPDU(0x00, 0xB0, offset >> 8, offset & 0xFF, ne=ne)
+    do54 = tlv.encode(0x54, offset.to_bytes(3 if offset > 0xFFFF else 2, "big"))
+    return CommandAPDU(0x00, 0xB1, 0x00, 0x00, do54, ne=ne + 4)  # room for DO'53' header
+
+
+def _payload(data: bytes, *, odd: bool) -> bytes:
+    if not odd:
+        return data
+    wrapped = tlv.decode_one(data)
+    if wrapped.tag != 0x53:
+        raise DecodeError("odd-INS READ BINARY answer is not a DO'53'")
+    return wrapped.value
+
+
+def _file_length(prefix: bytes, max_size: int) -> int | None:
+    try:
+        header = tlv.header(prefix, max_length=max_size)
+    except DecodeError as exc:
+        raise DecodeError(f"file header refused: {exc}") from None
+    if header is None:
+        return None
+    _, header_length, value_length = header
+    total = header_length + value_length
+    if total > max_size:
+        raise DecodeError(f"chip claims a file of {total} bytes; at most {max_size} accepted")
+    return total
+
+
+def _check_status(answer: ResponseAPDU, step: str) -> None:
+    if answer.sw in (SW_OK, SW_EOF):
+        return
+    if answer.sw == SW_DENIED:
+        raise FileAccessDeniedError(answer.sw, step)
+    if answer.sw == SW_NOT_FOUND:
+        raise FileNotFoundOnChipError(answer.sw, step)
+    raise CardStatusError(answer.sw, step)

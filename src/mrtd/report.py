@@ -1,0 +1,75 @@
+"""How a read is shown: the JSON document of DESIGN.md and a readable terminal summary."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any, TextIO
+
+from mrtd.document import Document
+from mrtd.session import Stats
+
+
+def document_json(
+    document: Document, stats: Stats, modeled_seconds: float | None
+) -> dict[str, Any]:
+    mrz = document.mrz.to_dict() if document.mrz is not None else None
+    details: dict[str, Any] = {}
+    if mrz is not None:
+        keep = ("format", "document_code", "issuing_state", "surname", "given_names",
+                "document_number", "nationality", "birth_date", "sex", "expiry_date",
+                "optional_data", "valid")  # fmt: skip
+        details = {key: mrz[key] for key in keep}
+    details["faces"] = [
+        {"mime_type": f.mime_type, "width": f.width, "height": f.height, "bytes": len(f.image)}
+        for f in document.faces
+    ]
+    statistics: dict[str, Any] = stats.as_dict()
+    if modeled_seconds is not None:
+        statistics["modeled_seconds"] = round(modeled_seconds, 6)
+    return {
+        "document": details,
+        "access": {"protocol": document.access_protocol},
+        "files": {
+            name: {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+            for name, data in document.files.items()
+        },
+        "denied": list(document.denied),
+        "absent": list(document.absent),
+        "problems": list(document.problems),
+        "verification": {name: c.as_dict() for name, c in document.verdict.checks().items()},
+        "verdict": document.verdict.summary,
+        "stats": statistics,
+    }
+
+
+def print_document(
+    document: Document, stats: Stats, modeled_seconds: float | None, out: TextIO
+) -> None:
+    mrz = document.mrz
+    print(f"access           {document.access_protocol}", file=out)
+    if mrz is not None:
+        print(f"holder           {mrz.surname}, {mrz.given_names}", file=out)
+        print(f"document         {mrz.format.value} {mrz.document_code} {mrz.document_number} "
+              f"issued by {mrz.issuing_state}", file=out)  # fmt: skip
+        print(f"nationality      {mrz.nationality}", file=out)
+        print(f"born             {mrz.birth_date or mrz.birth_date_text}  sex {mrz.sex}", file=out)
+        print(f"expires          {mrz.expiry_date or mrz.expiry_date_text}", file=out)
+    for n, face in enumerate(document.faces, 1):
+        size = f"{face.width}x{face.height}" if face.width and face.height else "size unknown"
+        print(f"face {n}           {face.mime_type}, {size}, {len(face.image)} bytes", file=out)
+    files = ", ".join(f"{name} ({len(data)} B)" for name, data in document.files.items())
+    print(f"files read       {files}", file=out)
+    if document.denied:
+        print(f"access denied    {', '.join(document.denied)} (need Extended Access Control)",
+              file=out)  # fmt: skip
+    for problem in document.problems:
+        print(f"problem          {problem}", file=out)
+    for name, check in document.verdict.checks().items():
+        reason = f" ({check.reason})" if check.reason else ""
+        print(f"check {name:<10} {check.status}{reason}", file=out)
+    print(f"verdict          {document.verdict.summary}", file=out)
+    line = (f"stats            {stats.apdus} APDUs, {stats.bytes_sent} B sent, "
+            f"{stats.bytes_received} B received, {stats.seconds * 1000:.1f} ms host")  # fmt: skip
+    if modeled_seconds is not None:
+        line += f", {modeled_seconds * 1000:.0f} ms modeled air time"
+    print(line, file=out)

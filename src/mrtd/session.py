@@ -1,0 +1,181 @@
+"""Drive sans-I/O protocols over a transport: access control, secure messaging, file reads.
+
+This and `readers/` are the only modules that do I/O (DESIGN.md principle 1).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Generator
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from mrtd.access_key import MRZKey
+from mrtd.apdu import CommandAPDU, ResponseAPDU
+from mrtd.bac import bac
+from mrtd.errors import CardStatusError, DecodeError, SecureMessagingError
+from mrtd.lds import LDS_FILES, COMFile, LDSFileInfo
+from mrtd.readers.base import Transport
+from mrtd.reading import ChunkPolicy, FileAccessDeniedError, FileNotFoundOnChipError, read_file
+from mrtd.sm import SecureChannel
+
+T = TypeVar("T")
+EMRTD_AID = bytes.fromhex("A0000002471001")
+EXTENDED_CHUNK = 0xFF00  # plain bytes per extended READ BINARY (answer stays under 64 kB)
+Progress = Callable[[str, int, int | None], None]
+
+
+@dataclass
+class Stats:
+    apdus: int = 0
+    bytes_sent: int = 0
+    bytes_received: int = 0
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, float | int]:
+        return {
+            "apdus": self.apdus,
+            "bytes_sent": self.bytes_sent,
+            "bytes_received": self.bytes_received,
+            "seconds": round(self.seconds, 6),
+        }
+
+
+@dataclass
+class ReadResult:
+    """What a read produced. Files already read stay here even when a later step fails."""
+
+    access_protocol: str = ""
+    files: dict[str, bytes] = field(default_factory=dict)
+    denied: list[str] = field(default_factory=list)
+    absent: list[str] = field(default_factory=list)
+    stats: Stats = field(default_factory=Stats)
+
+
+class Session:
+    """One conversation with one chip through one transport."""
+
+    def __init__(
+        self,
+        transport: Transport,
+        *,
+        random_bytes: Callable[[int], bytes] = os.urandom,
+        extended_length: bool | None = None,
+    ) -> None:
+        self.transport = transport
+        self.channel: SecureChannel | None = None
+        self.stats = Stats()
+        self._random = random_bytes
+        use_extended = transport.extended_length if extended_length is None else extended_length
+        self._extended = bool(use_extended)
+        self.policy: ChunkPolicy | None = None
+
+    # -- one exchange ----------------------------------------------------------------------
+
+    def transmit(self, command: CommandAPDU) -> ResponseAPDU:
+        """Send one plain command (protected when a channel is open); the plain answer.
+
+        A bare error status word from the chip (sent without SM) comes back as a response
+        with that status word and the SSC untouched; SM failures raise."""
+        started = time.perf_counter()
+        wire = self.channel.protect(command) if self.channel else command
+        raw = wire.to_bytes(extended=True if wire.needs_extended else None)
+        answer_raw = self.transport.transmit(raw)
+        self.stats.apdus += 1
+        self.stats.bytes_sent += len(raw)
+        self.stats.bytes_received += len(answer_raw)
+        answer = ResponseAPDU.from_bytes(answer_raw)
+        try:
+            if self.channel is not None:
+                try:
+                    answer = self.channel.unprotect(answer)
+                except CardStatusError as exc:
+                    answer = ResponseAPDU(b"", exc.sw)
+                except SecureMessagingError:
+                    self.channel = None
+                    raise
+        finally:
+            self.stats.seconds += time.perf_counter() - started
+        return answer
+
+    def run(self, protocol: Generator[CommandAPDU, ResponseAPDU, T]) -> T:
+        """Drive a protocol generator to its result."""
+        try:
+            command = next(protocol)
+            while True:
+                command = protocol.send(self.transmit(command))
+        except StopIteration as done:
+            result: T = done.value
+            return result
+
+    # -- access ----------------------------------------------------------------------------
+
+    def select_application(self) -> None:
+        answer = self.transmit(CommandAPDU(0x00, 0xA4, 0x04, 0x0C, EMRTD_AID))
+        if not answer.ok:
+            raise CardStatusError(answer.sw, "SELECT eMRTD application")
+
+    def open_bac(self, key: MRZKey) -> None:
+        """BAC (9303-11 §4.3): afterwards every APDU goes through the secure channel."""
+        self.channel = None
+        self.select_application()
+        self.channel = self.run(bac(key, self._random))
+        self.policy = ChunkPolicy(
+            short_max=self.channel.max_short_ne(),
+            extended_max=EXTENDED_CHUNK if self._extended else 0,
+        )
+
+    # -- files -----------------------------------------------------------------------------
+
+    def read_file(self, info: LDSFileInfo, progress: Progress | None = None) -> bytes:
+        if self.policy is None:
+            raise RuntimeError("open access (open_bac) before reading files")
+        report = None
+        if progress is not None:
+            name = info.name
+
+            def report(done: int, total: int | None) -> None:
+                progress(name, done, total)
+
+        return self.run(read_file(info.fid, info.sfi, self.policy, report))
+
+    def read_document(
+        self,
+        key: MRZKey,
+        *,
+        data_groups: tuple[int, ...] | None = None,
+        progress: Progress | None = None,
+        result: ReadResult | None = None,
+    ) -> ReadResult:
+        """BAC, then EF.COM, EF.SOD and the data groups EF.COM lists (or `data_groups`).
+
+        Files the chip refuses (DG3/DG4 without EAC) are listed in `denied`, missing ones in
+        `absent`; neither is an error. On any other failure the exception carries on, and the
+        `result` passed in keeps every file read so far."""
+        result = result if result is not None else ReadResult()
+        result.stats = self.stats
+        self.open_bac(key)
+        result.access_protocol = "BAC"
+        com = self._read_into(result, LDS_FILES["EF.COM"], progress)
+        listed = COMFile.from_bytes(com).data_groups if com is not None else ()
+        self._read_into(result, LDS_FILES["EF.SOD"], progress)
+        for number in data_groups if data_groups is not None else listed:
+            self._read_into(result, LDS_FILES[f"DG{number}"], progress)
+        return result
+
+    def _read_into(
+        self, result: ReadResult, info: LDSFileInfo, progress: Progress | None
+    ) -> bytes | None:
+        try:
+            data = self.read_file(info, progress)
+        except FileAccessDeniedError:
+            result.denied.append(info.name)
+            return None
+        except FileNotFoundOnChipError:
+            result.absent.append(info.name)
+            return None
+        except DecodeError as exc:
+            raise DecodeError(f"{info.name}: {exc}") from exc
+        result.files[info.name] = data
+        return data

@@ -1,0 +1,233 @@
+"""The simulated eMRTD chip: an ICAO 9303-conformant applet behind `transmit(bytes) -> bytes`.
+
+Built from the library's own parts in the chip role (`SecureChannel`, the BAC key derivation),
+so every protocol the terminal speaks is round-trip tested against it. It keeps a modeled
+air time (`modeled_seconds`) from the profile's link settings.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+
+from mrtd import crypto
+from mrtd.access_key import MRZKey
+from mrtd.apdu import SHORT_MAX_NE, CommandAPDU, ResponseAPDU
+from mrtd.bac import cipher
+from mrtd.bac.keys import derive_bac_keys
+from mrtd.bac.protocol import session_channel
+from mrtd.crypto import SMAlgorithm
+from mrtd.errors import DecodeError, MACError, SecureMessagingError
+from mrtd.sim.files import EMRTD_AID, ChipFile, build_files
+from mrtd.sim.profile import Profile
+from mrtd.sm import SecureChannel
+
+SW_OK, SW_EOF = 0x9000, 0x6282
+SW_WRONG_LENGTH, SW_SECURITY, SW_AUTH_FAILED = 0x6700, 0x6982, 0x6300
+SW_SM_MISSING, SW_SM_WRONG = 0x6987, 0x6988
+SW_NO_EF, SW_NOT_FOUND, SW_WRONG_P1P2, SW_OFFSET = 0x6986, 0x6A82, 0x6A86, 0x6B00
+SW_INS, SW_CLA, SW_WRONG_DATA = 0x6D00, 0x6E00, 0x6A80
+FRAME_OVERHEAD = 3  # ISO 14443-4 I-block: PCB + CRC_A
+FRAME_PAYLOAD = 253  # FSC 256 minus the overhead
+
+
+class SimulatedChip:
+    """One chip in the field. Not thread-safe; one terminal at a time, like the real thing."""
+
+    def __init__(
+        self,
+        profile: Profile | None = None,
+        *,
+        random_bytes: Callable[[int], bytes] = os.urandom,
+        files: Mapping[int, ChipFile] | None = None,
+    ) -> None:
+        self.profile = profile or Profile.default()
+        self.files = dict(files) if files is not None else build_files(self.profile)
+        self._random = random_bytes
+        self._bac_keys = derive_bac_keys(MRZKey.from_mrz(self.profile.mrz))
+        self.apdus = 0
+        self.modeled_seconds = 0.0
+        self.reset()
+
+    # -- the contact ---------------------------------------------------------------------------
+
+    def reset(self) -> None:
+        """Power cycle: nothing selected, no secure channel."""
+        self._app_selected = False
+        self._current: ChipFile | None = None
+        self._channel: SecureChannel | None = None
+        self._rnd_icc: bytes | None = None
+
+    @property
+    def extended_length(self) -> bool:
+        return self.profile.chip.extended_length
+
+    def transmit(self, raw: bytes) -> bytes:
+        self.apdus += 1
+        answer = self._answer(raw).to_bytes()
+        self.modeled_seconds += self._air_time(len(raw), len(answer))
+        return answer
+
+    def _air_time(self, sent: int, received: int) -> float:
+        link = self.profile.link
+        frames = -(-sent // FRAME_PAYLOAD) + -(-received // FRAME_PAYLOAD)
+        bits = 8 * (sent + received + FRAME_OVERHEAD * frames)
+        return link.latency_ms / 1000 + bits / link.bitrate
+
+    def _answer(self, raw: bytes) -> ResponseAPDU:
+        try:
+            command = CommandAPDU.from_bytes(raw)
+        except DecodeError:
+            return ResponseAPDU(b"", SW_WRONG_LENGTH)
+        if _is_extended(raw) and not self.extended_length:
+            return ResponseAPDU(b"", SW_WRONG_LENGTH)
+        if self._channel is None:
+            if command.cla & 0x0C:
+                return ResponseAPDU(b"", SW_SM_MISSING)
+            return self._plain(command)
+        return self._protected(command, self._channel)
+
+    def _protected(self, command: CommandAPDU, channel: SecureChannel) -> ResponseAPDU:
+        """After BAC every command must be SM; an SM error ends the session (9303-11 §9.8.7)."""
+        if command.cla & 0x0C != 0x0C:
+            self._channel = None
+            return ResponseAPDU(b"", SW_SM_MISSING)
+        try:
+            plain = channel.unprotect_command(command)
+        except MACError:
+            self._channel = None
+            return ResponseAPDU(b"", SW_SM_WRONG)
+        except SecureMessagingError:
+            self._channel = None
+            return ResponseAPDU(b"", SW_SM_WRONG)
+        response = self._dispatch(plain)
+        return channel.protect_response(response, odd=bool(plain.ins & 1))
+
+    def _plain(self, command: CommandAPDU) -> ResponseAPDU:
+        if command.ins in (0xA4, 0x84, 0x82):
+            return self._dispatch(command)
+        if command.ins in (0xB0, 0xB1):
+            return ResponseAPDU(b"", SW_SECURITY)
+        return ResponseAPDU(b"", SW_INS)
+
+    def _dispatch(self, command: CommandAPDU) -> ResponseAPDU:
+        if command.cla & ~0x0C & 0xFF:
+            return ResponseAPDU(b"", SW_CLA)
+        handler = {
+            0xA4: self._select,
+            0x84: self._get_challenge,
+            0x82: self._mutual_authenticate,
+            0xB0: self._read_binary,
+            0xB1: self._read_binary,
+        }.get(command.ins)
+        if handler is None:
+            return ResponseAPDU(b"", SW_INS)
+        return handler(command)
+
+    # -- commands ------------------------------------------------------------------------------
+
+    def _select(self, command: CommandAPDU) -> ResponseAPDU:
+        if command.p1 == 0x04:  # by DF name (AID)
+            if command.data != EMRTD_AID:
+                return ResponseAPDU(b"", SW_NOT_FOUND)
+            self._app_selected, self._current = True, None
+            return ResponseAPDU(b"", SW_OK)
+        if command.p1 in (0x00, 0x02) and len(command.data) == 2:
+            chip_file = self.files.get(int.from_bytes(command.data, "big"))
+            if chip_file is None or not self._app_selected:
+                return ResponseAPDU(b"", SW_NOT_FOUND)
+            self._current = chip_file
+            return ResponseAPDU(b"", SW_OK)
+        return ResponseAPDU(b"", SW_WRONG_P1P2)
+
+    def _get_challenge(self, command: CommandAPDU) -> ResponseAPDU:
+        if command.ne != 8 or command.p1 or command.p2:
+            return ResponseAPDU(b"", SW_WRONG_LENGTH if command.ne != 8 else SW_WRONG_P1P2)
+        self._rnd_icc = self._random(8)
+        return ResponseAPDU(self._rnd_icc, SW_OK)
+
+    def _mutual_authenticate(self, command: CommandAPDU) -> ResponseAPDU:
+        """The chip's half of BAC (9303-11 §4.3.3.2)."""
+        rnd_icc, self._rnd_icc = self._rnd_icc, None
+        if rnd_icc is None or "bac" not in self.profile.chip.access:
+            return ResponseAPDU(b"", SW_SECURITY)
+        if len(command.data) != 40:
+            return ResponseAPDU(b"", SW_WRONG_LENGTH)
+        keys = self._bac_keys
+        e_ifd, m_ifd = command.data[:32], command.data[32:]
+        if not crypto.constant_time_equal(crypto.mac(SMAlgorithm.DES3, keys.mac, e_ifd), m_ifd):
+            return ResponseAPDU(b"", SW_AUTH_FAILED)
+        plain = cipher.decrypt(keys.enc, e_ifd)
+        rnd_ifd, k_ifd = plain[:8], plain[16:32]
+        if not crypto.constant_time_equal(plain[8:16], rnd_icc):
+            return ResponseAPDU(b"", SW_AUTH_FAILED)
+        k_icc = self._random(16)
+        e_icc = cipher.encrypt(keys.enc, rnd_icc + rnd_ifd + k_icc)
+        m_icc = crypto.mac(SMAlgorithm.DES3, keys.mac, e_icc)
+        # This answer still goes out plain; every command after it must use the channel.
+        self._channel = session_channel(k_ifd, k_icc, rnd_icc, rnd_ifd)
+        return ResponseAPDU(e_icc + m_icc, SW_OK)
+
+    def _read_binary(self, command: CommandAPDU) -> ResponseAPDU:
+        if command.ins == 0xB0:
+            if command.p1 & 0x80:  # short file identifier in P1, offset in P2
+                chip_file = self._by_sfi(command.p1 & 0x1F)
+                if chip_file is None:
+                    return ResponseAPDU(b"", SW_NOT_FOUND)
+                self._current = chip_file
+                offset = command.p2
+            else:
+                offset = ((command.p1 & 0x7F) << 8) | command.p2
+        else:  # odd INS: offset in DO'54', file in P1-P2 (0000: the current one)
+            offset_or_error = _odd_offset(command.data)
+            if isinstance(offset_or_error, ResponseAPDU):
+                return offset_or_error
+            offset = offset_or_error
+            if command.p1 or command.p2:
+                chip_file = self.files.get((command.p1 << 8) | command.p2)
+                if chip_file is None:
+                    return ResponseAPDU(b"", SW_NOT_FOUND)
+                self._current = chip_file
+        chip_file = self._current
+        if chip_file is None:
+            return ResponseAPDU(b"", SW_NO_EF)
+        if chip_file.protected:
+            return ResponseAPDU(b"", SW_SECURITY)
+        data = chip_file.data
+        if offset > len(data) or (offset == len(data) and data):
+            return ResponseAPDU(b"", SW_OFFSET)
+        budget = min(command.ne or SHORT_MAX_NE, self.profile.chip.max_response)
+        odd = command.ins == 0xB1
+        room = budget - _do53_header_size(budget) if odd else budget
+        if room <= 0:
+            return ResponseAPDU(b"", SW_WRONG_LENGTH)
+        payload = data[offset : offset + room]
+        eof = len(payload) < room and self.profile.chip.eof_status == "6282"
+        return ResponseAPDU(_wrap_53(payload) if odd else payload, SW_EOF if eof else SW_OK)
+
+    def _by_sfi(self, sfi: int) -> ChipFile | None:
+        return next((f for f in self.files.values() if f.sfi == sfi), None)
+
+
+def _is_extended(raw: bytes) -> bool:
+    return len(raw) > 5 and raw[4] == 0
+
+
+def _do53_header_size(budget: int) -> int:
+    """Tag and length bytes of a DO'53' that fits in `budget` bytes."""
+    return 2 if budget - 2 < 0x80 else 3 if budget - 3 < 0x100 else 4
+
+
+def _odd_offset(data: bytes) -> int | ResponseAPDU:
+    if len(data) < 3 or data[0] != 0x54 or data[1] != len(data) - 2 or data[1] > 3:
+        return ResponseAPDU(b"", SW_WRONG_DATA)
+    return int.from_bytes(data[2:], "big")
+
+
+def _wrap_53(chunk: bytes) -> bytes:
+    n = len(chunk)
+    if n < 0x80:
+        return bytes((0x53, n)) + chunk
+    if n < 0x100:
+        return bytes((0x53, 0x81, n)) + chunk
+    return b"\x53\x82" + n.to_bytes(2, "big") + chunk

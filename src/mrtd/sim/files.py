@@ -1,0 +1,73 @@
+"""The simulated chip's files, built from a profile: EF.COM, DG1, DG2 (a real JPEG face),
+the data groups a profile adds, and an EF.SOD signed by the test PKI over all of them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from mrtd import tlv
+from mrtd.lds import EMRTD_AID, LDS_FILES, build_com, build_dg1, build_dg2, image_size
+from mrtd.lds.sod import build_sod
+from mrtd.sim.pki import TestPKI
+from mrtd.sim.profile import Profile
+
+__all__ = ["EMRTD_AID", "ChipFile", "build_files"]
+
+EAC_PROTECTED = frozenset({3, 4})  # fingerprints and iris: Extended Access Control only
+
+
+@dataclass(frozen=True, slots=True)
+class ChipFile:
+    name: str
+    fid: int
+    sfi: int
+    data: bytes
+    protected: bool = False  # readable only after EAC, which this chip does not grant
+
+
+@cache
+def face_jpeg() -> bytes:
+    """The fictitious face shipped with the package (scripts/make_face.py)."""
+    return resources.files("mrtd.sim").joinpath("data/face.jpg").read_bytes()
+
+
+def build_files(profile: Profile) -> dict[int, ChipFile]:
+    """Files by file identifier."""
+    contents: dict[int, bytes] = {}
+    for number in profile.chip.data_groups:
+        contents[number] = _data_group(number, profile)
+    key, certificate = TestPKI().document_signer(profile.chip.signer)  # type: ignore[arg-type]
+    sod = build_sod(
+        contents,
+        signer_key=key,
+        signer_cert=certificate,
+        hash_algorithm=profile.chip.hash_algorithm,
+    )
+    files = [
+        _file("EF.COM", build_com(sorted(contents))),
+        _file("EF.SOD", sod),
+        *(_file(f"DG{n}", data, n in EAC_PROTECTED) for n, data in contents.items()),
+    ]
+    return {f.fid: f for f in files}
+
+
+def _file(name: str, data: bytes, protected: bool = False) -> ChipFile:
+    info = LDS_FILES[name]
+    return ChipFile(name, info.fid, info.sfi, data, protected)
+
+
+def _data_group(number: int, profile: Profile) -> bytes:
+    if number == 1:
+        return build_dg1("".join(profile.mrz.lines))
+    if number == 2:
+        jpeg = face_jpeg()
+        size = image_size(jpeg)
+        width, height = size if size is not None else (0, 0)
+        return build_dg2(jpeg, width, height)
+    # Other groups hold an empty biometric / data template: enough to exist, be hashed in
+    # EF.SOD and (for DG3/DG4) be refused.
+    tag = LDS_FILES[f"DG{number}"].tag
+    assert tag is not None
+    return tlv.encode(tag, tlv.encode(0x7F61, tlv.encode(0x02, b"\x00")))

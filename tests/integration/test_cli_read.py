@@ -1,0 +1,129 @@
+"""`mrtd read`, `mrtd demo` and `mrtd sim` against the simulated chip."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from mrtd.cli import main
+from mrtd.sim.files import face_jpeg
+from mrtd.sim.profile import Profile
+
+MRZ = list(Profile.default().mrz.lines)
+READ_KEYS = {"document", "access", "files", "verification", "verdict", "stats"}
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_read_json(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "read", "--reader", "sim", "--mrz", *MRZ, "--json")
+    assert code == 0
+    report = json.loads(out)
+    assert set(report) >= READ_KEYS
+    assert report["access"]["protocol"] == "BAC"
+    assert report["document"]["birth_date"] == "1988-05-17"
+    assert report["document"]["faces"][0]["mime_type"] == "image/jpeg"
+    assert set(report["files"]) == {"EF.COM", "EF.SOD", "DG1", "DG2"}
+    assert {k: v["status"] for k, v in report["verification"].items()} == {
+        "passive": "not_checked",
+        "active": "not_checked",
+        "chip": "not_checked",
+        "expiry": "passed",
+    }
+    assert report["verdict"] == "unverified"
+    assert set(report["stats"]) >= {"apdus", "bytes_sent", "bytes_received", "seconds"}
+
+
+def test_read_with_typed_key_writes_files_and_face(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    profile = Profile.default().mrz
+    code, out, _ = run(
+        capsys,
+        "read",
+        "--doc-number",
+        profile.document_number.lower(),
+        "--birth",
+        profile.birth_date_text,
+        "--expiry",
+        profile.expiry_date_text,
+        "--out",
+        str(tmp_path),
+        "--no-progress",
+    )
+    assert code == 0
+    assert "verdict          unverified" in out
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "DG1.bin",
+        "DG2.bin",
+        "EF.COM.bin",
+        "EF.SOD.bin",
+        "face-1.jpg",
+    ]
+    assert (tmp_path / "face-1.jpg").read_bytes() == face_jpeg()
+
+
+def test_wrong_mrz_exits_3_access_denied_without_traceback(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, err = run(
+        capsys, "read", "--doc-number", "X1234567", "--birth", "800101", "--expiry", "300101"
+    )
+    assert code == 3
+    assert out == ""
+    assert "access denied" in err
+    assert "Traceback" not in err
+
+
+def test_bad_usage_exits_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert run(capsys, "read", "--doc-number", "X1")[0] == 2
+    assert run(capsys, "read", "--reader", "pcsc", "--mrz", *MRZ)[0] == 2
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[chip]\nmax_response = 'many'\n")
+    code, _, err = run(capsys, "read", "--reader", f"sim:{bad}", "--mrz", *MRZ)
+    assert code == 2
+    assert "max_response has the wrong type" in err
+
+
+def test_profile_file_is_used(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    profile = tmp_path / "card.toml"
+    profile.write_text(
+        '[document]\nformat = "TD1"\ndocument_code = "ID"\nsurname = "Card"\n'
+        "[chip]\nmax_response = 100\ndata_groups = [1, 2, 3]\n"
+        "[link]\nbitrate = 106000\n"
+    )
+    code, out, _ = run(capsys, "sim", "--profile", str(profile))
+    assert code == 0
+    lines = [line.strip() for line in out.splitlines() if line.startswith("  ")]
+    assert [len(line) for line in lines] == [30, 30, 30]
+    code, out, _ = run(capsys, "read", "--reader", f"sim:{profile}", "--mrz", *lines, "--json")
+    report = json.loads(out)
+    assert code == 0
+    assert report["document"]["format"] == "TD1"
+    assert report["denied"] == ["DG3"]
+
+
+def test_demo(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "demo")
+    assert code == 0
+    assert "repaired MRZ matches the printed one" in out
+    assert "(check digit)" in out
+    assert "verdict          unverified" in out
+    code, out, _ = run(capsys, "demo", "--json")
+    report = json.loads(out)
+    assert code == 0
+    assert report["demo"]["ocr_repair"]["matches_printed_mrz"] is True
+    assert report["stats"]["modeled_seconds"] > 0
+
+
+def test_sim_exports_the_test_csca(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    target = tmp_path / "csca.pem"
+    code, _, _ = run(capsys, "sim", "--export-csca", str(target))
+    assert code == 0
+    assert target.read_bytes().count(b"-----BEGIN CERTIFICATE-----") == 2

@@ -1,0 +1,194 @@
+"""The terminal reads the simulated chip in process: BAC, secure messaging, every file."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from mrtd import tlv
+from mrtd.access_key import MRZKey
+from mrtd.errors import BACError, DecodeError, SecureMessagingError
+from mrtd.lds import LDS_FILES, DG1File, DG2File
+from mrtd.lds.sod import SODFile
+from mrtd.read import read_document
+from mrtd.readers.simulated import SimulatedReader
+from mrtd.session import ReadResult, Session
+from mrtd.sim.chip import SimulatedChip
+from mrtd.sim.files import ChipFile, build_files, face_jpeg
+from mrtd.sim.profile import Profile
+
+DEFAULT = Profile.default()
+KEY = MRZKey.from_mrz(DEFAULT.mrz)
+
+
+def _profile(**chip: Any) -> Profile:
+    return Profile.from_dict({"chip": chip})
+
+
+def test_full_read_of_the_default_chip() -> None:
+    chip = SimulatedChip(DEFAULT)
+    document = read_document(SimulatedReader(chip), KEY)
+    assert set(document.files) == {"EF.COM", "EF.SOD", "DG1", "DG2"}
+    assert document.access_protocol == "BAC"
+    assert document.mrz is not None
+    assert document.mrz.lines == DEFAULT.mrz.lines
+    assert [face.image for face in document.faces] == [face_jpeg()]
+    assert document.faces[0].mime_type == "image/jpeg"
+    assert document.sod is not None
+    for name in ("DG1", "DG2"):
+        number = int(name[2:])
+        digest = hashlib.sha256(document.files[name]).digest()
+        assert document.sod.data_group_hashes[number] == digest
+    assert document.verdict.summary == "unverified"
+    assert document.verdict.expiry.status == "passed"
+    assert document.problems == ()
+
+
+def test_apdu_count_is_the_minimum_max_response_allows() -> None:
+    chip = SimulatedChip(DEFAULT)
+    document = read_document(SimulatedReader(chip), KEY)
+    reads = sum(math.ceil(len(data) / 223) for data in document.files.values())
+    assert document.stats.apdus == 3 + reads  # SELECT, GET CHALLENGE, MUTUAL AUTHENTICATE
+    assert chip.apdus == document.stats.apdus
+    assert document.stats.bytes_received > sum(len(d) for d in document.files.values())
+
+
+@pytest.mark.parametrize("max_response", [1, 100, 223, 231, 255])
+def test_any_max_response(max_response: int) -> None:
+    chip = SimulatedChip(_profile(max_response=max_response))
+    document = read_document(SimulatedReader(chip), KEY)
+    assert document.files["DG2"] == chip.files[LDS_FILES["DG2"].fid].data
+
+
+def test_extended_length_reads_each_file_in_one_apdu() -> None:
+    chip = SimulatedChip(_profile(extended_length=True, max_response=65536))
+    document = read_document(SimulatedReader(chip), KEY)
+    assert document.stats.apdus == 3 + len(document.files)
+    assert document.files["DG2"] == chip.files[LDS_FILES["DG2"].fid].data
+
+
+def test_eof_answered_with_9000_or_6282() -> None:
+    for status in ("9000", "6282"):
+        chip = SimulatedChip(_profile(eof_status=status))
+        assert read_document(SimulatedReader(chip), KEY).files.keys() >= {"DG1", "DG2"}
+
+
+def test_eac_protected_groups_are_access_denied_not_errors() -> None:
+    chip = SimulatedChip(_profile(data_groups=[1, 2, 3, 4]))
+    document = read_document(SimulatedReader(chip), KEY)
+    assert document.denied == ("DG3", "DG4")
+    assert set(document.files) == {"EF.COM", "EF.SOD", "DG1", "DG2"}
+    assert document.sod is not None
+    assert set(document.sod.data_group_hashes) == {1, 2, 3, 4}
+
+
+def test_wrong_mrz_is_access_denied() -> None:
+    wrong = MRZKey("X1234567", "800101", "300101")
+    with pytest.raises(BACError, match="access denied"):
+        read_document(SimulatedReader(SimulatedChip(DEFAULT)), wrong)
+
+
+class Tamper:
+    """A transport that flips one bit in the n-th response."""
+
+    def __init__(self, chip: SimulatedChip, at: int) -> None:
+        self.chip, self.at, self.count = chip, at, 0
+
+    @property
+    def extended_length(self) -> bool:
+        return False
+
+    def transmit(self, apdu: bytes) -> bytes:
+        answer = bytearray(self.chip.transmit(apdu))
+        self.count += 1
+        if self.count == self.at:
+            answer[len(answer) // 2] ^= 0x01
+        return bytes(answer)
+
+    def close(self) -> None:
+        pass
+
+
+def test_tampered_response_mac_is_a_secure_messaging_error_and_keeps_what_was_read() -> None:
+    partial = ReadResult()
+    with pytest.raises(SecureMessagingError):
+        read_document(Tamper(SimulatedChip(DEFAULT), at=8), KEY, partial=partial)
+    assert "EF.COM" in partial.files  # read before the tampered answer, not lost
+
+
+def _chip_with_dg11(value_size: int, **chip: Any) -> tuple[SimulatedChip, bytes]:
+    profile = _profile(data_groups=[1, 2, 11], **chip)
+    files = build_files(profile)
+    info = LDS_FILES["DG11"]
+    data = tlv.encode(info.tag or 0, bytes((i * 7 + 3) % 256 for i in range(value_size)))
+    files[info.fid] = ChipFile("DG11", info.fid, info.sfi, data)
+    return SimulatedChip(profile, files=files), data
+
+
+SIZES = st.one_of(
+    st.integers(0, 70_000),
+    st.sampled_from(
+        [
+            0,
+            1,
+            127,
+            128,
+            218,
+            219,
+            220,
+            221,
+            222,
+            223,
+            224,
+            446,
+            447,
+            32_760,
+            32_762,
+            32_763,
+            32_764,
+            32_765,
+            32_766,
+            32_767,
+            32_768,
+            65_531,
+            65_535,
+            69_996,
+        ]
+    ),
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(SIZES)
+def test_round_trip_any_file_size(value_size: int) -> None:
+    chip, data = _chip_with_dg11(value_size)
+    session = Session(SimulatedReader(chip))
+    session.open_bac(KEY)
+    assert session.read_file(LDS_FILES["DG11"]) == data
+
+
+def test_chip_claiming_a_16_mb_file_is_refused_clearly() -> None:
+    profile = _profile(data_groups=[1, 2, 11])
+    files = build_files(profile)
+    info = LDS_FILES["DG11"]
+    liar = b"\x6b\x84\x01\x00\x00\x00" + bytes(200)  # claims 16 MB
+    files[info.fid] = ChipFile("DG11", info.fid, info.sfi, liar)
+    session = Session(SimulatedReader(SimulatedChip(profile, files=files)))
+    session.open_bac(KEY)
+    with pytest.raises(DecodeError, match="exceeds the limit of 1048576 bytes"):
+        session.read_file(LDS_FILES["DG11"])
+    assert session.stats.apdus == 4  # SELECT, GET CHALLENGE, MUTUAL AUTHENTICATE, one read
+
+
+def test_parsed_files_match_what_the_chip_built() -> None:
+    chip = SimulatedChip(DEFAULT)
+    document = read_document(SimulatedReader(chip), KEY)
+    assert DG1File.from_bytes(document.files["DG1"]).mrz.lines == DEFAULT.mrz.lines
+    assert len(DG2File.from_bytes(document.files["DG2"]).faces) == 1
+    sod = SODFile.from_bytes(document.files["EF.SOD"])
+    assert sod.signer_certificate is not None
