@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from mrtd.access_key import MRZKey
@@ -16,6 +17,7 @@ from mrtd.errors import (
     SecureMessagingError,
     TransportError,
 )
+from mrtd.lds import FaceImage
 from mrtd.mrz import parse_mrz
 from mrtd.progress import ProgressBar
 from mrtd.read import read_document
@@ -103,15 +105,12 @@ def _transport(spec: str) -> tuple[Transport, SimulatedChip | None]:
     raise ValueError(f"reader {kind!r} is not available in this version; use --reader sim")
 
 
-def _write(out: Path, files: dict[str, bytes] | object, faces: tuple[object, ...]) -> None:
+def _write(out: Path, files: Mapping[str, bytes], faces: tuple[FaceImage, ...]) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    assert isinstance(files, dict)
     for name, data in files.items():
         (out / f"{name}.bin").write_bytes(data)
     for n, face in enumerate(faces, 1):
-        image: bytes = getattr(face, "image")  # noqa: B009
-        mime: str = getattr(face, "mime_type")  # noqa: B009
-        (out / f"face-{n}.{EXTENSIONS.get(mime, 'bin')}").write_bytes(image)
+        (out / f"face-{n}.{EXTENSIONS.get(face.mime_type, 'bin')}").write_bytes(face.image)
 
 
 def _fail(message: str, code: int) -> int:
