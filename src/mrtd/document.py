@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from mrtd.errors import DecodeError, MRZError
-from mrtd.lds import COMFile, DG1File, DG2File, FaceImage
+from mrtd.lds import COMFile, DG1File, DG2File, DG11File, DG12File, FaceImage
 from mrtd.lds.sod import SODFile
 from mrtd.mrz import MRZ
 from mrtd.session import ReadResult, Stats
@@ -69,6 +69,8 @@ class Document:
     mrz: MRZ | None = None
     faces: tuple[FaceImage, ...] = ()
     sod: SODFile | None = None
+    personal_details: DG11File | None = None
+    document_details: DG12File | None = None
     problems: tuple[str, ...] = ()  # files that could not be parsed, and why
     verdict: Verdict = field(default_factory=Verdict)
     stats: Stats = field(default_factory=Stats)
@@ -91,6 +93,8 @@ class Document:
         dg1 = parse("DG1", DG1File)
         dg2 = parse("DG2", DG2File)
         sod = parse("EF.SOD", SODFile)
+        dg11 = parse("DG11", DG11File)
+        dg12 = parse("DG12", DG12File)
         mrz = dg1.mrz if isinstance(dg1, DG1File) else None
         expiry = _expiry_check(mrz, today or date.today())
         return cls(
@@ -102,6 +106,8 @@ class Document:
             mrz=mrz,
             faces=dg2.faces if isinstance(dg2, DG2File) else (),
             sod=sod if isinstance(sod, SODFile) else None,
+            personal_details=dg11 if isinstance(dg11, DG11File) else None,
+            document_details=dg12 if isinstance(dg12, DG12File) else None,
             problems=tuple(problems),
             verdict=Verdict(expiry=expiry),
             stats=read.stats,

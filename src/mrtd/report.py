@@ -23,6 +23,22 @@ def document_json(
         {"mime_type": f.mime_type, "width": f.width, "height": f.height, "bytes": len(f.image)}
         for f in document.faces
     ]
+    if document.personal_details is not None:
+        dg11 = document.personal_details
+        details["personal_details"] = {
+            "full_name": dg11.full_name,
+            "birth_date": dg11.birth_date.isoformat() if dg11.birth_date else None,
+            "place_of_birth": list(dg11.place_of_birth),
+            "address": list(dg11.address),
+            "personal_number": dg11.personal_number,
+            "profession": dg11.profession,
+        }
+    if document.document_details is not None:
+        dg12 = document.document_details
+        details["document_details"] = {
+            "issuing_authority": dg12.issuing_authority,
+            "date_of_issue": dg12.date_of_issue.isoformat() if dg12.date_of_issue else None,
+        }
     statistics: dict[str, Any] = stats.as_dict()
     if modeled_seconds is not None:
         statistics["modeled_seconds"] = round(modeled_seconds, 6)
@@ -57,6 +73,13 @@ def print_document(
     for n, face in enumerate(document.faces, 1):
         size = f"{face.width}x{face.height}" if face.width and face.height else "size unknown"
         print(f"face {n}           {face.mime_type}, {size}, {len(face.image)} bytes", file=out)
+    if document.personal_details is not None:
+        place = ", ".join(document.personal_details.place_of_birth)
+        print(f"place of birth   {place}", file=out)
+    if document.document_details is not None:
+        dg12 = document.document_details
+        print(f"issued           {dg12.date_of_issue or dg12.date_of_issue_text} by "
+              f"{dg12.issuing_authority}", file=out)  # fmt: skip
     files = ", ".join(f"{name} ({len(data)} B)" for name, data in document.files.items())
     print(f"files read       {files}", file=out)
     if document.denied:

@@ -192,3 +192,16 @@ def test_parsed_files_match_what_the_chip_built() -> None:
     assert len(DG2File.from_bytes(document.files["DG2"]).faces) == 1
     sod = SODFile.from_bytes(document.files["EF.SOD"])
     assert sod.signer_certificate is not None
+
+
+def test_dg11_and_dg12_are_read_and_parsed() -> None:
+    profile = Profile.from_dict(
+        {"chip": {"data_groups": [1, 2, 11, 12]}, "details": {"date_of_issue": "20250101"}}
+    )
+    document = read_document(SimulatedReader(SimulatedChip(profile)), KEY)
+    assert document.personal_details is not None
+    assert document.personal_details.surname == DEFAULT.mrz.surname
+    assert document.personal_details.birth_date == DEFAULT.mrz.birth_date
+    assert document.document_details is not None
+    assert document.document_details.issuing_authority == "UTOPIA PASSPORT OFFICE"
+    assert str(document.document_details.date_of_issue) == "2025-01-01"

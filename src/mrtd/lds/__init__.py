@@ -9,6 +9,8 @@ from __future__ import annotations
 from mrtd.lds.com import COMFile, build_com
 from mrtd.lds.dg1 import DG1File, build_dg1
 from mrtd.lds.dg2 import DG2File, build_dg2
+from mrtd.lds.dg11 import DG11File, build_dg11
+from mrtd.lds.dg12 import DG12File, build_dg12
 from mrtd.lds.face import FaceImage, build_face_record, parse_face_data_block, parse_face_record
 from mrtd.lds.files import (
     EMRTD_AID,
@@ -27,11 +29,15 @@ __all__ = [
     "COMFile",
     "DG1File",
     "DG2File",
+    "DG11File",
+    "DG12File",
     "FaceImage",
     "LDSFileInfo",
     "build_com",
     "build_dg1",
     "build_dg2",
+    "build_dg11",
+    "build_dg12",
     "build_face_record",
     "file_for_tag",
     "image_size",

@@ -4,11 +4,21 @@ the data groups a profile adds, and an EF.SOD signed by the test PKI over all of
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 from importlib import resources
 
 from mrtd import tlv
-from mrtd.lds import EMRTD_AID, LDS_FILES, build_com, build_dg1, build_dg2, image_size
+from mrtd.lds import (
+    EMRTD_AID,
+    LDS_FILES,
+    build_com,
+    build_dg1,
+    build_dg2,
+    build_dg11,
+    build_dg12,
+    image_size,
+)
 from mrtd.lds.sod import build_sod
 from mrtd.sim.pki import TestPKI
 from mrtd.sim.profile import Profile
@@ -66,8 +76,43 @@ def _data_group(number: int, profile: Profile) -> bytes:
         size = image_size(jpeg)
         width, height = size if size is not None else (0, 0)
         return build_dg2(jpeg, width, height)
+    if number == 11:
+        return _dg11(profile)
+    if number == 12:
+        return _dg12(profile)
     # Other groups hold an empty biometric / data template: enough to exist, be hashed in
     # EF.SOD and (for DG3/DG4) be refused.
     tag = LDS_FILES[f"DG{number}"].tag
     assert tag is not None
     return tlv.encode(tag, tlv.encode(0x7F61, tlv.encode(0x02, b"\x00")))
+
+
+def _dg11(profile: Profile) -> bytes:
+    mrz, details = profile.mrz, profile.details
+    name_field = mrz.lines[-1] if mrz.format.value == "TD1" else mrz.lines[0][5:]
+    return build_dg11(
+        full_name=name_field.rstrip("<"),
+        birth_date=mrz.birth_date,
+        place_of_birth=details.place_of_birth,
+        address=details.address,
+        personal_number=details.personal_number,
+        profession=details.profession,
+        telephone=details.telephone,
+    )
+
+
+def _dg12(profile: Profile) -> bytes:
+    details, expiry = profile.details, profile.mrz.expiry_date
+    if details.date_of_issue:
+        text = details.date_of_issue
+        issued: date | None = date(int(text[:4]), int(text[4:6]), int(text[6:]))
+    else:
+        issued = _ten_years_before(expiry) if expiry is not None else None
+    return build_dg12(issuing_authority=details.issuing_authority, date_of_issue=issued)
+
+
+def _ten_years_before(day: date) -> date:
+    try:
+        return day.replace(year=day.year - 10)
+    except ValueError:  # 29 February of a leap year
+        return day.replace(year=day.year - 10, day=28)

@@ -3,6 +3,7 @@
     [document]            # any field of the MRZ (as for generate_mrz), or mrz = "LINE1\nLINE2"
     [chip]                # access = ["bac"]; max_response = 223; extended_length = false
     [link]                # bitrate = 424000; latency_ms = 5
+    [details]             # DG11/DG12 content: place_of_birth, address, issuing_authority, ...
 
 Later issues add PACE, AA, CA and faults to the same file. The built-in default is a valid,
 unexpired, fictitious passport of ICAO's specimen state Utopia.
@@ -60,11 +61,25 @@ class LinkSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class DetailSettings:
+    """What DG11 and DG12 hold when the chip has them (all fictitious by default)."""
+
+    place_of_birth: tuple[str, ...] = ("UTOPIA CITY", "UTO")
+    address: tuple[str, ...] = ("1 SPECIMEN STREET", "UTOPIA CITY")
+    personal_number: str = ""
+    profession: str = "SPECIMEN"
+    telephone: str = ""
+    issuing_authority: str = "UTOPIA PASSPORT OFFICE"
+    date_of_issue: str = ""  # YYYYMMDD; empty: ten years before the date of expiry
+
+
+@dataclass(frozen=True, slots=True)
 class Profile:
     mrz: MRZ
     chip: ChipSettings = field(default_factory=ChipSettings)
     link: LinkSettings = field(default_factory=LinkSettings)
     name: str = "default"
+    details: DetailSettings = field(default_factory=DetailSettings)
 
     @classmethod
     def default(cls) -> Profile:
@@ -87,7 +102,7 @@ class Profile:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], *, name: str = "custom") -> Profile:
-        unknown = set(data) - {"document", "chip", "link"}
+        unknown = set(data) - {"document", "chip", "link", "details"}
         if unknown:
             raise ProfileError(f"unknown profile tables: {', '.join(sorted(unknown))}")
         document = {**DEFAULT_DOCUMENT, **data.get("document", {})}
@@ -96,6 +111,7 @@ class Profile:
             _settings(ChipSettings, data.get("chip", {}), "chip"),
             _settings(LinkSettings, data.get("link", {}), "link"),
             name,
+            _settings(DetailSettings, data.get("details", {}), "details"),
         )
 
 
@@ -148,5 +164,9 @@ def _validate(settings: object) -> None:
             raise ProfileError("[chip] data_groups must be numbers 1..16 including 1 and 2")
         if settings.signer not in ("rsa", "ecdsa"):
             raise ProfileError("[chip] signer must be 'rsa' or 'ecdsa'")
+    if isinstance(settings, DetailSettings) and settings.date_of_issue:
+        text = settings.date_of_issue
+        if len(text) != 8 or not text.isdigit():
+            raise ProfileError("[details] date_of_issue must be YYYYMMDD")
     if isinstance(settings, LinkSettings) and (settings.bitrate <= 0 or settings.latency_ms < 0):
         raise ProfileError("[link] bitrate must be positive and latency_ms not negative")
