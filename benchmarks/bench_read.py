@@ -7,7 +7,8 @@ One run prints:
 - APDUs used against the minimum the chip's max_response allows (3 for SELECT and BAC, then
   ceil(size / max_response) per file);
 - modeled air time at 106 and 424 kbit/s (the chip's link model: latency per command plus
-  bits on the air with ISO 14443-4 framing) against the pure transfer time of the file bytes.
+  bits on the air with ISO 14443-4 framing) against the pure transfer time of the file bytes;
+- APDUs and modeled time of a read with one tag loss (resumed) against one without.
 
     .venv/bin/python benchmarks/bench_read.py [--runs N] [--json PATH]
 """
@@ -26,6 +27,7 @@ from typing import Any
 from mrtd import crypto
 from mrtd.access_key import MRZKey
 from mrtd.crypto import _reference
+from mrtd.errors import CardRemovedError
 from mrtd.read import read_document
 from mrtd.sim.chip import SimulatedChip
 from mrtd.sim.profile import Profile
@@ -47,6 +49,10 @@ class TimedReader:
         answer = self.chip.transmit(apdu)
         self.chip_seconds += time.process_time() - started
         return answer
+
+    def reconnect(self, timeout: float) -> None:
+        if not self.chip.wait_for_return(timeout):
+            raise CardRemovedError("card did not come back")
 
     def close(self) -> None:
         self.chip.reset()
@@ -115,8 +121,14 @@ def main() -> int:
         ratio = link["modeled_s"] / link["transfer_s"]
         print(f"  {bitrate // 1000:>3} kbit/s {link['modeled_s'] * 1000:12.0f} ms "
               f"{link['transfer_s'] * 1000:20.0f} ms {ratio:13.2f}x")  # fmt: skip
+    loss = Profile.from_dict({"faults": {"remove_at_apdu": 60, "return_after_ms": 300}})
+    lost = read_once(loss, key)
+    print("\none tag loss (at APDU 60, card back after 300 ms), 424 kbit/s")
+    print(f"  without loss: {native['apdus']} APDUs, {native['modeled_s'] * 1000:.0f} ms modeled")
+    print(f"  with loss, resumed: {lost['apdus']} APDUs, {lost['modeled_s'] * 1000:.0f} ms modeled "
+          f"(a restart would take {60 + native['apdus']} APDUs)")  # fmt: skip
     if args.json:
-        report = {"native": native, "python": python, "links": links}
+        report = {"native": native, "python": python, "links": links, "tag_loss": lost}
         args.json.write_text(json.dumps(report, indent=2, default=str))
     return 0
 

@@ -60,16 +60,22 @@ def read_file(
     fid: int,
     sfi: int | None,
     policy: ChunkPolicy,
+    *,
     progress: Callable[[int, int | None], None] | None = None,
     max_size: int = MAX_FILE,
+    into: bytearray | None = None,
 ) -> Reader:
-    """Read a whole EF; returns its bytes. Raises FileAccessDeniedError / FileNotFoundOnChipError /
-    CardStatusError / DecodeError."""
-    data = bytearray()
-    total: int | None = None
+    """Read a whole EF; returns its bytes. Raises FileAccessDeniedError /
+    FileNotFoundOnChipError / CardStatusError / DecodeError.
+
+    Verified chunks are appended to `into` as they arrive, so a read cut short (the card left
+    the field) can go on later from there: pass the same bytearray again."""
+    data = into if into is not None else bytearray()
+    total = _file_length(bytes(data), max_size) if data else None
     retries = 0
     ne_override: int | None = None
-    if sfi is None:
+    use_sfi = sfi is not None and not data
+    if not use_sfi:
         answer = yield CommandAPDU(0x00, 0xA4, 0x02, 0x0C, fid.to_bytes(2, "big"))
         _check_status(answer, "SELECT")
     while total is None or len(data) < total:
@@ -77,7 +83,7 @@ def read_file(
         remaining = None if total is None else total - offset
         ne = ne_override or policy.next_ne(remaining)
         ne_override = None
-        answer = yield _read_command(offset, ne, sfi if offset == 0 else None)
+        answer = yield _read_command(offset, ne, sfi if use_sfi and offset == 0 else None)
         if answer.sw >> 8 == 0x6C and answer.sw & 0xFF and retries < MAX_RETRIES:
             retries += 1
             ne_override = answer.sw & 0xFF

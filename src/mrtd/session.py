@@ -14,7 +14,7 @@ from typing import TypeVar
 from mrtd.access_key import MRZKey
 from mrtd.apdu import CommandAPDU, ResponseAPDU
 from mrtd.bac import bac
-from mrtd.errors import CardStatusError, DecodeError, SecureMessagingError
+from mrtd.errors import CardRemovedError, CardStatusError, DecodeError, SecureMessagingError
 from mrtd.lds import LDS_FILES, COMFile, LDSFileInfo
 from mrtd.readers.base import Transport
 from mrtd.reading import ChunkPolicy, FileAccessDeniedError, FileNotFoundOnChipError, read_file
@@ -32,6 +32,7 @@ class Stats:
     bytes_sent: int = 0
     bytes_received: int = 0
     seconds: float = 0.0
+    resumes: int = 0  # times the card left the field and the read went on after it came back
 
     def as_dict(self) -> dict[str, float | int]:
         return {
@@ -39,6 +40,7 @@ class Stats:
             "bytes_sent": self.bytes_sent,
             "bytes_received": self.bytes_received,
             "seconds": round(self.seconds, 6),
+            "resumes": self.resumes,
         }
 
 
@@ -62,8 +64,13 @@ class Session:
         *,
         random_bytes: Callable[[int], bytes] = os.urandom,
         extended_length: bool | None = None,
+        resume_timeout: float = 5.0,
+        max_resumes: int = 8,
     ) -> None:
         self.transport = transport
+        self.resume_timeout = resume_timeout
+        self.max_resumes = max_resumes
+        self._key: MRZKey | None = None
         self.channel: SecureChannel | None = None
         self.stats = Stats()
         self._random = random_bytes
@@ -81,9 +88,9 @@ class Session:
         started = time.perf_counter()
         wire = self.channel.protect(command) if self.channel else command
         raw = wire.to_bytes(extended=True if wire.needs_extended else None)
-        answer_raw = self.transport.transmit(raw)
-        self.stats.apdus += 1
+        self.stats.apdus += 1  # counted when sent: an APDU lost with the card was still sent
         self.stats.bytes_sent += len(raw)
+        answer_raw = self.transport.transmit(raw)
         self.stats.bytes_received += len(answer_raw)
         answer = ResponseAPDU.from_bytes(answer_raw)
         try:
@@ -118,13 +125,38 @@ class Session:
 
     def open_bac(self, key: MRZKey) -> None:
         """BAC (9303-11 §4.3): afterwards every APDU goes through the secure channel."""
+        self._key = key
+        self._resumable(lambda: None, need_access=True)
+
+    def _bac(self) -> None:
+        assert self._key is not None
         self.channel = None
         self.select_application()
-        self.channel = self.run(bac(key, self._random))
-        self.policy = ChunkPolicy(
-            short_max=self.channel.max_short_ne(),
-            extended_max=EXTENDED_CHUNK if self._extended else 0,
-        )
+        self.channel = self.run(bac(self._key, self._random))
+        if self.policy is None:  # after a resume the chip's limits are the ones learned
+            self.policy = ChunkPolicy(
+                short_max=self.channel.max_short_ne(),
+                extended_max=EXTENDED_CHUNK if self._extended else 0,
+            )
+
+    # -- resume after tag loss -------------------------------------------------------------
+
+    def _resumable(self, step: Callable[[], T], *, need_access: bool = False) -> T:
+        """Run `step`; when the card leaves the field, wait (bounded) for it, open access again
+        and run `step` once more. Steps keep their own progress, so nothing verified is lost."""
+        while True:
+            try:
+                if need_access:
+                    self._bac()
+                    need_access = False
+                return step()
+            except CardRemovedError:
+                self.channel = None
+                if self.resume_timeout <= 0 or self.stats.resumes >= self.max_resumes:
+                    raise
+                self.transport.reconnect(self.resume_timeout)
+                self.stats.resumes += 1
+                need_access = self._key is not None
 
     # -- files -----------------------------------------------------------------------------
 
@@ -138,7 +170,10 @@ class Session:
             def report(done: int, total: int | None) -> None:
                 progress(name, done, total)
 
-        return self.run(read_file(info.fid, info.sfi, self.policy, report))
+        policy, data = self.policy, bytearray()
+        return self._resumable(
+            lambda: self.run(read_file(info.fid, info.sfi, policy, progress=report, into=data))
+        )
 
     def read_document(
         self,

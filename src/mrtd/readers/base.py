@@ -16,4 +16,9 @@ class Transport(Protocol):
         """Send one command APDU, return the response including SW1 SW2."""
         ...
 
+    def reconnect(self, timeout: float) -> None:
+        """Wait up to `timeout` seconds for the card to come back after it left the field
+        (power-cycled: every session state is gone). Raises CardRemovedError if it does not."""
+        ...
+
     def close(self) -> None: ...

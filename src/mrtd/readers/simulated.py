@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from mrtd.errors import CardRemovedError
 from mrtd.sim.chip import SimulatedChip
 
 
@@ -15,6 +16,11 @@ class SimulatedReader:
 
     def transmit(self, apdu: bytes) -> bytes:
         return self.chip.transmit(apdu)
+
+    def reconnect(self, timeout: float) -> None:
+        """Wait (modeled time) for the card to come back after it left the field."""
+        if not self.chip.wait_for_return(timeout):
+            raise CardRemovedError(f"card did not come back within {timeout:g} s")
 
     def close(self) -> None:
         self.chip.reset()

@@ -17,7 +17,7 @@ from mrtd.bac import cipher
 from mrtd.bac.keys import derive_bac_keys
 from mrtd.bac.protocol import session_channel
 from mrtd.crypto import SMAlgorithm
-from mrtd.errors import DecodeError, MACError, SecureMessagingError
+from mrtd.errors import CardRemovedError, DecodeError, MACError, SecureMessagingError
 from mrtd.sim.files import EMRTD_AID, ChipFile, build_files
 from mrtd.sim.profile import Profile
 from mrtd.sm import SecureChannel
@@ -47,6 +47,7 @@ class SimulatedChip:
         self._bac_keys = derive_bac_keys(MRZKey.from_mrz(self.profile.mrz))
         self.apdus = 0
         self.modeled_seconds = 0.0
+        self.present = True
         self.reset()
 
     # -- the contact ---------------------------------------------------------------------------
@@ -58,12 +59,34 @@ class SimulatedChip:
         self._channel: SecureChannel | None = None
         self._rnd_icc: bytes | None = None
 
+    def remove(self) -> None:
+        """The card leaves the field: power and every session state are gone."""
+        self.present = False
+        self.reset()
+
+    def wait_for_return(self, timeout: float) -> bool:
+        """Whether the card is back within `timeout` seconds (modeled, no real waiting)."""
+        if self.present:
+            return True
+        back_after = self.profile.faults.return_after_ms
+        if back_after < 0 or back_after / 1000 > timeout:
+            self.modeled_seconds += timeout
+            return False
+        self.modeled_seconds += back_after / 1000
+        self.present = True
+        return True
+
     @property
     def extended_length(self) -> bool:
         return self.profile.chip.extended_length
 
     def transmit(self, raw: bytes) -> bytes:
+        if not self.present:
+            raise CardRemovedError("no card in the field")
         self.apdus += 1
+        if self.apdus in self.profile.faults.remove_at_apdu:
+            self.remove()
+            raise CardRemovedError("card left the field")
         answer = self._answer(raw).to_bytes()
         self.modeled_seconds += self._air_time(len(raw), len(answer))
         return answer

@@ -4,6 +4,7 @@
     [chip]                # access = ["bac"]; max_response = 223; extended_length = false
     [link]                # bitrate = 424000; latency_ms = 5
     [details]             # DG11/DG12 content: place_of_birth, address, issuing_authority, ...
+    [faults]              # remove_at_apdu = N (or [N, M]); return_after_ms = 300 (-1: never)
 
 Later issues add PACE, AA, CA and faults to the same file. The built-in default is a valid,
 unexpired, fictitious passport of ICAO's specimen state Utopia.
@@ -74,12 +75,22 @@ class DetailSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class FaultSettings:
+    """Card removal: the chip leaves the field when it receives APDU number N (counted from
+    the first APDU it ever got) and comes back `return_after_ms` later (-1: never)."""
+
+    remove_at_apdu: tuple[int, ...] = ()
+    return_after_ms: int = 300
+
+
+@dataclass(frozen=True, slots=True)
 class Profile:
     mrz: MRZ
     chip: ChipSettings = field(default_factory=ChipSettings)
     link: LinkSettings = field(default_factory=LinkSettings)
     name: str = "default"
     details: DetailSettings = field(default_factory=DetailSettings)
+    faults: FaultSettings = field(default_factory=FaultSettings)
 
     @classmethod
     def default(cls) -> Profile:
@@ -102,7 +113,7 @@ class Profile:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], *, name: str = "custom") -> Profile:
-        unknown = set(data) - {"document", "chip", "link", "details"}
+        unknown = set(data) - {"document", "chip", "link", "details", "faults"}
         if unknown:
             raise ProfileError(f"unknown profile tables: {', '.join(sorted(unknown))}")
         document = {**DEFAULT_DOCUMENT, **data.get("document", {})}
@@ -112,6 +123,7 @@ class Profile:
             _settings(LinkSettings, data.get("link", {}), "link"),
             name,
             _settings(DetailSettings, data.get("details", {}), "details"),
+            _settings(FaultSettings, data.get("faults", {}), "faults"),
         )
 
 
@@ -134,6 +146,8 @@ def _settings(kind: type[Any], table: dict[str, Any], name: str) -> Any:
         if not hasattr(defaults, key):
             raise ProfileError(f"[{name}] has no setting {key!r}")
         current = getattr(defaults, key)
+        if isinstance(current, tuple) and isinstance(value, int) and not isinstance(value, bool):
+            value = [value]
         if isinstance(current, tuple):
             if not isinstance(value, list):
                 raise ProfileError(f"[{name}] {key} must be a list")
@@ -164,6 +178,11 @@ def _validate(settings: object) -> None:
             raise ProfileError("[chip] data_groups must be numbers 1..16 including 1 and 2")
         if settings.signer not in ("rsa", "ecdsa"):
             raise ProfileError("[chip] signer must be 'rsa' or 'ecdsa'")
+    if isinstance(settings, FaultSettings) and (
+        any(not isinstance(n, int) or n < 1 for n in settings.remove_at_apdu)
+        or settings.return_after_ms < -1
+    ):
+        raise ProfileError("[faults] remove_at_apdu are APDU numbers from 1; return_after_ms >= -1")
     if isinstance(settings, DetailSettings) and settings.date_of_issue:
         text = settings.date_of_issue
         if len(text) != 8 or not text.isdigit():
