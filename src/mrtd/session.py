@@ -14,7 +14,13 @@ from typing import TypeVar
 from mrtd.access_key import MRZKey
 from mrtd.apdu import CommandAPDU, ResponseAPDU
 from mrtd.bac import bac
-from mrtd.errors import CardRemovedError, CardStatusError, DecodeError, SecureMessagingError
+from mrtd.errors import (
+    CardRemovedError,
+    CardStatusError,
+    DecodeError,
+    MACError,
+    SecureMessagingError,
+)
 from mrtd.lds import LDS_FILES, COMFile, LDSFileInfo
 from mrtd.readers.base import Transport
 from mrtd.reading import ChunkPolicy, FileAccessDeniedError, FileNotFoundOnChipError, read_file
@@ -33,6 +39,7 @@ class Stats:
     bytes_received: int = 0
     seconds: float = 0.0
     resumes: int = 0  # times the card left the field and the read went on after it came back
+    reopened: int = 0  # times the chip ended secure messaging and access was opened again
 
     def as_dict(self) -> dict[str, float | int]:
         return {
@@ -41,6 +48,7 @@ class Stats:
             "bytes_received": self.bytes_received,
             "seconds": round(self.seconds, 6),
             "resumes": self.resumes,
+            "reopened": self.reopened,
         }
 
 
@@ -144,6 +152,7 @@ class Session:
     def _resumable(self, step: Callable[[], T], *, need_access: bool = False) -> T:
         """Run `step`; when the card leaves the field, wait (bounded) for it, open access again
         and run `step` once more. Steps keep their own progress, so nothing verified is lost."""
+        reopened = False
         while True:
             try:
                 if need_access:
@@ -157,6 +166,14 @@ class Session:
                 self.transport.reconnect(self.resume_timeout)
                 self.stats.resumes += 1
                 need_access = self._key is not None
+            except SecureMessagingError as exc:
+                # The chip ended SM (6987/6988): open access again, once per step. A wrong MAC
+                # on an answer is never retried: it may be tampering.
+                if isinstance(exc, MACError) or self._key is None or reopened:
+                    raise
+                reopened = True
+                self.stats.reopened += 1
+                need_access = True
 
     # -- files -----------------------------------------------------------------------------
 

@@ -208,3 +208,60 @@ def test_dg11_and_dg12_are_read_and_parsed() -> None:
     assert document.document_details is not None
     assert document.document_details.issuing_authority == "UTOPIA PASSPORT OFFICE"
     assert str(document.document_details.date_of_issue) == "2025-01-01"
+
+
+@pytest.mark.parametrize("answer", ["6700", "6C"])
+@pytest.mark.parametrize("max_response", [100, 223])
+def test_chip_refusing_a_large_le_is_read_to_the_end(answer: str, max_response: int) -> None:
+    chip = SimulatedChip(_profile(le_too_large=answer, max_response=max_response))
+    document = read_document(SimulatedReader(chip), KEY)
+    assert document.files["DG2"] == chip.files[LDS_FILES["DG2"].fid].data  # SSC stayed in step
+
+
+def test_chip_refusing_extended_length_is_read_with_short_apdus() -> None:
+    chip = SimulatedChip(DEFAULT)  # extended_length = false: extended APDUs get a plain 6700
+    session = Session(SimulatedReader(chip), extended_length=True)
+    result = session.read_document(KEY)
+    assert result.files["DG2"] == chip.files[LDS_FILES["DG2"].fid].data
+    assert session.policy is not None
+    assert session.policy.extended_max == 0
+
+
+class EndsSMOnce:
+    """A chip that answers 6988 without SM to its 10th APDU, or with at=None to every
+    protected APDU (and drops its channel)."""
+
+    def __init__(self, chip: SimulatedChip, at: int | None = 10) -> None:
+        self.chip, self.at, self.count = chip, at, 0
+
+    @property
+    def extended_length(self) -> bool:
+        return False
+
+    def transmit(self, apdu: bytes) -> bytes:
+        self.count += 1
+        if self.count == self.at or (self.at is None and apdu[0] == 0x0C):
+            self.chip.reset()
+            return b"\x69\x88"
+        return self.chip.transmit(apdu)
+
+    def reconnect(self, timeout: float) -> None:
+        raise AssertionError("the card never leaves in this test")
+
+    def close(self) -> None:
+        pass
+
+
+def test_chip_ending_secure_messaging_once_is_recovered() -> None:
+    chip = SimulatedChip(DEFAULT)
+    session = Session(EndsSMOnce(chip))
+    result = session.read_document(KEY)
+    assert result.files["DG2"] == chip.files[LDS_FILES["DG2"].fid].data
+    assert session.stats.reopened == 1
+
+
+def test_chip_ending_secure_messaging_every_time_is_an_error() -> None:
+    transport = EndsSMOnce(SimulatedChip(DEFAULT), at=None)
+    with pytest.raises(SecureMessagingError, match="session ended"):
+        Session(transport).read_document(KEY)
+    assert transport.count == 4 + 3 + 1  # one try, BAC again, one more try: no loop

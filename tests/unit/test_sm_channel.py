@@ -30,13 +30,18 @@ def test_terminal_and_chip_round_trip(algorithm: SMAlgorithm, odd: bool) -> None
     assert terminal.ssc == chip.ssc
 
 
-def test_unprotected_error_keeps_ssc() -> None:
-    terminal, _ = pair(SMAlgorithm.DES3)
+def test_unprotected_error_means_the_command_was_not_counted() -> None:
+    terminal, chip = pair(SMAlgorithm.DES3)
     before = terminal.ssc
+    terminal.protect(CommandAPDU(0, 0xB0, 0, 0, ne=300))  # the chip refuses it unread
     with pytest.raises(CardStatusError) as caught:
-        terminal.unprotect(ResponseAPDU(b"", 0x6A82))
-    assert caught.value.sw == 0x6A82
-    assert terminal.ssc == before
+        terminal.unprotect(ResponseAPDU(b"", 0x6700))
+    assert caught.value.sw == 0x6700
+    assert terminal.ssc == before == chip.ssc
+    # ...and the next exchange is in step.
+    chip.unprotect_command(terminal.protect(CommandAPDU(0, 0xB0, 0, 0, ne=4)))
+    answer = terminal.unprotect(chip.protect_response(ResponseAPDU(b"abcd", 0x9000)))
+    assert answer.data == b"abcd"
 
 
 @pytest.mark.parametrize("sw", [0x6987, 0x6988])

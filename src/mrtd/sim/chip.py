@@ -219,7 +219,12 @@ class SimulatedChip:
         data = chip_file.data
         if offset > len(data) or (offset == len(data) and data):
             return ResponseAPDU(b"", SW_OFFSET)
-        budget = min(command.ne or SHORT_MAX_NE, self.profile.chip.max_response)
+        wanted, limit = command.ne or SHORT_MAX_NE, self.profile.chip.max_response
+        if wanted > limit and self.profile.chip.le_too_large != "truncate":
+            if self.profile.chip.le_too_large == "6700" or limit > 0xFF:
+                return ResponseAPDU(b"", SW_WRONG_LENGTH)
+            return ResponseAPDU(b"", 0x6C00 | limit)
+        budget = min(wanted, limit)
         odd = command.ins == 0xB1
         room = budget - _do53_header_size(budget) if odd else budget
         if room <= 0:

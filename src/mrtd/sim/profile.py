@@ -50,6 +50,7 @@ class ChipSettings:
     max_response: int = 223  # plain bytes per READ BINARY answer
     extended_length: bool = False
     eof_status: str = "6282"  # how a read that runs past the end is answered
+    le_too_large: str = "truncate"  # Le > max_response: "truncate", "6700" or "6C" (6Cxx)
     data_groups: tuple[int, ...] = (1, 2)  # 3 and 4 exist but need EAC: read -> 6982
     signer: str = "ecdsa"  # which test Document Signer signs EF.SOD: "rsa" or "ecdsa"
     hash_algorithm: str = "sha256"
@@ -170,6 +171,8 @@ def _validate(settings: object) -> None:
             raise ProfileError(f"[chip] access must be a subset of {sorted(ACCESS_PROTOCOLS)}")
         if not 1 <= settings.max_response <= 65536:
             raise ProfileError("[chip] max_response must be 1..65536")
+        if settings.le_too_large not in ("truncate", "6700", "6C"):
+            raise ProfileError("[chip] le_too_large must be 'truncate', '6700' or '6C'")
         if settings.eof_status not in EOF_STATUSES:
             raise ProfileError("[chip] eof_status must be '6282' or '9000'")
         if not set(settings.data_groups) <= set(range(1, 17)) or not {1, 2} <= set(

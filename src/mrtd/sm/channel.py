@@ -19,8 +19,9 @@ SM_ERRORS = (0x6987, 0x6988)  # SM data objects missing / incorrect: the chip en
 
 class SecureChannel:
     """Keys and SSC of one secure-messaging session. Each side increments the SSC before
-    protecting or unprotecting an APDU (9303-11 §9.8.2); a response the chip sends without SM
-    (a bare error status word) does not advance it."""
+    protecting or unprotecting an APDU (9303-11 §9.8.2). A bare error status word means the
+    chip did not process the protected command (e.g. 6700 to an extended APDU it cannot
+    take), so the terminal takes back the increment it made for that command."""
 
     __slots__ = ("_size", "_ssc", "algorithm", "k_enc", "k_mac")
 
@@ -69,6 +70,7 @@ class SecureChannel:
                 )
             if response.sw == 0x9000:
                 raise SecureMessagingError("chip answered 9000 without secure messaging")
+            self._ssc = (self._ssc - 1) % (1 << (8 * self._size))
             raise CardStatusError(response.sw, "unprotected answer")
         data, sw = crypto.unwrap_response(
             self.algorithm, self.k_enc, self.k_mac, self._next(), response.data
