@@ -38,7 +38,7 @@ $(VENV)/.installed: pyproject.toml src/mrtd/crypto/_core.c $(VENV)/.debs-build |
 
 $(VENV)/.installed-dev: pyproject.toml src/mrtd/crypto/_core.c $(VENV)/.debs-build | $(VENV)/bin/python
 	[ -z "$(DEBS_TEST)" ] || scripts/ensure-debs.sh $(DEBS_TEST)
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q -e '.[dev,nfc]'
 	@touch $@ $(VENV)/.installed
 
 bench: $(VENV)/.installed

@@ -22,9 +22,11 @@ from mrtd.mrz import parse_mrz
 from mrtd.progress import ProgressBar
 from mrtd.read import read_document
 from mrtd.readers.base import Transport
+from mrtd.readers.nfc import NFCReader, list_devices
 from mrtd.readers.simulated import SimulatedReader
 from mrtd.report import document_json, print_document
 from mrtd.session import ReadResult
+from mrtd.sim import nfc_target
 from mrtd.sim.chip import SimulatedChip
 from mrtd.sim.pki import TestPKI
 from mrtd.sim.profile import Profile, ProfileError
@@ -39,6 +41,8 @@ def run_read(args: argparse.Namespace) -> int:
         transport, chip = _transport(args.reader)
     except (MRZError, ProfileError, ValueError) as exc:
         return _fail(f"invalid: {exc}", EXIT_USAGE)
+    except TransportError as exc:  # no reader, no nfcpy, no tag in time
+        return _fail(str(exc), EXIT_TRANSPORT)
     progress = (
         None
         if args.no_progress or args.json or not sys.stderr.isatty()
@@ -77,6 +81,12 @@ def run_sim(args: argparse.Namespace) -> int:
         Path(args.export_csca).write_bytes(TestPKI().all_csca_pem())
         print(f"wrote the test CSCA certificates to {args.export_csca}")
         return EXIT_OK
+    if args.nfc:
+        host, _, port = args.nfc.rpartition(":")
+        if not port.isdigit():
+            return _fail("--nfc wants HOST:PORT", EXIT_USAGE)
+        argv = ["--host", host or "127.0.0.1", "--port", port]
+        return nfc_target.main(argv + (["--profile", args.profile] if args.profile else []))
     chip = profile.chip
     print(f"simulated chip, profile {profile.name}")
     print("MRZ (the key to read it with `mrtd read --reader sim --mrz LINE...`):")
@@ -102,7 +112,9 @@ def _transport(spec: str) -> tuple[Transport, SimulatedChip | None]:
     if kind == "sim":
         chip = SimulatedChip(Profile.load(option) if option else Profile.default())
         return SimulatedReader(chip), chip
-    raise ValueError(f"reader {kind!r} is not available in this version; use --reader sim")
+    if kind == "nfc":
+        return NFCReader(option or "usb"), None
+    raise ValueError(f"reader {kind!r} is not available; use --reader sim[:PROFILE] or nfc[:PATH]")
 
 
 def _write(out: Path, files: Mapping[str, bytes], faces: tuple[FaceImage, ...]) -> None:
@@ -116,3 +128,14 @@ def _write(out: Path, files: Mapping[str, bytes], faces: tuple[FaceImage, ...]) 
 def _fail(message: str, code: int) -> int:
     print(f"mrtd: {message}", file=sys.stderr)
     return code
+
+
+def run_readers(args: argparse.Namespace) -> int:
+    """List the readers this machine offers (nfcpy devices; PC/SC readers when available)."""
+    del args
+    found = [f"nfc:{device.path}  ({device.driver})" for device in list_devices()]
+    for line in found:
+        print(line)
+    if not found:
+        print("no readers found (the simulated chip is always there: --reader sim)")
+    return EXIT_OK

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from mrtd import __version__
-from mrtd.chip_command import run_read, run_sim
+from mrtd.chip_command import run_read, run_readers, run_sim
 from mrtd.demo import run_demo
 from mrtd.errors import MRZError
 from mrtd.mrz import RepairStatus, parse_mrz, repair_mrz
@@ -51,7 +51,7 @@ def _parser() -> argparse.ArgumentParser:
 
     read = commands.add_parser("read", help="read a passport or ID card chip")
     read.add_argument(
-        "--reader", default="sim", help="sim[:PROFILE.toml] (default: the simulated chip)"
+        "--reader", default="sim", help="sim[:PROFILE.toml] (default) or nfc[:PATH] (nfcpy)"
     )
     key = read.add_mutually_exclusive_group(required=True)
     key.add_argument("--mrz", nargs="+", metavar="LINE", help="the MRZ lines")
@@ -70,6 +70,11 @@ def _parser() -> argparse.ArgumentParser:
     sim = commands.add_parser("sim", help="the simulated chip")
     sim.add_argument("--profile", metavar="PROFILE.toml", help="chip profile (default built in)")
     sim.add_argument("--export-csca", metavar="PATH", help="write the test CSCA certificates")
+    sim.add_argument("--nfc", nargs="?", const="127.0.0.1:54321", metavar="HOST:PORT",
+                     help="serve the chip as a Type 4A tag on nfcpy's udp link")  # fmt: skip
+
+    readers = commands.add_parser("readers", help="list the readers on this machine")
+    readers.set_defaults(run=run_readers)
     sim.set_defaults(run=run_sim)
     return parser
 
