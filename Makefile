@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 # Debian packages per stage; only what that stage needs.
 DEBS_BUILD := gcc make libssl-dev pkg-config
-DEBS_TEST  :=
+DEBS_TEST  := pcscd vsmartcard-vpcd swig libpcsclite-dev
 
 export OMP_THREAD_LIMIT := 1
 
@@ -18,7 +18,7 @@ test: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
-	MRTD_REQUIRE_NATIVE=1 $(BIN)/python -m pytest -q
+	MRTD_REQUIRE_NATIVE=1 MRTD_REQUIRE_INTEROP=1 $(BIN)/python -m pytest -q
 	scripts/sanitize-test.sh
 
 setup: $(VENV)/.installed
@@ -38,7 +38,7 @@ $(VENV)/.installed: pyproject.toml src/mrtd/crypto/_core.c $(VENV)/.debs-build |
 
 $(VENV)/.installed-dev: pyproject.toml src/mrtd/crypto/_core.c $(VENV)/.debs-build | $(VENV)/bin/python
 	[ -z "$(DEBS_TEST)" ] || scripts/ensure-debs.sh $(DEBS_TEST)
-	$(BIN)/python -m pip install -q -e '.[dev,nfc]'
+	$(BIN)/python -m pip install -q -e '.[dev,nfc,pcsc]'
 	@touch $@ $(VENV)/.installed
 
 bench: $(VENV)/.installed

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from collections.abc import Mapping
@@ -23,10 +24,12 @@ from mrtd.progress import ProgressBar
 from mrtd.read import read_document
 from mrtd.readers.base import Transport
 from mrtd.readers.nfc import NFCReader, list_devices
+from mrtd.readers.pcsc import PCSCReader
+from mrtd.readers.pcsc import list_readers as list_pcsc_readers
 from mrtd.readers.simulated import SimulatedReader
 from mrtd.report import document_json, print_document
 from mrtd.session import ReadResult
-from mrtd.sim import nfc_target
+from mrtd.sim import nfc_target, vpcd
 from mrtd.sim.chip import SimulatedChip
 from mrtd.sim.pki import TestPKI
 from mrtd.sim.profile import Profile, ProfileError
@@ -96,6 +99,12 @@ def run_sim(args: argparse.Namespace) -> int:
           f"max_response {chip.max_response}; extended_length {chip.extended_length}; "
           f"EF.SOD signed by the {chip.signer} test Document Signer")  # fmt: skip
     print(f"link {profile.link.bitrate} bit/s, {profile.link.latency_ms} ms per command")
+    if args.vpcd:
+        try:
+            host, port = vpcd.parse_address(args.vpcd)
+        except ValueError as exc:
+            return _fail(f"invalid: {exc}", EXIT_USAGE)
+        return vpcd.serve_vpcd(profile, host, port)
     return EXIT_OK
 
 
@@ -114,7 +123,9 @@ def _transport(spec: str) -> tuple[Transport, SimulatedChip | None]:
         return SimulatedReader(chip), chip
     if kind == "nfc":
         return NFCReader(option or "usb"), None
-    raise ValueError(f"reader {kind!r} is not available; use --reader sim[:PROFILE] or nfc[:PATH]")
+    if kind == "pcsc":
+        return PCSCReader(int(option) if option.isdigit() else option or None), None
+    raise ValueError(f"reader {kind!r} is not available; use --reader sim[:PROFILE], pcsc or nfc")
 
 
 def _write(out: Path, files: Mapping[str, bytes], faces: tuple[FaceImage, ...]) -> None:
@@ -134,6 +145,8 @@ def run_readers(args: argparse.Namespace) -> int:
     """List the readers this machine offers (nfcpy devices; PC/SC readers when available)."""
     del args
     found = [f"nfc:{device.path}  ({device.driver})" for device in list_devices()]
+    with contextlib.suppress(TransportError):  # no pyscard or no pcscd: no PC/SC readers
+        found += [f"pcsc:{n}  ({name})" for n, name in enumerate(list_pcsc_readers())]
     for line in found:
         print(line)
     if not found:

@@ -51,7 +51,9 @@ def _parser() -> argparse.ArgumentParser:
 
     read = commands.add_parser("read", help="read a passport or ID card chip")
     read.add_argument(
-        "--reader", default="sim", help="sim[:PROFILE.toml] (default) or nfc[:PATH] (nfcpy)"
+        "--reader",
+        default="sim",
+        help="sim[:PROFILE.toml] (default), pcsc[:N|NAME] (pcscd) or nfc[:PATH] (nfcpy)",
     )
     key = read.add_mutually_exclusive_group(required=True)
     key.add_argument("--mrz", nargs="+", metavar="LINE", help="the MRZ lines")
@@ -72,6 +74,8 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--export-csca", metavar="PATH", help="write the test CSCA certificates")
     sim.add_argument("--nfc", nargs="?", const="127.0.0.1:54321", metavar="HOST:PORT",
                      help="serve the chip as a Type 4A tag on nfcpy's udp link")  # fmt: skip
+    sim.add_argument("--vpcd", nargs="?", const="127.0.0.1:35963", metavar="HOST:PORT",
+                     help="serve the chip to pcscd through vsmartcard's vpcd driver")  # fmt: skip
 
     readers = commands.add_parser("readers", help="list the readers on this machine")
     readers.set_defaults(run=run_readers)
