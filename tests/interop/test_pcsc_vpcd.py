@@ -270,16 +270,21 @@ class LeavingChip(SimulatedChip):
         return answer
 
 
-def test_the_session_resumes_a_read_when_the_card_comes_back(pcsc_stack: PCSCStack) -> None:
+@pytest.mark.parametrize("leave_at", [5, 40, 100])  # EF.COM, the middle and end of DG2
+def test_the_session_resumes_a_read_when_the_card_comes_back(
+    pcsc_stack: PCSCStack, leave_at: int
+) -> None:
     chip = LeavingChip(DEFAULT)
-    chip.leave_at = 40  # in the middle of DG2
+    chip.leave_at = leave_at
     with served(chip, pcsc_stack) as bridge:
         chip.bridge = bridge
         with PCSCReader(pcsc_stack.readers[0], timeout=5) as reader:
             document = read_document(reader, KEY)
         chip.bridge = None
     assert document.stats.resumes == 1
-    assert document.files == _in_process(chip)[0]
+    files, apdus = _in_process(chip)
+    assert document.files == files
+    assert document.stats.apdus < leave_at + apdus  # fewer than a restart
 
 
 def test_transmit_after_pcscd_saw_the_removal_raises_card_removed(

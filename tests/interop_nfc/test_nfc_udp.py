@@ -164,8 +164,9 @@ def test_removal_mid_read_is_card_removed_within_two_seconds() -> None:
     assert target.stats.removals == 1
 
 
-def test_the_read_resumes_when_the_tag_comes_back() -> None:
-    chip = SimulatedChip(_profile(faults={"remove_at_apdu": [40], "return_after_ms": 300}))
+@pytest.mark.parametrize("at", [5, 40, 100])  # EF.COM, the middle and end of DG2
+def test_the_read_resumes_when_the_tag_comes_back(at: int) -> None:
+    chip = SimulatedChip(_profile(faults={"remove_at_apdu": [at], "return_after_ms": 300}))
     with served(chip) as target:
         reader = NFCReader(target.path, timeout=5, technologies=TYPE_A)
         try:
@@ -176,6 +177,7 @@ def test_the_read_resumes_when_the_tag_comes_back() -> None:
     assert session.stats.resumes == 1
     assert target.stats.activations == 2  # the reader switched its field off and on again
     assert result.files == _in_process_files(chip)
+    assert session.stats.apdus < at + 107  # fewer than a restart (107 APDUs without a loss)
 
 
 def test_stopping_the_target_mid_read_is_card_removed() -> None:
