@@ -80,20 +80,12 @@ class ATR:
     @property
     def card_capabilities(self) -> bytes | None:
         """The software function tables of COMPACT-TLV tag 7 (ISO/IEC 7816-4 §12.1.1.9)."""
-        for tag, value in self.historical_objects:
-            if tag == TAG_CARD_CAPABILITIES:
-                return value
-        return None
+        return _card_capabilities(self.historical_objects)
 
     @property
     def extended_length(self) -> bool:
         """The card announces extended Lc and Le fields (third software function table, b7)."""
-        capabilities = self.card_capabilities
-        return (
-            capabilities is not None
-            and len(capabilities) >= 3
-            and bool(capabilities[2] & EXTENDED_LC_LE)
-        )
+        return _announces_extended_length(self.card_capabilities)
 
     def __str__(self) -> str:
         return self.raw.hex(" ").upper()
@@ -159,6 +151,24 @@ def _interface_bytes(raw: bytes) -> tuple[tuple[InterfaceBytes, ...], int]:
         groups.append(group)
         presence = group.td >> 4 if group.td is not None else 0
     return tuple(groups), position
+
+
+def historical_extended_length(historical: bytes) -> bool:
+    """Whether historical bytes (of an ATR, or of an ATS: ISO/IEC 14443-4 §5.2.7) announce
+    extended Lc/Le. Raises DecodeError for malformed COMPACT-TLV."""
+    return _announces_extended_length(_card_capabilities(_historical_objects(historical)))
+
+
+def _card_capabilities(objects: tuple[tuple[int, bytes], ...]) -> bytes | None:
+    return next((value for tag, value in objects if tag == TAG_CARD_CAPABILITIES), None)
+
+
+def _announces_extended_length(capabilities: bytes | None) -> bool:
+    return (
+        capabilities is not None
+        and len(capabilities) >= 3
+        and bool(capabilities[2] & EXTENDED_LC_LE)
+    )
 
 
 def _historical_objects(historical: bytes) -> tuple[tuple[int, bytes], ...]:

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from mrtd import errors
-from mrtd.errors import CardRemovedError, ReaderNotFoundError, TransportError
+from mrtd.errors import CardRemovedError, DecodeError, ReaderNotFoundError, TransportError
+from mrtd.readers.atr import historical_extended_length
 
 TECHNOLOGIES = ("106A", "106B")  # ISO 14443 Type A and Type B at 106 kbit/s
 POLL_INTERVAL = 0.1  # between two rounds of sensing for a tag
@@ -188,20 +189,10 @@ def ats_extended_length(ats: bytes) -> bool:
     if len(ats) < 2 or not 2 <= ats[0] <= len(ats):
         return False
     start = 2 + bin(ats[1] & 0x70).count("1")  # T0 says which of TA, TB, TC follow
-    historical = ats[start : ats[0]]
-    if not historical or historical[0] not in (0x00, 0x80):
+    try:
+        return historical_extended_length(ats[start : ats[0]])
+    except DecodeError:  # malformed historical bytes announce nothing
         return False
-    objects = historical[1:-3] if historical[0] == 0x00 else historical[1:]  # 00: status last
-    offset = 0
-    while offset < len(objects):
-        tag, length = objects[offset] >> 4, objects[offset] & 0x0F
-        value = objects[offset + 1 : offset + 1 + length]
-        if len(value) < length:
-            return False
-        if tag == 0x7 and length >= 3:
-            return bool(value[2] & 0x40)
-        offset += 1 + length
-    return False
 
 
 def list_devices() -> list[NFCDevice]:
