@@ -18,6 +18,13 @@ from mrtd.errors import (
     SecureMessagingError,
     TransportError,
 )
+from mrtd.exit_status import (
+    EXIT_ACCESS_DENIED,
+    EXIT_CHECK_FAILED,
+    EXIT_OK,
+    EXIT_TRANSPORT,
+    EXIT_USAGE,
+)
 from mrtd.lds import FaceImage
 from mrtd.mrz import parse_mrz
 from mrtd.progress import ProgressBar
@@ -34,7 +41,6 @@ from mrtd.sim.chip import SimulatedChip
 from mrtd.sim.pki import TestPKI
 from mrtd.sim.profile import Profile, ProfileError
 
-EXIT_OK, EXIT_CHECK_FAILED, EXIT_USAGE, EXIT_ACCESS_DENIED, EXIT_TRANSPORT = 0, 1, 2, 3, 4
 EXTENSIONS = {"image/jpeg": "jpg", "image/jp2": "jp2"}
 
 

@@ -15,10 +15,13 @@ from mrtd import __version__
 from mrtd.chip_command import run_read, run_readers, run_sim
 from mrtd.demo import run_demo
 from mrtd.errors import MRZError
+from mrtd.exit_status import (
+    EXIT_OK,
+    EXIT_USAGE,
+)
 from mrtd.mrz import RepairStatus, parse_mrz, repair_mrz
 from mrtd.mrz.summary import print_mrz
 
-EXIT_OK, EXIT_CHECK_FAILED, EXIT_USAGE, EXIT_ACCESS_DENIED, EXIT_TRANSPORT = 0, 1, 2, 3, 4
 MAX_STDIN = 4096
 
 

@@ -1,0 +1,9 @@
+"""Exit status of the `mrtd` command (DESIGN.md, "The `mrtd` command")."""
+
+from __future__ import annotations
+
+EXIT_OK = 0  # read and verified (or: the MRZ is valid)
+EXIT_CHECK_FAILED = 1  # read, but a check failed
+EXIT_USAGE = 2  # bad usage or input
+EXIT_ACCESS_DENIED = 3  # wrong key
+EXIT_TRANSPORT = 4  # reader, transport or chip failure
