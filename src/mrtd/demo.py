@@ -13,13 +13,12 @@ from typing import TextIO
 from mrtd.access_key import MRZKey
 from mrtd.crypto import backend
 from mrtd.mrz import repair_mrz
+from mrtd.mrz.repair import DIGIT_AS_LETTER
 from mrtd.read import read_document
 from mrtd.readers.simulated import SimulatedReader
 from mrtd.report import document_json, print_document
 from mrtd.sim.chip import SimulatedChip
 from mrtd.sim.profile import Profile
-
-MISREADS = {"0": "O", "1": "I", "8": "B", "5": "S", "2": "Z"}
 
 
 def run_demo(out: TextIO, *, as_json: bool = False) -> int:
@@ -65,7 +64,6 @@ def misread(text: str) -> str:
     lines = text.splitlines()
     row = list(lines[1])
     for column in (1, 15):
-        if row[column] in MISREADS:
-            row[column] = MISREADS[row[column]]
+        row[column] = DIGIT_AS_LETTER.get(row[column], row[column])
     lines[1] = "".join(row)
     return "\n".join(lines)

@@ -95,7 +95,7 @@ class Session:
         with that status word and the SSC untouched; SM failures raise."""
         started = time.perf_counter()
         wire = self.channel.protect(command) if self.channel else command
-        raw = wire.to_bytes(extended=True if wire.needs_extended else None)
+        raw = wire.to_bytes()  # extended length only when the command needs it
         self.stats.apdus += 1  # counted when sent: an APDU lost with the card was still sent
         self.stats.bytes_sent += len(raw)
         answer_raw = self.transport.transmit(raw)

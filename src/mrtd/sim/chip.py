@@ -17,7 +17,7 @@ from mrtd.bac import cipher
 from mrtd.bac.keys import derive_bac_keys
 from mrtd.bac.protocol import session_channel
 from mrtd.crypto import SMAlgorithm
-from mrtd.errors import CardRemovedError, DecodeError, MACError, SecureMessagingError
+from mrtd.errors import CardRemovedError, DecodeError, SecureMessagingError
 from mrtd.sim.files import EMRTD_AID, ChipFile, build_files
 from mrtd.sim.profile import Profile
 from mrtd.sm import SecureChannel
@@ -48,6 +48,13 @@ class SimulatedChip:
         self.apdus = 0
         self.modeled_seconds = 0.0
         self.present = True
+        self._handlers: dict[int, Callable[[CommandAPDU], ResponseAPDU]] = {
+            0xA4: self._select,
+            0x84: self._get_challenge,
+            0x82: self._mutual_authenticate,
+            0xB0: self._read_binary,
+            0xB1: self._read_binary,
+        }
         self.reset()
 
     # -- the contact ---------------------------------------------------------------------------
@@ -117,10 +124,7 @@ class SimulatedChip:
             return ResponseAPDU(b"", SW_SM_MISSING)
         try:
             plain = channel.unprotect_command(command)
-        except MACError:
-            self._channel = None
-            return ResponseAPDU(b"", SW_SM_WRONG)
-        except SecureMessagingError:
+        except SecureMessagingError:  # a wrong MAC (MACError) or malformed data objects
             self._channel = None
             return ResponseAPDU(b"", SW_SM_WRONG)
         response = self._dispatch(plain)
@@ -136,13 +140,7 @@ class SimulatedChip:
     def _dispatch(self, command: CommandAPDU) -> ResponseAPDU:
         if command.cla & ~0x0C & 0xFF:
             return ResponseAPDU(b"", SW_CLA)
-        handler = {
-            0xA4: self._select,
-            0x84: self._get_challenge,
-            0x82: self._mutual_authenticate,
-            0xB0: self._read_binary,
-            0xB1: self._read_binary,
-        }.get(command.ins)
+        handler = self._handlers.get(command.ins)
         if handler is None:
             return ResponseAPDU(b"", SW_INS)
         return handler(command)
