@@ -27,35 +27,25 @@ from typing import Any
 from mrtd import crypto
 from mrtd.access_key import MRZKey
 from mrtd.crypto import _reference
-from mrtd.errors import CardRemovedError
 from mrtd.read import read_document
+from mrtd.readers.simulated import SimulatedReader
 from mrtd.sim.chip import SimulatedChip
 from mrtd.sim.profile import Profile
 
 
-class TimedReader:
+class TimedReader(SimulatedReader):
     """The in-process reader, with the chip's own CPU time measured apart."""
 
     def __init__(self, chip: SimulatedChip) -> None:
-        self.chip = chip
+        super().__init__(chip)
         self.chip_seconds = 0.0
-
-    @property
-    def extended_length(self) -> bool:
-        return self.chip.extended_length
 
     def transmit(self, apdu: bytes) -> bytes:
         started = time.process_time()
-        answer = self.chip.transmit(apdu)
-        self.chip_seconds += time.process_time() - started
-        return answer
-
-    def reconnect(self, timeout: float) -> None:
-        if not self.chip.wait_for_return(timeout):
-            raise CardRemovedError("card did not come back")
-
-    def close(self) -> None:
-        self.chip.reset()
+        try:
+            return super().transmit(apdu)
+        finally:
+            self.chip_seconds += time.process_time() - started
 
 
 def read_once(profile: Profile, key: MRZKey) -> dict[str, Any]:

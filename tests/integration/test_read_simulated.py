@@ -93,28 +93,19 @@ def test_wrong_mrz_is_access_denied() -> None:
         read_document(SimulatedReader(SimulatedChip(DEFAULT)), wrong)
 
 
-class Tamper:
+class Tamper(SimulatedReader):
     """A transport that flips one bit in the n-th response."""
 
     def __init__(self, chip: SimulatedChip, at: int) -> None:
-        self.chip, self.at, self.count = chip, at, 0
-
-    @property
-    def extended_length(self) -> bool:
-        return False
+        super().__init__(chip)
+        self.at, self.count = at, 0
 
     def transmit(self, apdu: bytes) -> bytes:
-        answer = bytearray(self.chip.transmit(apdu))
+        answer = bytearray(super().transmit(apdu))
         self.count += 1
         if self.count == self.at:
             answer[len(answer) // 2] ^= 0x01
         return bytes(answer)
-
-    def reconnect(self, timeout: float) -> None:
-        raise AssertionError("the card never leaves in this test")
-
-    def close(self) -> None:
-        pass
 
 
 def test_tampered_response_mac_is_a_secure_messaging_error_and_keeps_what_was_read() -> None:
@@ -227,29 +218,20 @@ def test_chip_refusing_extended_length_is_read_with_short_apdus() -> None:
     assert session.policy.extended_max == 0
 
 
-class EndsSMOnce:
+class EndsSMOnce(SimulatedReader):
     """A chip that answers 6988 without SM to its 10th APDU, or with at=None to every
     protected APDU (and drops its channel)."""
 
     def __init__(self, chip: SimulatedChip, at: int | None = 10) -> None:
-        self.chip, self.at, self.count = chip, at, 0
-
-    @property
-    def extended_length(self) -> bool:
-        return False
+        super().__init__(chip)
+        self.at, self.count = at, 0
 
     def transmit(self, apdu: bytes) -> bytes:
         self.count += 1
         if self.count == self.at or (self.at is None and apdu[0] == 0x0C):
             self.chip.reset()
             return b"\x69\x88"
-        return self.chip.transmit(apdu)
-
-    def reconnect(self, timeout: float) -> None:
-        raise AssertionError("the card never leaves in this test")
-
-    def close(self) -> None:
-        pass
+        return super().transmit(apdu)
 
 
 def test_chip_ending_secure_messaging_once_is_recovered() -> None:
