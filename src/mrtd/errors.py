@@ -37,6 +37,11 @@ class DecodeError(MRTDError, ValueError):
     """Bad TLV, ASN.1, LDS structure or image data."""
 
 
+class InvalidPointError(DecodeError):
+    """An elliptic-curve point is malformed, off the curve, at infinity or outside the
+    prime-order subgroup: a chip or a file sent a point it must not send."""
+
+
 # -- the chip said no -------------------------------------------------------------------------
 
 
@@ -77,7 +82,12 @@ class BACError(AccessDeniedError):
 
 
 class PACEError(AccessDeniedError):
-    """PACE failed."""
+    """PACE failed. `wrong_key` is True when the chip rejected the password (MRZ or CAN), so
+    falling back to BAC would not help; False for a protocol or crypto failure."""
+
+    def __init__(self, message: str, *, wrong_key: bool = False) -> None:
+        super().__init__(message)
+        self.wrong_key = wrong_key
 
 
 class SecureMessagingError(MRTDError):
