@@ -367,7 +367,6 @@ def build_sod(
         raise ValueError("data group numbers are 1 to 16")
     if not isinstance(signer_key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
         raise TypeError(f"unsupported signer key type {type(signer_key).__name__}")
-    _check_key_matches_certificate(signer_key, signer_cert)
 
     lso: dict[str, Any] = {
         "version": 0 if lds_version is None else 1,
@@ -383,10 +382,36 @@ def build_sod(
     if lds_version is not None:
         lso["lds_version_info"] = {"lds_version": lds_version, "unicode_version": unicode_version}
     encapsulated = LDSSecurityObject(lso).dump()
+    content_info = sign_content(
+        LDS_SECURITY_OBJECT_OID,
+        encapsulated,
+        signer_key=signer_key,
+        signer_cert=signer_cert,
+        hash_algorithm=hash_algorithm,
+        signature_algorithm=signature_algorithm,
+        signing_time=signing_time,
+    )
+    return bytes(asn1_parser.emit(*_SOD_TAG, content_info))
 
+
+def sign_content(
+    content_type: str,
+    content: bytes,
+    *,
+    signer_key: SignerKey,
+    signer_cert: x509.Certificate,
+    hash_algorithm: str = "sha256",
+    signature_algorithm: str | None = None,
+    signing_time: datetime | None = None,
+) -> bytes:
+    """A CMS ContentInfo (SignedData) over `content` with signed attributes, as a Document
+    Signer makes EF.SOD's and EF.CardSecurity's (9303-10 §4.6.2, TR-03110-3 A.1.2.2)."""
+    if hash_algorithm not in HASH_ALGORITHMS:
+        raise ValueError(f"unsupported hash algorithm {hash_algorithm!r}")
+    _check_key_matches_certificate(signer_key, signer_cert)
     attributes = [
-        {"type": "content_type", "values": [LDS_SECURITY_OBJECT_OID]},
-        {"type": "message_digest", "values": [hashlib.new(hash_algorithm, encapsulated).digest()]},
+        {"type": "content_type", "values": [content_type]},
+        {"type": "message_digest", "values": [hashlib.new(hash_algorithm, content).digest()]},
     ]
     if signing_time is not None:
         attributes.append({"type": "signing_time", "values": [_time(signing_time)]})
@@ -412,16 +437,12 @@ def build_sod(
         {
             "version": "v3",
             "digest_algorithms": [{"algorithm": hash_algorithm}],
-            "encap_content_info": {
-                "content_type": LDS_SECURITY_OBJECT_OID,
-                "content": encapsulated,
-            },
+            "encap_content_info": {"content_type": content_type, "content": content},
             "certificates": [signer_cert],
             "signer_infos": [signer_info],
         }
     )
-    content_info = cms.ContentInfo({"content_type": "signed_data", "content": signed_data})
-    return bytes(asn1_parser.emit(*_SOD_TAG, content_info.dump()))
+    return bytes(cms.ContentInfo({"content_type": "signed_data", "content": signed_data}).dump())
 
 
 def _time(when: datetime) -> cms.Time:

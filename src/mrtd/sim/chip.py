@@ -11,15 +11,21 @@ import os
 from collections.abc import Callable, Mapping
 
 from mrtd import crypto
-from mrtd.access_key import MRZKey
+from mrtd.access_key import AccessKey, CANKey, MRZKey
 from mrtd.apdu import SHORT_MAX_NE, CommandAPDU, ResponseAPDU
 from mrtd.bac import cipher
 from mrtd.bac.keys import derive_bac_keys
 from mrtd.bac.protocol import session_channel
 from mrtd.crypto import SMAlgorithm
+from mrtd.crypto.domains import ECCurve
 from mrtd.errors import CardRemovedError, DecodeError, SecureMessagingError
+from mrtd.lds import LDS_FILES
+from mrtd.lds.security_infos import Mapping as PACEMapping
+from mrtd.pace.suite import PASSWORD_CAN, PASSWORD_MRZ
 from mrtd.sim.files import EMRTD_AID, ChipFile, build_files
+from mrtd.sim.pace_chip import ChipPACE
 from mrtd.sim.profile import Profile
+from mrtd.sim.security_files import card_access, card_security, pace_options, static_key
 from mrtd.sm import SecureChannel
 
 SW_OK, SW_EOF = 0x9000, 0x6282
@@ -44,7 +50,10 @@ class SimulatedChip:
         self.profile = profile or Profile.default()
         self.files = dict(files) if files is not None else build_files(self.profile)
         self._random = random_bytes
-        self._bac_keys = derive_bac_keys(MRZKey.from_mrz(self.profile.mrz))
+        mrz_key = MRZKey.from_mrz(self.profile.mrz)
+        self._bac_keys = derive_bac_keys(mrz_key)
+        self.master_files: dict[int, ChipFile] = {}
+        self.pace = self._setup_pace(mrz_key)
         self.apdus = 0
         self.modeled_seconds = 0.0
         self.present = True
@@ -54,8 +63,34 @@ class SimulatedChip:
             0x82: self._mutual_authenticate,
             0xB0: self._read_binary,
             0xB1: self._read_binary,
+            0x22: self._manage_security_environment,
+            0x86: self._general_authenticate,
         }
         self.reset()
+
+    def _setup_pace(self, mrz_key: MRZKey) -> ChipPACE | None:
+        """PACE state and the master-file EFs that go with it (EF.CardAccess, EF.CardSecurity)."""
+        chip = self.profile.chip
+        if "pace" not in chip.access:
+            return None
+        options = pace_options(self.profile)
+        keys = {
+            option.domain.name: static_key(self.profile, option.domain)
+            for option in options
+            if option.info.mapping is PACEMapping.CAM and isinstance(option.domain, ECCurve)
+        }
+        passwords: dict[int, AccessKey] = {PASSWORD_MRZ: mrz_key}
+        if chip.can:
+            passwords[PASSWORD_CAN] = CANKey(chip.can)
+        for name, data in (
+            ("EF.CardAccess", card_access(options)),
+            ("EF.CardSecurity", card_security(self.profile, options, keys)),
+        ):
+            info = LDS_FILES[name]
+            self.master_files[info.fid] = ChipFile(name, info.fid, info.sfi, data)
+        return ChipPACE(
+            options, passwords, self._random, static_keys=keys, faults=self.profile.faults
+        )
 
     # -- the contact ---------------------------------------------------------------------------
 
@@ -65,6 +100,8 @@ class SimulatedChip:
         self._current: ChipFile | None = None
         self._channel: SecureChannel | None = None
         self._rnd_icc: bytes | None = None
+        if self.pace is not None:
+            self.pace.reset()
 
     def remove(self) -> None:
         """The card leaves the field: power and every session state are gone."""
@@ -131,14 +168,19 @@ class SimulatedChip:
         return channel.protect_response(response, odd=bool(plain.ins & 1))
 
     def _plain(self, command: CommandAPDU) -> ResponseAPDU:
-        if command.ins in (0xA4, 0x84, 0x82):
-            return self._dispatch(command)
+        """Without a channel: selection, BAC and PACE, and reading the master file's EFs."""
+        if command.ins in (0xA4, 0x84, 0x82, 0x22, 0x86):
+            answer = self._dispatch(command)
+            if self.pace is not None and self.pace.established is not None:
+                self._channel, self.pace.established = self.pace.established, None
+            return answer
         if command.ins in (0xB0, 0xB1):
-            return ResponseAPDU(b"", SW_SECURITY)
+            return ResponseAPDU(b"", SW_SECURITY) if self._app_selected else self._dispatch(command)
         return ResponseAPDU(b"", SW_INS)
 
     def _dispatch(self, command: CommandAPDU) -> ResponseAPDU:
-        if command.cla & ~0x0C & 0xFF:
+        chaining = 0x10 if command.ins == 0x86 else 0  # GENERAL AUTHENTICATE is chained
+        if command.cla & ~(0x0C | chaining) & 0xFF:
             return ResponseAPDU(b"", SW_CLA)
         handler = self._handlers.get(command.ins)
         if handler is None:
@@ -153,9 +195,12 @@ class SimulatedChip:
                 return ResponseAPDU(b"", SW_NOT_FOUND)
             self._app_selected, self._current = True, None
             return ResponseAPDU(b"", SW_OK)
+        if command.p1 == 0x00 and command.data in (b"", b"\x3f\x00"):  # the master file
+            self._app_selected, self._current = False, None
+            return ResponseAPDU(b"", SW_OK)
         if command.p1 in (0x00, 0x02) and len(command.data) == 2:
-            chip_file = self.files.get(int.from_bytes(command.data, "big"))
-            if chip_file is None or not self._app_selected:
+            chip_file = self._directory().get(int.from_bytes(command.data, "big"))
+            if chip_file is None:
                 return ResponseAPDU(b"", SW_NOT_FOUND)
             self._current = chip_file
             return ResponseAPDU(b"", SW_OK)
@@ -205,7 +250,7 @@ class SimulatedChip:
                 return offset_or_error
             offset = offset_or_error
             if command.p1 or command.p2:
-                chip_file = self.files.get((command.p1 << 8) | command.p2)
+                chip_file = self._directory().get((command.p1 << 8) | command.p2)
                 if chip_file is None:
                     return ResponseAPDU(b"", SW_NOT_FOUND)
                 self._current = chip_file
@@ -232,7 +277,21 @@ class SimulatedChip:
         return ResponseAPDU(_wrap_53(payload) if odd else payload, SW_EOF if eof else SW_OK)
 
     def _by_sfi(self, sfi: int) -> ChipFile | None:
-        return next((f for f in self.files.values() if f.sfi == sfi), None)
+        return next((f for f in self._directory().values() if f.sfi == sfi), None)
+
+    def _directory(self) -> dict[int, ChipFile]:
+        """The EFs of the selected DF: the eMRTD application's, or the master file's."""
+        return self.files if self._app_selected else self.master_files
+
+    def _manage_security_environment(self, command: CommandAPDU) -> ResponseAPDU:
+        if self.pace is None or command.p1 != 0xC1 or command.p2 != 0xA4:
+            return ResponseAPDU(b"", SW_WRONG_P1P2 if self.pace else SW_INS)
+        return self.pace.set_at(command)
+
+    def _general_authenticate(self, command: CommandAPDU) -> ResponseAPDU:
+        if self.pace is None:
+            return ResponseAPDU(b"", SW_INS)
+        return self.pace.general_authenticate(command)
 
 
 def _is_extended(raw: bytes) -> bool:

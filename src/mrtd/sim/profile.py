@@ -1,7 +1,10 @@
 """Simulated-chip profiles: TOML with [document], [chip] and [link] tables.
 
     [document]            # any field of the MRZ (as for generate_mrz), or mrz = "LINE1\nLINE2"
-    [chip]                # access = ["bac"]; max_response = 223; extended_length = false
+    [chip]                # access = ["pace", "bac"]; can = "123456"; max_response = 223; ...
+    [chip.pace]           # mapping = "GM" | "IM" | "CAM"; domain = "brainpoolP256r1" or 0-18;
+                          # cipher = "3DES" | "AES-128" | "AES-192" | "AES-256"
+                          # ([[chip.pace]] several times: EF.CardAccess lists them all)
     [link]                # bitrate = 424000; latency_ms = 5
     [details]             # DG11/DG12 content: place_of_birth, address, issuing_authority, ...
     [faults]              # remove_at_apdu = N (or [N, M]); return_after_ms = 300 (-1: never)
@@ -39,14 +42,29 @@ DEFAULT_DOCUMENT: dict[str, Any] = {
     "expiry_date": date(2035, 9, 30),
     "optional_data": "",
 }
-ACCESS_PROTOCOLS = frozenset({"bac"})
+ACCESS_PROTOCOLS = frozenset({"bac", "pace"})
+PACE_MAPPINGS = ("GM", "IM", "CAM")
+PACE_CIPHERS = ("3DES", "AES-128", "AES-192", "AES-256")
+PACE_PUBLIC_FAULTS = ("", "off-curve", "infinity", "small-subgroup", "echo")
 EOF_STATUSES = frozenset({"6282", "9000"})
 MAX_PROFILE_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True, slots=True)
+class PACESettings:
+    """One PACE variant the chip offers (ICAO 9303-11 §4.4; TR-03110-3 Table 4 for ids)."""
+
+    mapping: str = "GM"
+    domain: str = "brainpoolP256r1"  # a curve or group name, or a standardized id "0".."18"
+    cipher: str = "AES-128"
+    explicit: bool = False  # advertise the domain as explicit parameters (proprietary id 32)
+
+
+@dataclass(frozen=True, slots=True)
 class ChipSettings:
-    access: tuple[str, ...] = ("bac",)
+    access: tuple[str, ...] = ("bac",)  # "pace" adds EF.CardAccess; order is preference
+    can: str = ""  # the card access number printed on the document (PACE only)
+    pace: tuple[PACESettings, ...] = (PACESettings(),)
     max_response: int = 223  # plain bytes per READ BINARY answer
     extended_length: bool = False
     eof_status: str = "6282"  # how a read that runs past the end is answered
@@ -82,6 +100,13 @@ class FaultSettings:
 
     remove_at_apdu: tuple[int, ...] = ()
     return_after_ms: int = 300
+    # A hostile PACE chip: its public value in the mapping or key-agreement step is replaced
+    # by one off the curve (DH: out of range), the point at infinity (DH: 1), an element of a
+    # small subgroup (DH: p-1, of order 2; on a cofactor-1 curve only infinity is one), or the
+    # terminal's own value echoed back. `pace_token` sends a wrong chip token.
+    pace_public: str = ""  # "", "off-curve", "infinity", "small-subgroup", "echo"
+    pace_step: str = "agreement"  # "mapping" or "agreement"
+    pace_token: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,9 +143,12 @@ class Profile:
         if unknown:
             raise ProfileError(f"unknown profile tables: {', '.join(sorted(unknown))}")
         document = {**DEFAULT_DOCUMENT, **data.get("document", {})}
+        chip = dict(data.get("chip", {}))
+        if "pace" in chip:
+            chip["pace"] = _pace_settings(chip["pace"])
         return cls(
             _document_mrz(document),
-            _settings(ChipSettings, data.get("chip", {}), "chip"),
+            _settings(ChipSettings, chip, "chip"),
             _settings(LinkSettings, data.get("link", {}), "link"),
             name,
             _settings(DetailSettings, data.get("details", {}), "details"),
@@ -139,6 +167,20 @@ def _document_mrz(document: dict[str, Any]) -> MRZ:
         raise ProfileError(f"[document]: {exc}") from None
 
 
+def _pace_settings(tables: Any) -> list[PACESettings]:
+    if isinstance(tables, dict):
+        tables = [tables]
+    if not isinstance(tables, list) or not tables or not all(isinstance(t, dict) for t in tables):
+        raise ProfileError("[chip.pace] must be a table or a list of tables")
+    out = []
+    for table in tables:
+        values = dict(table)
+        if isinstance(values.get("domain"), int) and not isinstance(values["domain"], bool):
+            values["domain"] = str(values["domain"])
+        out.append(_settings(PACESettings, values, "chip.pace"))
+    return out
+
+
 def _settings(kind: type[Any], table: dict[str, Any], name: str) -> Any:
     defaults = kind()
     values: dict[str, Any] = {}
@@ -150,7 +192,9 @@ def _settings(kind: type[Any], table: dict[str, Any], name: str) -> Any:
         if isinstance(current, tuple) and isinstance(value, int) and not isinstance(value, bool):
             value = [value]
         if isinstance(current, tuple):
-            if not isinstance(value, list):
+            if not isinstance(value, list) or (
+                key == "pace" and not all(isinstance(v, PACESettings) for v in value)
+            ):
                 raise ProfileError(f"[{name}] {key} must be a list")
             value = tuple(value)
         elif (
@@ -181,14 +225,63 @@ def _validate(settings: object) -> None:
             raise ProfileError("[chip] data_groups must be numbers 1..16 including 1 and 2")
         if settings.signer not in ("rsa", "ecdsa"):
             raise ProfileError("[chip] signer must be 'rsa' or 'ecdsa'")
+        if settings.can and (len(settings.can) != 6 or not settings.can.isdigit()):
+            raise ProfileError("[chip] can must be 6 digits")
+        if "pace" in settings.access and not settings.extended_length:
+            _check_short_apdus(settings.pace)
+    if isinstance(settings, PACESettings):
+        _validate_pace(settings)
     if isinstance(settings, FaultSettings) and (
         any(not isinstance(n, int) or n < 1 for n in settings.remove_at_apdu)
         or settings.return_after_ms < -1
     ):
         raise ProfileError("[faults] remove_at_apdu are APDU numbers from 1; return_after_ms >= -1")
+    if isinstance(settings, FaultSettings) and (
+        settings.pace_public not in PACE_PUBLIC_FAULTS
+        or settings.pace_step not in ("mapping", "agreement")
+    ):
+        raise ProfileError(
+            f"[faults] pace_public must be one of {', '.join(map(repr, PACE_PUBLIC_FAULTS))}; "
+            "pace_step 'mapping' or 'agreement'"
+        )
     if isinstance(settings, DetailSettings) and settings.date_of_issue:
         text = settings.date_of_issue
         if len(text) != 8 or not text.isdigit():
             raise ProfileError("[details] date_of_issue must be YYYYMMDD")
     if isinstance(settings, LinkSettings) and (settings.bitrate <= 0 or settings.latency_ms < 0):
         raise ProfileError("[link] bitrate must be positive and latency_ms not negative")
+
+
+def _validate_pace(settings: PACESettings) -> None:
+    # Imported here: the profile module stays light for callers that only parse TOML.
+    from mrtd.crypto.domains import ECCurve, domain_by_name  # noqa: PLC0415
+    from mrtd.pace.mapping import integrated_mapping_supported  # noqa: PLC0415
+
+    if settings.mapping not in PACE_MAPPINGS:
+        raise ProfileError(f"[chip.pace] mapping must be one of {', '.join(PACE_MAPPINGS)}")
+    if settings.cipher not in PACE_CIPHERS:
+        raise ProfileError(f"[chip.pace] cipher must be one of {', '.join(PACE_CIPHERS)}")
+    try:
+        domain = domain_by_name(settings.domain)
+    except KeyError:
+        raise ProfileError(f"[chip.pace] unknown domain {settings.domain!r}") from None
+    if settings.mapping == "CAM" and (not isinstance(domain, ECCurve) or settings.cipher == "3DES"):
+        raise ProfileError("[chip.pace] CAM exists for elliptic curves with AES only")
+    if (
+        settings.mapping == "IM"
+        and isinstance(domain, ECCurve)
+        and not integrated_mapping_supported(domain)
+    ):
+        raise ProfileError(f"[chip.pace] the integrated mapping is not defined on {domain.name}")
+
+
+def _check_short_apdus(variants: tuple[PACESettings, ...]) -> None:
+    from mrtd.crypto.domains import DHGroup, domain_by_name  # noqa: PLC0415
+
+    for settings in variants:
+        domain = domain_by_name(settings.domain)
+        if isinstance(domain, DHGroup) and domain.size > 200:
+            raise ProfileError(
+                f"[chip.pace] {domain.name} public values need extended-length APDUs: "
+                "set [chip] extended_length = true"
+            )
