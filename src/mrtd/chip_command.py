@@ -9,9 +9,10 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from mrtd.access_key import MRZKey
+from mrtd.access_key import AccessKey, CANKey, MRZKey
 from mrtd.errors import (
     AccessDeniedError,
+    AccessKeyError,
     CardStatusError,
     DecodeError,
     MRZError,
@@ -48,7 +49,7 @@ def run_read(args: argparse.Namespace) -> int:
     try:
         key = _key(args)
         transport, chip = _transport(args.reader)
-    except (MRZError, ProfileError, ValueError) as exc:
+    except (MRZError, AccessKeyError, ProfileError, ValueError) as exc:
         return _fail(f"invalid: {exc}", EXIT_USAGE)
     except TransportError as exc:  # no reader, no nfcpy, no tag in time
         return _fail(str(exc), EXIT_TRANSPORT)
@@ -59,7 +60,9 @@ def run_read(args: argparse.Namespace) -> int:
     )
     partial = ReadResult()
     try:
-        document = read_document(transport, key, progress=progress, partial=partial)
+        document = read_document(
+            transport, key, progress=progress, partial=partial, access=args.access
+        )
     except AccessDeniedError as exc:
         return _fail(str(exc), EXIT_ACCESS_DENIED)
     except (TransportError, SecureMessagingError, CardStatusError, DecodeError) as exc:
@@ -114,7 +117,9 @@ def run_sim(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _key(args: argparse.Namespace) -> MRZKey:
+def _key(args: argparse.Namespace) -> AccessKey:
+    if args.can:
+        return CANKey(args.can)
     if args.mrz:
         return MRZKey.from_mrz(parse_mrz(args.mrz))
     if not (args.birth and args.expiry):

@@ -61,8 +61,16 @@ def _parser() -> argparse.ArgumentParser:
     key = read.add_mutually_exclusive_group(required=True)
     key.add_argument("--mrz", nargs="+", metavar="LINE", help="the MRZ lines")
     key.add_argument("--doc-number", metavar="N", help="document number (with --birth, --expiry)")
+    key.add_argument("--can", metavar="CAN", help="the 6-digit card access number (PACE only)")
     read.add_argument("--birth", metavar="YYMMDD", help="date of birth")
     read.add_argument("--expiry", metavar="YYMMDD", help="date of expiry")
+    read.add_argument(
+        "--access",
+        choices=("auto", "pace", "bac"),
+        default="auto",
+        help="auto (default): PACE when the chip offers it, BAC if PACE fails for a reason "
+        "other than a wrong key (reported as a downgrade); pace or bac: only that one",
+    )
     read.add_argument("--out", metavar="DIR", help="write every file read and the face image")
     read.add_argument("--json", action="store_true", help="print one JSON document")
     read.add_argument("--no-progress", action="store_true", help="no progress bar")

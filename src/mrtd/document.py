@@ -16,6 +16,7 @@ from mrtd.errors import DecodeError, MRZError
 from mrtd.lds import COMFile, DG1File, DG2File, DG11File, DG12File, FaceImage
 from mrtd.lds.sod import SODFile
 from mrtd.mrz import MRZ
+from mrtd.pace.policy import AccessReport
 from mrtd.session import ReadResult, Stats
 
 
@@ -63,6 +64,7 @@ class Verdict:
 class Document:
     files: Mapping[str, bytes]
     access_protocol: str
+    access: AccessReport = field(default_factory=AccessReport)
     denied: tuple[str, ...] = ()
     absent: tuple[str, ...] = ()
     com: COMFile | None = None
@@ -100,6 +102,7 @@ class Document:
         return cls(
             files=dict(read.files),
             access_protocol=read.access_protocol,
+            access=read.access,
             denied=tuple(read.denied),
             absent=tuple(read.absent),
             com=com if isinstance(com, COMFile) else None,

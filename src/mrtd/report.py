@@ -44,7 +44,7 @@ def document_json(
         statistics["modeled_seconds"] = round(modeled_seconds, 6)
     return {
         "document": details,
-        "access": {"protocol": document.access_protocol},
+        "access": document.access.as_dict(),
         "files": {
             name: {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
             for name, data in document.files.items()
@@ -62,7 +62,7 @@ def print_document(
     document: Document, stats: Stats, modeled_seconds: float | None, out: TextIO
 ) -> None:
     mrz = document.mrz
-    print(f"access           {document.access_protocol}", file=out)
+    print(f"access           {_access_line(document)}", file=out)
     if mrz is not None:
         print(f"holder           {mrz.surname}, {mrz.given_names}", file=out)
         print(f"document         {mrz.format.value} {mrz.document_code} {mrz.document_number} "
@@ -96,3 +96,16 @@ def print_document(
     if modeled_seconds is not None:
         line += f", {modeled_seconds * 1000:.0f} ms modeled air time"
     print(line, file=out)
+
+
+def _access_line(document: Document) -> str:
+    access = document.access
+    line = access.protocol or document.access_protocol
+    if access.pace:
+        pace = access.pace
+        line += f" ({pace['mapping']}, {pace['domain']}, {pace['cipher']})"
+        if pace.get("mapping") == "CAM":
+            line += f", chip authentication {access.chip_authentication}"
+    if access.downgraded:
+        line += f"; DOWNGRADED from PACE: {access.reason}"
+    return line

@@ -9,24 +9,30 @@ import os
 import time
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Literal, TypeVar
 
-from mrtd.access_key import MRZKey
-from mrtd.apdu import CommandAPDU, ResponseAPDU
+from mrtd.access_key import AccessKey, CANKey, MRZKey
+from mrtd.apdu import SHORT_MAX_NE, CommandAPDU, ResponseAPDU
 from mrtd.bac import bac
 from mrtd.errors import (
     CardRemovedError,
     CardStatusError,
     DecodeError,
     MACError,
+    PACEError,
     SecureMessagingError,
 )
 from mrtd.lds import LDS_FILES, COMFile, LDSFileInfo
+from mrtd.lds.security_infos import Mapping, SecurityInfos
+from mrtd.pace import PACEResult, pace
+from mrtd.pace.policy import AccessReport, PACEChoice, choose
 from mrtd.readers.base import Transport
 from mrtd.reading import ChunkPolicy, FileAccessDeniedError, FileNotFoundOnChipError, read_file
 from mrtd.sm import SecureChannel
 
 T = TypeVar("T")
+AccessMode = Literal["auto", "pace", "bac"]
+ACCESS_MODES = ("auto", "pace", "bac")
 EMRTD_AID = bytes.fromhex("A0000002471001")
 EXTENDED_CHUNK = 0xFF00  # plain bytes per extended READ BINARY (answer stays under 64 kB)
 Progress = Callable[[str, int, int | None], None]
@@ -57,6 +63,7 @@ class ReadResult:
     """What a read produced. Files already read stay here even when a later step fails."""
 
     access_protocol: str = ""
+    access: AccessReport = field(default_factory=AccessReport)
     files: dict[str, bytes] = field(default_factory=dict)
     denied: list[str] = field(default_factory=list)
     absent: list[str] = field(default_factory=list)
@@ -74,11 +81,23 @@ class Session:
         extended_length: bool | None = None,
         resume_timeout: float = 5.0,
         max_resumes: int = 8,
+        access: AccessMode = "auto",
+        fallback: bool = True,
     ) -> None:
+        if access not in ACCESS_MODES:
+            raise ValueError(f"access must be one of {', '.join(ACCESS_MODES)}")
         self.transport = transport
         self.resume_timeout = resume_timeout
         self.max_resumes = max_resumes
-        self._key: MRZKey | None = None
+        self.access_mode: AccessMode = access
+        self.fallback = fallback  # may a PACE failure (other than a wrong key) fall back to BAC
+        self.access = AccessReport()
+        self.card_access: bytes | None = None  # EF.CardAccess as read, when the chip has one
+        self.card_security: bytes | None = None  # EF.CardSecurity, read for PACE-CAM
+        self.pace_result: PACEResult | None = None
+        self._pace: PACEChoice | None = None
+        self._access_probed = False
+        self._key: AccessKey | None = None
         self.channel: SecureChannel | None = None
         self.stats = Stats()
         self._random = random_bytes
@@ -133,17 +152,94 @@ class Session:
 
     def open_bac(self, key: MRZKey) -> None:
         """BAC (9303-11 §4.3): afterwards every APDU goes through the secure channel."""
+        self.access_mode = "bac"
+        self.open_access(key)
+
+    def open_access(self, key: AccessKey) -> AccessReport:
+        """PACE when EF.CardAccess offers it (the strongest variant), else BAC (9303-11 §4.2).
+
+        A PACE failure other than a wrong password falls back to BAC when the access mode is
+        "auto" and `fallback` allows it; the report says so (`downgraded`, `reason`). A CAN
+        works with PACE only. Afterwards every APDU goes through the secure channel."""
         self._key = key
         self._resumable(lambda: None, need_access=True)
+        return self.access
 
-    def _bac(self) -> None:
-        assert self._key is not None
+    def _open(self) -> None:
+        key = self._key
+        assert key is not None
         self.channel = None
+        if not self._access_probed:
+            self._probe_card_access()
+        if self._pace is not None:
+            try:
+                self._run_pace(key, self._pace)
+                return
+            except PACEError as exc:
+                if exc.wrong_key or self.access_mode == "pace" or not self.fallback:
+                    raise
+                if isinstance(key, CANKey):
+                    raise PACEError(f"{exc}; a CAN cannot be used with BAC") from exc
+                self._pace, self.channel = None, None
+                self.access.downgraded, self.access.reason = True, f"PACE failed: {exc}"
+                self.access.pace = {}
+        if isinstance(key, CANKey):
+            raise PACEError("the chip offers no PACE, and a CAN works with PACE only")
         self.select_application()
-        self.channel = self.run(bac(self._key, self._random))
+        self.channel = self.run(bac(key, self._random))
+        self.access.protocol = "BAC"
+        self._learn_limits(self.channel)
+
+    def _probe_card_access(self) -> None:
+        """Read EF.CardAccess (plain, in the master file) and pick the PACE variant."""
+        self._access_probed = True
+        if self.access_mode == "bac":
+            return
+        plain = ChunkPolicy(short_max=SHORT_MAX_NE, extended_max=0)
+        info = LDS_FILES["EF.CardAccess"]
+        try:
+            data = self.run(read_file(info.fid, info.sfi, plain))
+        except (CardStatusError, DecodeError) as exc:  # absent, refused or garbled: no PACE
+            if self.access_mode == "pace":
+                raise PACEError(f"the chip offers no PACE (EF.CardAccess: {exc})") from exc
+            return
+        self.card_access = data
+        try:
+            self._pace = choose(SecurityInfos.from_bytes(data))
+        except DecodeError as exc:
+            if self.access_mode == "pace":
+                raise PACEError(f"EF.CardAccess is malformed: {exc}") from exc
+            self.access.reason = f"EF.CardAccess is malformed ({exc}); PACE not attempted"
+            return
+        if self._pace is None:
+            if self.access_mode == "pace":
+                raise PACEError("EF.CardAccess offers no PACE variant this library supports")
+            self.access.reason = "EF.CardAccess offers no supported PACE variant"
+
+    def _run_pace(self, key: AccessKey, choice: PACEChoice) -> None:
+        result = self.run(pace(key, choice.info, choice.domain, self._random))
+        self.channel, self.pace_result = result.channel, result
+        self.access.protocol, self.access.pace = "PACE", choice.describe()
+        if choice.info.mapping is Mapping.CAM:
+            self._check_cam(result)
+        self.select_application()
+        self._learn_limits(result.channel)
+
+    def _check_cam(self, result: PACEResult) -> None:
+        """PACE-CAM: the chip's static key is in EF.CardSecurity (read under the new channel,
+        in the master file); CA_IC must map it to the chip's mapping key."""
+        info = LDS_FILES["EF.CardSecurity"]
+        policy = ChunkPolicy(short_max=result.channel.max_short_ne(), extended_max=0)
+        data = self.run(read_file(info.fid, info.sfi, policy))
+        self.card_security = data
+        keys = SecurityInfos.from_card_security(data).chip_authentication_keys
+        passed = any(result.verify_chip_authentication(k.public_key) for k in keys)
+        self.access.chip_authentication = "passed" if passed else "failed"
+
+    def _learn_limits(self, channel: SecureChannel) -> None:
         if self.policy is None:  # after a resume the chip's limits are the ones learned
             self.policy = ChunkPolicy(
-                short_max=self.channel.max_short_ne(),
+                short_max=channel.max_short_ne(),
                 extended_max=EXTENDED_CHUNK if self._extended else 0,
             )
 
@@ -156,7 +252,7 @@ class Session:
         while True:
             try:
                 if need_access:
-                    self._bac()
+                    self._open()
                     need_access = False
                 return step()
             except CardRemovedError:
@@ -179,7 +275,7 @@ class Session:
 
     def read_file(self, info: LDSFileInfo, progress: Progress | None = None) -> bytes:
         if self.policy is None:
-            raise RuntimeError("open access (open_bac) before reading files")
+            raise RuntimeError("open access (open_access) before reading files")
         report = None
         if progress is not None:
             name = info.name
@@ -194,21 +290,28 @@ class Session:
 
     def read_document(
         self,
-        key: MRZKey,
+        key: AccessKey,
         *,
         data_groups: tuple[int, ...] | None = None,
         progress: Progress | None = None,
         result: ReadResult | None = None,
     ) -> ReadResult:
-        """BAC, then EF.COM, EF.SOD and the data groups EF.COM lists (or `data_groups`).
+        """PACE or BAC, then EF.COM, EF.SOD and the data groups EF.COM lists (or `data_groups`).
 
         Files the chip refuses (DG3/DG4 without EAC) are listed in `denied`, missing ones in
         `absent`; neither is an error. On any other failure the exception carries on, and the
         `result` passed in keeps every file read so far."""
         result = result if result is not None else ReadResult()
         result.stats = self.stats
-        self.open_bac(key)
-        result.access_protocol = "BAC"
+        result.access = self.access
+        try:
+            self.open_access(key)
+        finally:
+            if self.card_access is not None:
+                result.files["EF.CardAccess"] = self.card_access
+            if self.card_security is not None:
+                result.files["EF.CardSecurity"] = self.card_security
+        result.access_protocol = self.access.protocol
         com = self._read_into(result, LDS_FILES["EF.COM"], progress)
         listed = COMFile.from_bytes(com).data_groups if com is not None else ()
         self._read_into(result, LDS_FILES["EF.SOD"], progress)

@@ -127,3 +127,74 @@ def test_sim_exports_the_test_csca(capsys: pytest.CaptureFixture[str], tmp_path:
     code, _, _ = run(capsys, "sim", "--export-csca", str(target))
     assert code == 0
     assert target.read_bytes().count(b"-----BEGIN CERTIFICATE-----") == 2
+
+
+PACE_PROFILE = """
+[chip]
+access = ["pace", "bac"]
+can = "123456"
+[chip.pace]
+mapping = "IM"
+domain = "brainpoolP256r1"
+cipher = "AES-256"
+"""
+
+
+@pytest.mark.parametrize("key", [["--can", "123456"], ["--mrz", *MRZ]])
+def test_read_with_pace_reports_the_variant(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, key: list[str]
+) -> None:
+    profile = tmp_path / "pace.toml"
+    profile.write_text(PACE_PROFILE)
+    code, out, _ = run(capsys, "read", "--reader", f"sim:{profile}", *key, "--json")
+    assert code == 0
+    access = json.loads(out)["access"]
+    assert access == {
+        "protocol": "PACE",
+        "downgraded": False,
+        "pace": {"mapping": "IM", "domain": "brainpoolP256r1", "cipher": "AES-256",
+                 "key_agreement": "ECDH"},
+    }  # fmt: skip
+    code, out, _ = run(capsys, "read", "--reader", f"sim:{profile}", *key)
+    assert code == 0
+    assert "access           PACE (IM, brainpoolP256r1, AES-256)" in out
+
+
+def test_read_with_wrong_can_exits_3(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    profile = tmp_path / "pace.toml"
+    profile.write_text(PACE_PROFILE)
+    code, _, err = run(capsys, "read", "--reader", f"sim:{profile}", "--can", "654321")
+    assert code == 3
+    assert "refused the password" in err
+    assert "654321" not in err
+
+
+def test_read_access_bac_on_a_pace_chip_and_can_misuse(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    profile = tmp_path / "pace.toml"
+    profile.write_text(PACE_PROFILE)
+    code, out, _ = run(
+        capsys, "read", "--reader", f"sim:{profile}", "--mrz", *MRZ, "--access", "bac", "--json"
+    )
+    assert code == 0
+    assert json.loads(out)["access"] == {"protocol": "BAC", "downgraded": False}
+    code, _, err = run(capsys, "read", "--reader", "sim", "--can", "123456")
+    assert code == 3
+    assert "PACE only" in err
+    code, _, err = run(capsys, "read", "--reader", "sim", "--can", "12345")
+    assert code == 2
+    assert "6 digits" in err
+
+
+def test_read_reports_a_downgrade(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    profile = tmp_path / "hostile.toml"
+    profile.write_text(PACE_PROFILE + '[faults]\npace_public = "off-curve"\n')
+    code, out, _ = run(capsys, "read", "--reader", f"sim:{profile}", "--mrz", *MRZ)
+    assert code == 0
+    assert "DOWNGRADED from PACE" in out
+    code, _, err = run(
+        capsys, "read", "--reader", f"sim:{profile}", "--mrz", *MRZ, "--access", "pace"
+    )
+    assert code == 3
+    assert "invalid public value" in err

@@ -51,10 +51,19 @@ def test_full_read_of_the_default_chip() -> None:
 
 def test_apdu_count_is_the_minimum_max_response_allows() -> None:
     chip = SimulatedChip(DEFAULT)
-    document = read_document(SimulatedReader(chip), KEY)
+    document = read_document(SimulatedReader(chip), KEY, access="bac")
     reads = sum(math.ceil(len(data) / 223) for data in document.files.values())
     assert document.stats.apdus == 3 + reads  # SELECT, GET CHALLENGE, MUTUAL AUTHENTICATE
     assert chip.apdus == document.stats.apdus
+
+
+def test_auto_access_costs_one_probe_of_ef_cardaccess_on_a_bac_only_chip() -> None:
+    chip = SimulatedChip(DEFAULT)
+    document = read_document(SimulatedReader(chip), KEY)
+    reads = sum(math.ceil(len(data) / 223) for data in document.files.values())
+    assert document.stats.apdus == 1 + 3 + reads  # READ BINARY EF.CardAccess -> 6A82
+    assert document.access.protocol == "BAC"
+    assert not document.access.downgraded
     assert document.stats.bytes_received > sum(len(d) for d in document.files.values())
 
 
@@ -68,7 +77,7 @@ def test_any_max_response(max_response: int) -> None:
 def test_extended_length_reads_each_file_in_one_apdu() -> None:
     chip = SimulatedChip(_profile(extended_length=True, max_response=65536))
     document = read_document(SimulatedReader(chip), KEY)
-    assert document.stats.apdus == 3 + len(document.files)
+    assert document.stats.apdus == 1 + 3 + len(document.files)  # EF.CardAccess probed first
     assert document.files["DG2"] == chip.files[LDS_FILES["DG2"].fid].data
 
 
@@ -246,4 +255,5 @@ def test_chip_ending_secure_messaging_every_time_is_an_error() -> None:
     transport = EndsSMOnce(SimulatedChip(DEFAULT), at=None)
     with pytest.raises(SecureMessagingError, match="session ended"):
         Session(transport).read_document(KEY)
-    assert transport.count == 4 + 3 + 1  # one try, BAC again, one more try: no loop
+    # EF.CardAccess probe, one try, BAC again, one more try: no loop
+    assert transport.count == 1 + 4 + 3 + 1

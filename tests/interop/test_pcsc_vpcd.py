@@ -134,6 +134,37 @@ def test_bac_read_through_pcscd_gives_the_in_process_files(pcsc_stack: PCSCStack
     assert document.stats.apdus == apdus
 
 
+PACE_CAM = Profile.from_dict(
+    {"chip": {"access": ["pace", "bac"],
+              "pace": {"mapping": "CAM", "domain": "brainpoolP256r1", "cipher": "AES-128"}}}
+)  # fmt: skip
+PACE_DH_2048 = Profile.from_dict(
+    {"chip": {"access": ["pace"], "extended_length": True, "max_response": 65536,
+              "pace": {"mapping": "IM", "domain": "2", "cipher": "AES-256"}}}
+)  # fmt: skip
+
+
+@pytest.mark.parametrize(("profile", "slot"), [(PACE_CAM, 0), (PACE_DH_2048, 1)])
+def test_pace_read_through_pcscd(pcsc_stack: PCSCStack, profile: Profile, slot: int) -> None:
+    """PACE-CAM in short APDUs, and DH-2048 PACE whose public values need extended ones."""
+    chip = SimulatedChip(profile)
+    with served(chip, pcsc_stack, slot=slot) as bridge:
+        reader = PCSCReader(pcsc_stack.readers[slot], timeout=5)
+        try:
+            document = read_document(reader, KEY)
+        finally:
+            reader.close()
+    assert document.access.protocol == "PACE"
+    assert document.access.pace["domain"] == chip.pace.options[0].domain.name  # type: ignore[union-attr]
+    if profile is PACE_CAM:
+        assert document.access.chip_authentication == "passed"
+    assert bridge.apdus == document.stats.apdus
+    files, apdus = _in_process(chip)
+    assert document.files.keys() == files.keys()
+    assert document.files["DG2"] == files["DG2"]
+    assert document.stats.apdus == apdus
+
+
 def test_pyscard_sees_the_bridge_atr(pcsc_stack: PCSCStack) -> None:
     # by index: our pcscd lists slot 0 first
     with served(SimulatedChip(DEFAULT), pcsc_stack) as bridge, PCSCReader(0, timeout=5) as reader:
