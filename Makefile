@@ -32,11 +32,11 @@ $(VENV)/bin/python: | $(VENV)/.debs-build
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
-$(VENV)/.installed: pyproject.toml src/mrtd/crypto/_core.c $(VENV)/.debs-build | $(VENV)/bin/python
+$(VENV)/.installed: pyproject.toml src/mrtd/crypto/_core.c src/mrtd/crypto/_ec.c $(VENV)/.debs-build | $(VENV)/bin/python
 	$(BIN)/python -m pip install -q -e .
 	@touch $@
 
-$(VENV)/.installed-dev: pyproject.toml src/mrtd/crypto/_core.c $(VENV)/.debs-build | $(VENV)/bin/python
+$(VENV)/.installed-dev: pyproject.toml src/mrtd/crypto/_core.c src/mrtd/crypto/_ec.c $(VENV)/.debs-build | $(VENV)/bin/python
 	[ -z "$(DEBS_TEST)" ] || scripts/ensure-debs.sh $(DEBS_TEST)
 	$(BIN)/python -m pip install -q -e '.[dev,nfc,pcsc]'
 	@touch $@ $(VENV)/.installed
@@ -45,6 +45,8 @@ bench: $(VENV)/.installed
 	benchmarks/run.sh
 	$(BIN)/python benchmarks/bench_sm.py
 	$(BIN)/python benchmarks/bench_read.py
+	$(BIN)/python benchmarks/bench_ec.py
+	$(BIN)/python benchmarks/bench_pace.py
 
 clean:
 	rm -rf $(VENV) .venv-bench build src/*.egg-info src/mrtd/crypto/*.so .mypy_cache .pytest_cache .ruff_cache

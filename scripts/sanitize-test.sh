@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Run the crypto tests against the C core built with AddressSanitizer + UndefinedBehaviorSanitizer.
+# Run the crypto tests against the C cores (_core: secure messaging, _ec: elliptic curves) built
+# with AddressSanitizer + UndefinedBehaviorSanitizer.
 #
-# The core is compiled straight with gcc (no setuptools) into build/sanitize/, next to a fresh
+# The cores are compiled straight with gcc (no setuptools) into build/sanitize/, next to a fresh
 # copy of src/mrtd, and that tree goes first on PYTHONPATH, so the project's .venv and its
 # normal build are left alone. Python itself is not instrumented: libasan is preloaded,
 # leak detection is off (the interpreter leaks by design), and PYTHONMALLOC=malloc sends
@@ -40,14 +41,17 @@ cp -R src/mrtd "$out/mrtd"
 find "$out/mrtd" \( -name '*.so' -o -name __pycache__ \) -prune -exec rm -rf {} +
 
 sanitize="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
-# shellcheck disable=SC2086  # word splitting of the flag lists is intended
-"$CC" -shared -fPIC -g -O1 $sanitize -Wall -Wextra -Werror \
-    -Werror=implicit-function-declaration -I"$include" \
-    src/mrtd/crypto/_core.c -o "$out/mrtd/crypto/_core$suffix" -lcrypto
+for module in _core _ec; do
+    # shellcheck disable=SC2086  # word splitting of the flag lists is intended
+    "$CC" -shared -fPIC -g -O1 $sanitize -Wall -Wextra -Werror \
+        -Werror=implicit-function-declaration -I"$include" \
+        "src/mrtd/crypto/$module.c" -o "$out/mrtd/crypto/$module$suffix" -lcrypto
+done
 
 if [ "$#" -eq 0 ]; then
     set -- tests/unit/test_crypto_sm.py tests/property/test_crypto_sm_properties.py \
-        tests/unit/test_crypto_core.py
+        tests/unit/test_crypto_core.py tests/unit/test_crypto_ec.py \
+        tests/property/test_ec_properties.py
 fi
 
 # Reports go to files: pytest captures stderr, and a halted process never prints it back.
@@ -60,10 +64,12 @@ run() {
         "$PYTHON" "$@"
 }
 
-# The tests must load the instrumented core, not the .venv's one.
-run -c 'import sys; from mrtd.crypto import _core, backend
+# The tests must load the instrumented cores, not the .venv's ones.
+run -c 'import sys; from mrtd.crypto import _core, _ec, backend, ec
 assert backend() == "native", backend()
-assert _core.__file__.startswith(sys.argv[1]), _core.__file__' "$out"
+assert ec.ec_backend() == "native", ec.ec_backend()
+for core in (_core, _ec):
+    assert core.__file__.startswith(sys.argv[1]), core.__file__' "$out"
 
 status=0
 run -m pytest -q -p no:cacheprovider "$@" 2>&1 | tee "$log" || status=$?

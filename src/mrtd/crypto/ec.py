@@ -42,7 +42,7 @@ class GroupFactory(Protocol):
 reference: GroupFactory = _ec_reference.Group
 native: GroupFactory | None
 try:
-    from mrtd.crypto import _ec  # type: ignore[attr-defined,unused-ignore]
+    from mrtd.crypto import _ec
 
     native = _ec.Group
 except ImportError:  # pragma: no cover - only when the C extension was not built
