@@ -7,6 +7,7 @@ order q. A value that fails raises `InvalidPointError`, which PACE turns into `P
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -49,7 +50,7 @@ class ECAgreement:
         self, curve: ECCurve, generator: bytes | None = None, backend: Backend | None = None
     ) -> None:
         self.curve = curve
-        self.group = ECGroup(curve, backend)
+        self.group = _group(curve, backend)
         self.generator = curve.generator if generator is None else generator
 
     @property
@@ -138,6 +139,13 @@ class DHAgreement:
 
 
 Agreement = ECAgreement | DHAgreement
+
+
+@functools.lru_cache(maxsize=32)
+def _group(curve: ECCurve, backend: Backend | None) -> ECGroup:
+    """One group per curve: building it (and matching it to OpenSSL's named curve) costs about
+    as much as a tenth of a scalar multiplication. Its methods hold the GIL while they run."""
+    return ECGroup(curve, backend)
 
 
 def agreement_for(domain: Domain, backend: Backend | None = None) -> Agreement:
