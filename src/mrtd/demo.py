@@ -1,8 +1,9 @@
 """`mrtd demo`: the whole path on the simulated chip, with nothing on the desk.
 
 A fictitious passport's MRZ is "scanned" with two camera misreads, repaired, turned into the
-BAC key; the simulated chip is opened with BAC, read under secure messaging (EF.COM, EF.SOD,
-DG1, DG2 with the face), and the result is shown as `mrtd read` shows it.
+access key; the simulated chip, a new passport that offers PACE-CAM and BAC, is opened with
+PACE (EF.CardAccess chooses it), read under AES secure messaging (EF.COM, EF.SOD, DG1, DG2
+with the face), and the result is shown as `mrtd read` shows it.
 """
 
 from __future__ import annotations
@@ -20,9 +21,14 @@ from mrtd.report import document_json, print_document
 from mrtd.sim.chip import SimulatedChip
 from mrtd.sim.profile import Profile
 
+DEMO_CHIP = {
+    "access": ["pace", "bac"],
+    "pace": {"mapping": "CAM", "domain": "brainpoolP256r1", "cipher": "AES-128"},
+}
+
 
 def run_demo(out: TextIO, *, as_json: bool = False) -> int:
-    profile = Profile.default()
+    profile = Profile.from_dict({"chip": DEMO_CHIP}, name="demo")
     printed = profile.mrz
     scanned = misread(printed.text)
     repaired = repair_mrz(scanned)
@@ -50,8 +56,9 @@ def run_demo(out: TextIO, *, as_json: bool = False) -> int:
     for repair in repaired.repairs:
         print(f"     {repair}", file=out)
     print(f"   repaired MRZ {'matches' if same else 'DIFFERS FROM'} the printed one", file=out)
-    print("\n2. BAC with the key from the MRZ, then secure messaging "
-          f"(crypto core: {backend()}); the chip's files:\n", file=out)  # fmt: skip
+    print("\n2. PACE with the key from the MRZ (the chip's EF.CardAccess offers it), then "
+          f"secure messaging (crypto core: {backend()}); the chip's files:\n",
+          file=out)  # fmt: skip
     print_document(document, document.stats, chip.modeled_seconds, out)
     print("\nPassive authentication (EF.SOD signature and CSCA chain) is not built yet, so the "
           "verdict is 'unverified': nothing is called genuine without it.", file=out)  # fmt: skip

@@ -114,6 +114,7 @@ def test_demo(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0
     assert "repaired MRZ matches the printed one" in out
     assert "(check digit)" in out
+    assert "PACE (CAM, brainpoolP256r1, AES-128), chip authentication passed" in out
     assert "verdict          unverified" in out
     code, out, _ = run(capsys, "demo", "--json")
     report = json.loads(out)
