@@ -107,6 +107,11 @@ def run_sim(args: argparse.Namespace) -> int:
     print(f"access {', '.join(chip.access)}; data groups {list(chip.data_groups)}; "
           f"max_response {chip.max_response}; extended_length {chip.extended_length}; "
           f"EF.SOD signed by the {chip.signer} test Document Signer")  # fmt: skip
+    if "pace" in chip.access:
+        for variant in chip.pace:
+            print(f"PACE {variant.mapping} {variant.domain} {variant.cipher}"
+                  + (" (explicit domain parameters)" if variant.explicit else ""))  # fmt: skip
+        print(f"CAN {chip.can}" if chip.can else "no CAN: PACE with the MRZ only")
     print(f"link {profile.link.bitrate} bit/s, {profile.link.latency_ms} ms per command")
     if args.vpcd:
         try:

@@ -199,3 +199,12 @@ def test_read_reports_a_downgrade(capsys: pytest.CaptureFixture[str], tmp_path: 
     )
     assert code == 3
     assert "invalid public value" in err
+
+
+def test_sim_shows_the_pace_variants(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    profile = tmp_path / "pace.toml"
+    profile.write_text(PACE_PROFILE)
+    code, out, _ = run(capsys, "sim", "--profile", str(profile))
+    assert code == 0
+    assert "PACE IM brainpoolP256r1 AES-256" in out
+    assert "CAN 123456" in out
