@@ -1,0 +1,2 @@
+"""Verification: Passive Authentication (EF.SOD hashes and signature); chain, Active and Chip
+Authentication follow."""
