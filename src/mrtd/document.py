@@ -99,6 +99,7 @@ class Document:
         dg12 = parse("DG12", DG12File)
         mrz = dg1.mrz if isinstance(dg1, DG1File) else None
         expiry = _expiry_check(mrz, today or date.today())
+        passive = _passive_check(sod if isinstance(sod, SODFile) else None, read.files)
         return cls(
             files=dict(read.files),
             access_protocol=read.access_protocol,
@@ -112,12 +113,34 @@ class Document:
             personal_details=dg11 if isinstance(dg11, DG11File) else None,
             document_details=dg12 if isinstance(dg12, DG12File) else None,
             problems=tuple(problems),
-            verdict=Verdict(expiry=expiry),
+            verdict=Verdict(passive=passive, expiry=expiry),
             stats=read.stats,
         )
 
     def __repr__(self) -> str:
         return f"Document({', '.join(self.files)}, <personal data redacted>)"
+
+
+def _passive_check(sod: SODFile | None, files: Mapping[str, bytes]) -> CheckOutcome:
+    """Fail closed: a data group that differs from its EF.SOD hash, or a DS signature that does
+    not verify, fails; when all verify the check stays not_checked, because the DS certificate
+    has not been chained to a trusted CSCA yet."""
+    if sod is None:
+        return CheckOutcome(CheckStatus.NOT_CHECKED, "no EF.SOD")
+    from mrtd.verify.passive import check_sod  # noqa: PLC0415 - verify imports this module
+
+    result = check_sod(sod, files)
+    if result.failed:
+        reasons = [c.reason for c in result.data_groups.values() if c.status is CheckStatus.FAILED]
+        if result.signature.status is CheckStatus.FAILED:
+            reasons.append(result.signature.reason)
+        return CheckOutcome(CheckStatus.FAILED, "; ".join(reasons))
+    if result.signature.status is not CheckStatus.PASSED:
+        return CheckOutcome(CheckStatus.NOT_CHECKED, result.signature.reason)
+    return CheckOutcome(
+        CheckStatus.NOT_CHECKED,
+        "data group hashes and DS signature verify; chain to a trusted CSCA not checked",
+    )
 
 
 def _expiry_check(mrz: MRZ | None, today: date) -> CheckOutcome:

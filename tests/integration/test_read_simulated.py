@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import math
 from typing import Any
@@ -257,3 +258,23 @@ def test_chip_ending_secure_messaging_every_time_is_an_error() -> None:
         Session(transport).read_document(KEY)
     # EF.CardAccess probe, one try, BAC again, one more try: no loop
     assert transport.count == 1 + 4 + 3 + 1
+
+
+def test_a_data_group_changed_on_the_chip_fails_passive_authentication() -> None:
+    chip = SimulatedChip(DEFAULT)
+    fid = LDS_FILES["DG1"].fid
+    original = chip.files[fid]
+    chip.files[fid] = dataclasses.replace(
+        original, data=original.data.replace(b"SPECIMEN", b"SPECIMAN")
+    )
+    document = read_document(SimulatedReader(chip), KEY)
+    assert document.verdict.passive.status == "failed"
+    assert "DG1 does not match its hash in EF.SOD" in document.verdict.passive.reason
+    assert document.verdict.summary == "failed"
+
+
+def test_an_unaltered_read_verifies_hashes_and_signature_but_is_not_genuine() -> None:
+    document = read_document(SimulatedReader(SimulatedChip(DEFAULT)), KEY)
+    assert document.verdict.passive.status == "not_checked"
+    assert "hashes and DS signature verify" in document.verdict.passive.reason
+    assert document.verdict.summary == "unverified"
