@@ -36,30 +36,15 @@ MRZ_PACKAGE_VERSION = "0.6.2"
 # One call: parse the text and decide whether the MRZ is valid.
 Validator = Callable[[str], bool]
 
-# ICAO 9303 specimens ("Utopia"): Part 5 (TD1), Part 6 (TD2), Part 4 (TD3), Part 7 (MRV-A/B).
-SPECIMENS: dict[MRZFormat, tuple[str, ...]] = {
-    MRZFormat.TD1: (
-        "I<UTOD231458907<<<<<<<<<<<<<<<",
-        "7408122F1204159UTO<<<<<<<<<<<6",
-        "ERIKSSON<<ANNA<MARIA<<<<<<<<<<",
-    ),
-    MRZFormat.TD2: (
-        "I<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<",
-        "D231458907UTO7408122F1204159<<<<<<<6",
-    ),
-    MRZFormat.TD3: (
-        "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
-        "L898902C36UTO7408122F1204159ZE184226B<<<<<10",
-    ),
-    MRZFormat.MRVA: (
-        "V<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
-        "L8988901C4XXX4009078F96121096ZE184226B<<<<<<",
-    ),
-    MRZFormat.MRVB: (
-        "V<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<",
-        "L8988901C4XXX4009078F9612109<<<<<<<<",
-    ),
-}
+# ICAO 9303 specimens ("Utopia"): Part 5 (TD1), Part 6 (TD2), Part 4 (TD3), Part 7 (MRV-A/B),
+# read from the project's test vectors rather than written out a second time.
+VECTORS = Path(__file__).resolve().parent.parent / "fixtures" / "vectors" / "icao9303.json"
+
+
+def load_specimens() -> dict[MRZFormat, tuple[str, ...]]:
+    vectors = {v["id"]: v["values"] for v in json.loads(VECTORS.read_text())["vectors"]}
+    return {fmt: tuple(vectors[f"mrz.specimen.{fmt.value}"]["lines"]) for fmt in MRZFormat}
+
 
 # Positions of the (first) optional data field, and of TD1's second one.
 OPTIONAL_WIDTH: dict[MRZFormat, int] = {
@@ -121,8 +106,9 @@ def build_corpus(per_format: int, seed: int) -> dict[MRZFormat, list[str]]:
     """`per_format` generated MRZs for every format, plus that format's ICAO specimen."""
     rng = random.Random(seed)
     corpus: dict[MRZFormat, list[str]] = {}
+    specimens = load_specimens()
     for fmt in MRZFormat:
-        texts = ["\n".join(SPECIMENS[fmt])]
+        texts = ["\n".join(specimens[fmt])]
         texts.extend(_random_mrz(rng, fmt) for _ in range(per_format))
         corpus[fmt] = texts
     return corpus
