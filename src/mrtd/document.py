@@ -63,7 +63,6 @@ class Verdict:
 @dataclass(frozen=True, slots=True, repr=False)
 class Document:
     files: Mapping[str, bytes]
-    access_protocol: str
     access: AccessReport = field(default_factory=AccessReport)
     denied: tuple[str, ...] = ()
     absent: tuple[str, ...] = ()
@@ -102,7 +101,6 @@ class Document:
         passive = _passive_check(sod if isinstance(sod, SODFile) else None, read.files)
         return cls(
             files=dict(read.files),
-            access_protocol=read.access_protocol,
             access=read.access,
             denied=tuple(read.denied),
             absent=tuple(read.absent),
@@ -116,6 +114,11 @@ class Document:
             verdict=Verdict(passive=passive, expiry=expiry),
             stats=read.stats,
         )
+
+    @property
+    def access_protocol(self) -> str:
+        """ "PACE" or "BAC"."""
+        return self.access.protocol
 
     def __repr__(self) -> str:
         return f"Document({', '.join(self.files)}, <personal data redacted>)"

@@ -100,7 +100,7 @@ def print_document(
 
 def _access_line(document: Document) -> str:
     access = document.access
-    line = access.protocol or document.access_protocol
+    line = access.protocol
     if access.pace:
         pace = access.pace
         line += f" ({pace['mapping']}, {pace['domain']}, {pace['cipher']})"

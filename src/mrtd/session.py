@@ -62,12 +62,16 @@ class Stats:
 class ReadResult:
     """What a read produced. Files already read stay here even when a later step fails."""
 
-    access_protocol: str = ""
     access: AccessReport = field(default_factory=AccessReport)
     files: dict[str, bytes] = field(default_factory=dict)
     denied: list[str] = field(default_factory=list)
     absent: list[str] = field(default_factory=list)
     stats: Stats = field(default_factory=Stats)
+
+    @property
+    def access_protocol(self) -> str:
+        """ "PACE" or "BAC" (empty until access is open)."""
+        return self.access.protocol
 
 
 class Session:
@@ -94,7 +98,6 @@ class Session:
         self.access = AccessReport()
         self.card_access: bytes | None = None  # EF.CardAccess as read, when the chip has one
         self.card_security: bytes | None = None  # EF.CardSecurity, read for PACE-CAM
-        self.pace_result: PACEResult | None = None
         self._pace: PACEChoice | None = None
         self._access_probed = False
         self._key: AccessKey | None = None
@@ -218,7 +221,7 @@ class Session:
 
     def _run_pace(self, key: AccessKey, choice: PACEChoice) -> None:
         result = self.run(pace(key, choice.info, choice.domain, self._random))
-        self.channel, self.pace_result = result.channel, result
+        self.channel = result.channel
         self.access.protocol, self.access.pace = "PACE", choice.describe()
         if choice.info.mapping is Mapping.CAM:
             self._check_cam(result)
@@ -311,7 +314,6 @@ class Session:
                 result.files["EF.CardAccess"] = self.card_access
             if self.card_security is not None:
                 result.files["EF.CardSecurity"] = self.card_security
-        result.access_protocol = self.access.protocol
         com = self._read_into(result, LDS_FILES["EF.COM"], progress)
         listed = COMFile.from_bytes(com).data_groups if com is not None else ()
         self._read_into(result, LDS_FILES["EF.SOD"], progress)

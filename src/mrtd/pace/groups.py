@@ -7,6 +7,7 @@ order q. A value that fails raises `InvalidPointError`, which PACE turns into `P
 
 from __future__ import annotations
 
+import copy
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -43,7 +44,6 @@ class KeyPair:
 class ECAgreement:
     """ECDH on a curve whose generator is `generator` (G, or the mapped G~)."""
 
-    kind = "ECDH"
     public_key_tag = 0x86  # 9303-11 §4.4.3.4: public point in the token's public key object
 
     def __init__(
@@ -62,8 +62,8 @@ class ECAgreement:
         return self.curve.size
 
     def with_generator(self, generator: bytes) -> ECAgreement:
-        mapped = ECAgreement.__new__(ECAgreement)
-        mapped.curve, mapped.group, mapped.generator = self.curve, self.group, generator
+        mapped = copy.copy(self)
+        mapped.generator = generator
         return mapped
 
     def keypair(self, random_bytes: RandomBytes) -> KeyPair:
@@ -87,7 +87,6 @@ class ECAgreement:
 class DHAgreement:
     """Diffie-Hellman in the order-q subgroup of Z_p*, generator g (or the mapped g~)."""
 
-    kind = "DH"
     public_key_tag = 0x84
 
     def __init__(self, group: DHGroup, generator: int | None = None) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from mrtd.crypto.domains import ECCurve
 from mrtd.errors import InvalidPointError
-from mrtd.pace.groups import Agreement, DHAgreement, ECAgreement
+from mrtd.pace.groups import Agreement, ECAgreement
 from mrtd.pace.suite import Suite
 
 # Constants of the pseudo-random function R (9303-11 §4.4.3.3.2): 128-bit ones for 3DES and
@@ -122,7 +122,6 @@ def check_chip_authentication(
 
 
 __all__ = [
-    "DHAgreement",
     "check_chip_authentication",
     "chip_authentication_data",
     "encode_point",

@@ -17,7 +17,7 @@ ENCRYPTED_NONCE, TERMINAL_MAPPING, CHIP_MAPPING = 0x80, 0x81, 0x82
 TERMINAL_KEY, CHIP_KEY, TERMINAL_TOKEN, CHIP_TOKEN = 0x83, 0x84, 0x85, 0x86
 CHIP_AUTHENTICATION_DATA = 0x8A
 CHAINING = 0x10  # CLA bit: more GENERAL AUTHENTICATE commands follow (ISO/IEC 7816-4)
-MAX_NONCE = 64  # 9303-11 nonces are as long as the key (16-32 bytes)
+MAX_NONCE = 64  # 9303-11 nonces are 16 or 32 bytes (l = 128 or 256 bits)
 MAX_OBJECT = 2048  # a public value of the largest group (DH 2048) plus room; more is hostile
 
 

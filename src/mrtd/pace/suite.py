@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
 from cryptography.hazmat.primitives import cmac
 from cryptography.hazmat.primitives.ciphers import Cipher as _CipherImpl
 from cryptography.hazmat.primitives.ciphers import algorithms, modes
 
 from mrtd import crypto, tlv
 from mrtd.access_key import AccessKey, CANKey
+from mrtd.bac import cipher as des3  # two-key 3DES-CBC, zero IV, no padding
 from mrtd.crypto import SMAlgorithm
 from mrtd.crypto.kdf import ENC, MAC, PACE, Cipher, derive_key
 from mrtd.errors import PACEError
@@ -53,19 +53,18 @@ class Suite:
 
     def encrypt(self, key: bytes, data: bytes) -> bytes:
         """E(K, data): CBC with a zero IV, no padding (data is whole blocks)."""
-        encryptor = self._cbc(key).encryptor()
+        if self.cipher is Cipher.DES3:
+            return des3.encrypt(key, data)
+        encryptor = _aes_cbc(key).encryptor()
         return encryptor.update(data) + encryptor.finalize()
 
     def decrypt(self, key: bytes, data: bytes) -> bytes:
         if not data or len(data) % self.block_size:
             raise PACEError("encrypted nonce is not a whole number of cipher blocks")
-        decryptor = self._cbc(key).decryptor()
-        return decryptor.update(data) + decryptor.finalize()
-
-    def _cbc(self, key: bytes) -> _CipherImpl[modes.CBC]:
         if self.cipher is Cipher.DES3:
-            return _CipherImpl(TripleDES(key + key[:8]), modes.CBC(bytes(8)))
-        return _CipherImpl(algorithms.AES(key), modes.CBC(bytes(16)))
+            return des3.decrypt(key, data)
+        decryptor = _aes_cbc(key).decryptor()
+        return decryptor.update(data) + decryptor.finalize()
 
     def session(self, shared_secret: bytes) -> SecureChannel:
         """KS_enc, KS_mac from the shared secret; the SSC starts at zero (9303-11 §9.8.2)."""
@@ -91,6 +90,10 @@ class Suite:
 
     def decrypt_chip_data(self, k_enc: bytes, data: bytes) -> bytes:
         return crypto.decrypt(self.algorithm, k_enc, b"\xff" * self.block_size, data)
+
+
+def _aes_cbc(key: bytes) -> _CipherImpl[modes.CBC]:
+    return _CipherImpl(algorithms.AES(key), modes.CBC(bytes(16)))
 
 
 def password_reference(key: AccessKey) -> int:

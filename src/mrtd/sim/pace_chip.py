@@ -21,7 +21,7 @@ from mrtd.lds.security_oids import encode_oid
 from mrtd.pace import messages as msg
 from mrtd.pace.groups import Agreement, ECAgreement, KeyPair, agreement_for
 from mrtd.pace.mapping import chip_authentication_data, generic_mapping, integrated_mapping
-from mrtd.pace.suite import PASSWORD_CAN, PASSWORD_MRZ, Suite
+from mrtd.pace.suite import Suite
 from mrtd.sim.profile import FaultSettings
 from mrtd.sm import SecureChannel
 
@@ -52,8 +52,8 @@ class _Run:
 
 
 class ChipPACE:
-    """PACE state of one chip. `handle` answers MSE:Set AT (INS 22) and GENERAL AUTHENTICATE
-    (INS 86); `established` is set once a run completes."""
+    """PACE state of one chip. `set_at` answers MSE:Set AT (INS 22), `general_authenticate`
+    GENERAL AUTHENTICATE (INS 86); `established` is set once a run completes."""
 
     def __init__(
         self,
@@ -66,7 +66,7 @@ class ChipPACE:
     ) -> None:
         self.faults = faults or FaultSettings()
         self.options = tuple(options)
-        self.passwords = passwords  # password reference (1 MRZ, 2 CAN) -> key
+        self.passwords = passwords  # password reference (PASSWORD_MRZ, PASSWORD_CAN) -> key
         self.static_keys = static_keys or {}  # curve name -> chip-authentication key (CAM)
         self._random = random_bytes
         self._run: _Run | None = None
@@ -92,7 +92,7 @@ class ChipPACE:
         if not chosen:
             return _sw(SW_NOT_FOUND_REF)
         key = self.passwords.get(reference[0]) if len(reference) == 1 else None
-        if key is None or reference[0] not in (PASSWORD_MRZ, PASSWORD_CAN):
+        if key is None:
             return _sw(SW_NOT_FOUND_REF)
         suite = Suite(chosen[0].info.cipher)
         self._run = _Run(chosen[0], suite, suite.password_key(key))
@@ -195,7 +195,6 @@ class ChipPACE:
         if static_key is None or run.map_key is None:
             raise PACEError("PACE-CAM needs the chip's static key")
         assert isinstance(curve, ECCurve)
-        assert isinstance(run.agreement, ECAgreement)
         assert run.channel is not None
         data = chip_authentication_data(curve, static_key.private, run.map_key.private)
         return run.suite.encrypt_chip_data(run.channel.k_enc, data)
