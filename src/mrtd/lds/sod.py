@@ -31,6 +31,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from mrtd.errors import DecodeError
 
 __all__ = [
+    "CRYPTOGRAPHY_HASHES",
     "HASH_ALGORITHMS",
     "LDS_SECURITY_OBJECT_OID",
     "MAX_SOD_SIZE",
@@ -41,6 +42,7 @@ __all__ = [
     "SODFile",
     "SignerKey",
     "build_sod",
+    "sign_content",
 ]
 
 #: id-icao-mrtd-security-ldsSecurityObject (9303-10 §4.6.2.3).
@@ -456,7 +458,7 @@ def _time(when: datetime) -> cms.Time:
 def _sign(
     key: SignerKey, message: bytes, hash_algorithm: str, scheme: str | None
 ) -> tuple[algos.SignedDigestAlgorithm, bytes]:
-    digest = _CRYPTOGRAPHY_HASHES[hash_algorithm]()
+    digest = CRYPTOGRAPHY_HASHES[hash_algorithm]()
     if isinstance(key, rsa.RSAPrivateKey):
         scheme = scheme or "rsassa_pss"
         if scheme == "rsassa_pss":
@@ -498,7 +500,7 @@ def _check_key_matches_certificate(key: SignerKey, certificate: x509.Certificate
         raise ValueError("signer_key does not belong to signer_cert")
 
 
-_CRYPTOGRAPHY_HASHES: Mapping[str, type[hashes.HashAlgorithm]] = MappingProxyType(
+CRYPTOGRAPHY_HASHES: Mapping[str, type[hashes.HashAlgorithm]] = MappingProxyType(
     {
         "sha1": hashes.SHA1,
         "sha224": hashes.SHA224,

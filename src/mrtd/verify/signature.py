@@ -16,17 +16,13 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
 
-from mrtd.crypto.domains import CURVES_BY_OID, ECCurve, named_curve
+from mrtd import tlv
+from mrtd.crypto.domains import ECCurve
 from mrtd.crypto.ec import ECGroup
-from mrtd.errors import InvalidPointError
+from mrtd.errors import DecodeError, InvalidPointError
+from mrtd.lds.security_domains import decode_public_key
+from mrtd.lds.sod import CRYPTOGRAPHY_HASHES
 
-HASHES: dict[str, type[hashes.HashAlgorithm]] = {
-    "sha1": hashes.SHA1,
-    "sha224": hashes.SHA224,
-    "sha256": hashes.SHA256,
-    "sha384": hashes.SHA384,
-    "sha512": hashes.SHA512,
-}
 CRYPTOGRAPHY_CURVES: dict[str, ec.EllipticCurve] = {
     "P-192": ec.SECP192R1(),
     "P-224": ec.SECP224R1(),
@@ -64,9 +60,9 @@ def verify(
 
 
 def _hash(name: str) -> hashes.HashAlgorithm:
-    if name not in HASHES:
+    if name not in CRYPTOGRAPHY_HASHES:
         raise SignatureCheckError(f"hash algorithm {name} is not supported")
-    return HASHES[name]()
+    return CRYPTOGRAPHY_HASHES[name]()
 
 
 def _pss(
@@ -123,30 +119,13 @@ def _ecdsa(
 
 def _ec_key(public_key: keys.PublicKeyInfo) -> tuple[ECCurve, bytes]:
     """The curve (named when the parameters name one) and the public point of an EC key."""
-    parameters = public_key["algorithm"]["parameters"]
-    point = bytes(public_key["public_key"].native)
-    if parameters.name == "named":
-        oid = parameters.chosen.dotted
-        curve = CURVES_BY_OID.get(oid)
-        if curve is None:
-            raise SignatureCheckError(f"EC curve {oid} is not supported")
-        return curve, point
-    if parameters.name != "specified":
-        raise SignatureCheckError("EC key without domain parameters")
-    spec = parameters.chosen
-    if spec["field_id"]["field_type"].native != "prime_field":
-        raise SignatureCheckError("EC curves over binary fields are not supported")
-    p = spec["field_id"]["parameters"].native
-    a = int.from_bytes(spec["curve"]["a"].native, "big")
-    b = int.from_bytes(spec["curve"]["b"].native, "big")
-    base = bytes(spec["base"].native)
-    size = (p.bit_length() + 7) // 8
-    if len(base) != 1 + 2 * size or base[0] != 0x04:
-        raise SignatureCheckError("explicit EC parameters with a compressed base point")
-    gx, gy = int.from_bytes(base[1 : 1 + size], "big"), int.from_bytes(base[1 + size :], "big")
-    cofactor = spec["cofactor"].native or 1
-    explicit = ECCurve("explicit", "", p, a, b, gx, gy, spec["order"].native, cofactor)
-    return named_curve(explicit), point
+    try:
+        domain, _, point = decode_public_key(tlv.decode_one(public_key.dump()))
+    except DecodeError as exc:
+        raise SignatureCheckError(f"EC key: {exc}") from None
+    if not isinstance(domain, ECCurve):
+        raise SignatureCheckError("an ECDSA signature needs an EC key")
+    return domain, point
 
 
 def _ecdsa_by_hand(curve: ECCurve, point: bytes, digest: bytes, r: int, s: int) -> bool:
