@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from mrtd.crypto.domains import DHGroup, Domain, ECCurve
+from mrtd.crypto.domains import Domain, ECCurve
 from mrtd.crypto.kdf import Cipher
 from mrtd.lds.security_infos import KeyAgreement, Mapping, PACEInfo, SecurityInfos
 from mrtd.pace.mapping import integrated_mapping_supported
@@ -47,13 +47,10 @@ def supported(info: PACEInfo, domain: Domain | None) -> bool:
         return False
     if (info.key_agreement is KeyAgreement.ECDH) != isinstance(domain, ECCurve):
         return False
-    if info.mapping is Mapping.CAM and (
-        not isinstance(domain, ECCurve) or info.cipher is Cipher.DES3
-    ):
-        return False
+    # PACEInfo itself refuses the undefined combinations (CAM with DH or 3DES).
     if info.mapping is Mapping.IM and isinstance(domain, ECCurve):
         return integrated_mapping_supported(domain)
-    return isinstance(domain, ECCurve | DHGroup)
+    return True
 
 
 def choose(infos: SecurityInfos) -> PACEChoice | None:
@@ -62,7 +59,7 @@ def choose(infos: SecurityInfos) -> PACEChoice | None:
     choices = [
         PACEChoice(info, domain)
         for info in infos.pace
-        if supported(info, domain := infos.pace_domain(info)) and domain is not None
+        if (domain := infos.pace_domain(info)) is not None and supported(info, domain)
     ]
     if not choices:
         return None

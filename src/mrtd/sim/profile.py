@@ -192,9 +192,7 @@ def _settings(kind: type[Any], table: dict[str, Any], name: str) -> Any:
         if isinstance(current, tuple) and isinstance(value, int) and not isinstance(value, bool):
             value = [value]
         if isinstance(current, tuple):
-            if not isinstance(value, list) or (
-                key == "pace" and not all(isinstance(v, PACESettings) for v in value)
-            ):
+            if not isinstance(value, list):
                 raise ProfileError(f"[{name}] {key} must be a list")
             value = tuple(value)
         elif (

@@ -26,8 +26,6 @@ from mrtd.sim.pace_chip import ChipPACEOption
 from mrtd.sim.pki import TestPKI
 from mrtd.sim.profile import Profile
 
-CIPHERS = {c.value: c for c in Cipher}
-
 
 def pace_options(profile: Profile) -> list[ChipPACEOption]:
     """The PACE variants of the profile's [chip.pace] tables, in the order given."""
@@ -37,7 +35,7 @@ def pace_options(profile: Profile) -> list[ChipPACEOption]:
         agreement = KeyAgreement.ECDH if isinstance(domain, ECCurve) else KeyAgreement.DH
         parameter_id = FIRST_PROPRIETARY_ID + n if settings.explicit else STANDARD_IDS[domain.name]
         info = PACEInfo.build(
-            Mapping(settings.mapping), agreement, CIPHERS[settings.cipher], parameter_id
+            Mapping(settings.mapping), agreement, Cipher(settings.cipher), parameter_id
         )
         options.append(ChipPACEOption(info, domain))
     return options
