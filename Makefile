@@ -38,7 +38,7 @@ $(VENV)/.installed: pyproject.toml src/mrtd/crypto/_core.c src/mrtd/crypto/_ec.c
 
 $(VENV)/.installed-dev: pyproject.toml src/mrtd/crypto/_core.c src/mrtd/crypto/_ec.c $(VENV)/.debs-build | $(VENV)/bin/python
 	[ -z "$(DEBS_TEST)" ] || scripts/ensure-debs.sh $(DEBS_TEST)
-	$(BIN)/python -m pip install -q -e '.[dev,nfc,pcsc]'
+	$(BIN)/python -m pip install -q -e '.[dev,nfc,pcsc,image]'
 	@touch $@ $(VENV)/.installed
 
 bench: $(VENV)/.installed

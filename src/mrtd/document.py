@@ -7,33 +7,17 @@ fails closed.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
+from mrtd.checks import CheckOutcome, CheckStatus
 from mrtd.errors import DecodeError, MRZError
 from mrtd.lds import COMFile, DG1File, DG2File, DG11File, DG12File, FaceImage
 from mrtd.lds.sod import SODFile
 from mrtd.mrz import MRZ
 from mrtd.pace.policy import AccessReport
 from mrtd.session import ReadResult, Stats
-
-
-class CheckStatus(enum.StrEnum):
-    PASSED = "passed"
-    FAILED = "failed"
-    NOT_SUPPORTED = "not_supported"
-    NOT_CHECKED = "not_checked"
-
-
-@dataclass(frozen=True, slots=True)
-class CheckOutcome:
-    status: CheckStatus
-    reason: str = ""
-
-    def as_dict(self) -> dict[str, str]:
-        return {"status": str(self.status), **({"reason": self.reason} if self.reason else {})}
 
 
 @dataclass(frozen=True, slots=True)

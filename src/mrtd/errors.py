@@ -117,6 +117,15 @@ class ChipAuthError(VerificationError):
     """Chip Authentication failed."""
 
 
+class TrustStoreError(MRTDError, ValueError):
+    """Trust material (CSCA certificate, master list, LDIF, CRL) that cannot be used: not
+    recognised, malformed, or a master list whose own signature does not verify."""
+
+
+class OptionalDependencyError(MRTDError, ImportError):
+    """A feature needs an optional extra that is not installed (e.g. `mrtd[image]`)."""
+
+
 # -- transport --------------------------------------------------------------------------------
 
 

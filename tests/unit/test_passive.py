@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from mrtd.document import CheckStatus
+from mrtd.checks import CheckStatus
 from mrtd.lds.sod import SODFile, build_sod
 from mrtd.sim.pki import TestPKI
 from mrtd.verify.passive import check_hashes, check_signature, check_sod

@@ -11,7 +11,7 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from mrtd.document import CheckOutcome, CheckStatus
+from mrtd.checks import CheckOutcome, CheckStatus
 from mrtd.lds.sod import LDS_SECURITY_OBJECT_OID, SODFile
 from mrtd.verify.signature import SignatureCheckError, verify
 

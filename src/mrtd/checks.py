@@ -1,0 +1,26 @@
+"""The outcome of one verification check, shared by the verifiers and the `Document` verdict."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+__all__ = ["CheckOutcome", "CheckStatus"]
+
+
+class CheckStatus(enum.StrEnum):
+    PASSED = "passed"
+    FAILED = "failed"
+    NOT_SUPPORTED = "not_supported"
+    NOT_CHECKED = "not_checked"
+
+
+@dataclass(frozen=True, slots=True)
+class CheckOutcome:
+    """A status and, unless it passed plainly, why (no personal data in reasons)."""
+
+    status: CheckStatus
+    reason: str = ""
+
+    def as_dict(self) -> dict[str, str]:
+        return {"status": str(self.status), **({"reason": self.reason} if self.reason else {})}
