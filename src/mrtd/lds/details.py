@@ -60,14 +60,3 @@ def join_lines(parts: Iterable[str]) -> bytes:
 
 def date_bytes(value: date | None) -> bytes:
     return value.strftime("%Y%m%d").encode("ascii") if value is not None else b""
-
-
-def open_file(data: bytes, tag: int, name: str) -> dict[int, bytes]:
-    """The file's fields by tag (first occurrence), after checking its outer tag."""
-    outer = tlv.decode_one(data)
-    if outer.tag != tag:
-        raise DecodeError(f"{name} must have tag {tag:X}, not {outer.tag:X}")
-    fields: dict[int, bytes] = {}
-    for child in outer.children():
-        fields.setdefault(child.tag, child.value)
-    return fields

@@ -1,4 +1,7 @@
-"""DG11: additional personal details (ICAO 9303-10 §4.7.11). Personal data: redacted repr."""
+"""DG11: additional personal details (ICAO 9303-10 §4.7.11). Personal data: redacted repr.
+
+Objects it does not read (unknown tags, repeats) are kept in `other` (see `lds.fields`).
+"""
 
 from __future__ import annotations
 
@@ -7,15 +10,16 @@ from datetime import date
 
 from mrtd import tlv
 from mrtd.lds.details import (
+    TAG_LIST,
     date_bytes,
     date_text,
     encode_fields,
     join_lines,
     lines,
-    open_file,
     text,
     to_date,
 )
+from mrtd.lds.fields import Other, open_fields
 
 __all__ = ["DG11File", "build_dg11"]
 
@@ -24,6 +28,10 @@ FULL_NAME, OTHER_NAMES, OTHER_NAME = 0x5F0E, 0xA0, 0x5F0F
 PERSONAL_NUMBER, FULL_BIRTH_DATE, PLACE_OF_BIRTH = 0x5F10, 0x5F2B, 0x5F11
 ADDRESS, TELEPHONE, PROFESSION, TITLE = 0x5F42, 0x5F12, 0x5F13, 0x5F14
 SUMMARY, CITIZENSHIP_PROOF, OTHER_TD_NUMBERS, CUSTODY = 0x5F15, 0x5F16, 0x5F17, 0x5F18
+_KNOWN = frozenset({
+    TAG_LIST, FULL_NAME, OTHER_NAMES, PERSONAL_NUMBER, FULL_BIRTH_DATE, PLACE_OF_BIRTH,
+    ADDRESS, TELEPHONE, PROFESSION, TITLE, SUMMARY, CITIZENSHIP_PROOF, OTHER_TD_NUMBERS, CUSTODY,
+})  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -42,6 +50,7 @@ class DG11File:
     proof_of_citizenship: bytes = b""  # an image
     other_td_numbers: tuple[str, ...] = ()
     custody_information: str = ""
+    other: Other = ()  # (tag, value) of the objects not read above, in file order
 
     @property
     def surname(self) -> str:
@@ -53,7 +62,7 @@ class DG11File:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> DG11File:
-        f = open_file(data, TAG, "DG11")
+        f, other = open_fields(data, TAG, "DG11", _KNOWN)
         birth = date_text(f[FULL_BIRTH_DATE], "full date of birth") if FULL_BIRTH_DATE in f else ""
         others: tuple[str, ...] = ()
         if OTHER_NAMES in f:
@@ -74,6 +83,7 @@ class DG11File:
             proof_of_citizenship=f.get(CITIZENSHIP_PROOF, b""),
             other_td_numbers=lines(f.get(OTHER_TD_NUMBERS, b"")),
             custody_information=text(f.get(CUSTODY, b"")),
+            other=other,
         )
 
     def __repr__(self) -> str:
@@ -91,8 +101,9 @@ def build_dg11(
     profession: str = "",
     title: str = "",
     other_names: tuple[str, ...] = (),
+    other: Other = (),
 ) -> bytes:
-    """DG11 with the fields given (empty ones are left out, as 9303-10 allows)."""
+    """DG11 with the fields given (empty ones are left out, as 9303-10 allows), then `other`."""
     names = b""
     if other_names:
         count = tlv.encode(0x02, bytes((len(other_names),)))
@@ -109,5 +120,6 @@ def build_dg11(
             (TELEPHONE, telephone.encode("utf-8")),
             (PROFESSION, profession.encode("utf-8")),
             (TITLE, title.encode("utf-8")),
+            *other,
         ],
     )

@@ -1,4 +1,8 @@
-"""DG12: additional document details (ICAO 9303-10 §4.7.12)."""
+"""DG12: additional document details (ICAO 9303-10 §4.7.12).
+
+Objects it does not read (the other-persons template A0, unknown tags, repeats) are kept in
+`other` (see `lds.fields`).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from mrtd.errors import DecodeError
-from mrtd.lds.details import date_bytes, date_text, encode_fields, lines, open_file, text, to_date
+from mrtd.lds.details import TAG_LIST, date_bytes, date_text, encode_fields, lines, text, to_date
+from mrtd.lds.fields import Other, open_fields
 
 __all__ = ["DG12File", "build_dg12"]
 
@@ -14,6 +19,10 @@ TAG = 0x6C
 ISSUING_AUTHORITY, DATE_OF_ISSUE, OTHER_PERSONS = 0x5F19, 0x5F26, 0xA0
 ENDORSEMENTS, TAX_EXIT, FRONT_IMAGE, REAR_IMAGE = 0x5F1B, 0x5F1C, 0x5F1D, 0x5F1E
 PERSONALIZATION_TIME, PERSONALIZATION_SERIAL = 0x5F55, 0x5F56
+_KNOWN = frozenset({
+    TAG_LIST, ISSUING_AUTHORITY, DATE_OF_ISSUE, ENDORSEMENTS, TAX_EXIT, FRONT_IMAGE, REAR_IMAGE,
+    PERSONALIZATION_TIME, PERSONALIZATION_SERIAL,
+})  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -27,10 +36,11 @@ class DG12File:
     rear_image: bytes = b""
     personalization_time: datetime | None = None
     personalization_serial: str = ""
+    other: Other = ()  # (tag, value) of the objects not read above, in file order
 
     @classmethod
     def from_bytes(cls, data: bytes) -> DG12File:
-        f = open_file(data, TAG, "DG12")
+        f, other = open_fields(data, TAG, "DG12", _KNOWN)
         issued = date_text(f[DATE_OF_ISSUE], "date of issue") if DATE_OF_ISSUE in f else ""
         return cls(
             issuing_authority=text(f.get(ISSUING_AUTHORITY, b"")),
@@ -42,6 +52,7 @@ class DG12File:
             rear_image=f.get(REAR_IMAGE, b""),
             personalization_time=_timestamp(f.get(PERSONALIZATION_TIME, b"")),
             personalization_serial=text(f.get(PERSONALIZATION_SERIAL, b"")),
+            other=other,
         )
 
     def __repr__(self) -> str:
@@ -70,7 +81,9 @@ def build_dg12(
     date_of_issue: date | None = None,
     personalization_time: datetime | None = None,
     personalization_serial: str = "",
+    other: Other = (),
 ) -> bytes:
+    """DG12 with the fields given (empty ones are left out), then `other`."""
     stamp = personalization_time.strftime("%Y%m%d%H%M%S") if personalization_time else ""
     return encode_fields(
         TAG,
@@ -79,5 +92,6 @@ def build_dg12(
             (DATE_OF_ISSUE, date_bytes(date_of_issue)),
             (PERSONALIZATION_TIME, stamp.encode("ascii")),
             (PERSONALIZATION_SERIAL, personalization_serial.encode("utf-8")),
+            *other,
         ],
     )

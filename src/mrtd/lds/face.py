@@ -7,11 +7,19 @@ for the image, its type and its size; the rest (feature points, pose, quality) i
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mrtd import tlv
 from mrtd.errors import DecodeError
 from mrtd.lds.image import JPEG, JPEG2000, image_size, image_type
+from mrtd.lds.image_decode import decode_image, save_image
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
 
 __all__ = [
     "ISO_19794_5",
@@ -55,6 +63,14 @@ class FaceImage:
     width: int | None
     height: int | None
     standard: str = ISO_19794_5  # the record format it came from
+
+    def decode(self) -> NDArray[np.uint8]:
+        """The pixels, BGR, HxWx3 (needs `mrtd[image]`; see `image_decode.decode_image`)."""
+        return decode_image(self.image)
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the image; the stored bytes unchanged when the suffix fits (`save_image`)."""
+        return save_image(self.image, path)
 
     def __repr__(self) -> str:
         size = f"{self.width}x{self.height}" if self.width and self.height else "size unknown"

@@ -7,10 +7,24 @@ None, never an exception: the image bytes are the caller's to decode.
 
 from __future__ import annotations
 
-__all__ = ["JPEG", "JPEG2000", "image_size", "image_type"]
+__all__ = [
+    "CODESTREAM",
+    "JP2_FILE",
+    "JPEG",
+    "JPEG2000",
+    "JPEG_FILE",
+    "image_format",
+    "image_size",
+    "image_type",
+    "jp2_codestream",
+]
 
 JPEG = "image/jpeg"
 JPEG2000 = "image/jp2"
+# The stored form, where the MIME type does not say it: JPEG 2000 comes as a JP2 file or bare.
+JPEG_FILE = "jpeg"
+JP2_FILE = "jp2"
+CODESTREAM = "j2k"
 
 _JPEG_MAGIC = b"\xff\xd8\xff"
 _JP2_MAGIC = bytes.fromhex("0000000C6A5020200D0A870A")  # JP2 signature box
@@ -28,6 +42,28 @@ def image_type(data: bytes) -> str | None:
     if data.startswith((_JP2_MAGIC, _J2K_MAGIC)):
         return JPEG2000
     return None
+
+
+def image_format(data: bytes) -> str | None:
+    """ "jpeg", "jp2" (JP2 file), "j2k" (bare JPEG 2000 codestream) or None, by signature."""
+    if data.startswith(_JPEG_MAGIC):
+        return JPEG_FILE
+    if data.startswith(_JP2_MAGIC):
+        return JP2_FILE
+    if data.startswith(_J2K_MAGIC):
+        return CODESTREAM
+    return None
+
+
+def jp2_codestream(data: bytes) -> bytes | None:
+    """The first contiguous codestream box ('jp2c') of a JP2 file, or None (15444-1 I.5.4).
+
+    This is what a decoder decodes, so its SIZ size is the one to check, not only 'ihdr'.
+    """
+    if not data.startswith(_JP2_MAGIC):
+        return None
+    box = _box(data, 0, len(data), b"jp2c")
+    return data[box[0] : box[1]] if box is not None else None
 
 
 def image_size(data: bytes) -> tuple[int, int] | None:

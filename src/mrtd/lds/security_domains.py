@@ -145,7 +145,10 @@ def decode_public_key(spki: tlv.TLV) -> tuple[Domain, DomainEncoding, bytes]:
     if isinstance(domain, DHGroup):
         y = read_integer(tlv.decode_one(key), "DH public key", max_bytes=domain.size)
         key = y.to_bytes(domain.size, "big")
-    check_public_key(domain, key)
+    try:
+        check_public_key(domain, key)
+    except ValueError as exc:  # the builders' error; from a chip or a file it is a decode error
+        raise DecodeError(str(exc)) from None
     return domain, encoding, key
 
 
