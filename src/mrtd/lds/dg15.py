@@ -19,8 +19,9 @@ from mrtd import tlv
 from mrtd.crypto.domains import ECCurve
 from mrtd.errors import DecodeError
 from mrtd.lds.security_domains import decode_public_key
+from mrtd.lds.sod import CRYPTOGRAPHY_CURVES
 
-__all__ = ["CRYPTOGRAPHY_CURVES", "MAX_SIZE", "DG15File", "build_dg15"]
+__all__ = ["MAX_SIZE", "DG15File", "build_dg15"]
 
 TAG = 0x6F
 SEQUENCE = 0x30
@@ -29,16 +30,6 @@ _ASN1_ERRORS = (
     ValueError, TypeError, KeyError, IndexError, OverflowError, AttributeError, RecursionError,
 )  # fmt: skip
 
-CRYPTOGRAPHY_CURVES: dict[str, ec.EllipticCurve] = {
-    "P-192": ec.SECP192R1(),
-    "P-224": ec.SECP224R1(),
-    "P-256": ec.SECP256R1(),
-    "P-384": ec.SECP384R1(),
-    "P-521": ec.SECP521R1(),
-    "brainpoolP256r1": ec.BrainpoolP256R1(),
-    "brainpoolP384r1": ec.BrainpoolP384R1(),
-    "brainpoolP512r1": ec.BrainpoolP512R1(),
-}
 """The curves pyca/cryptography knows, by `ECCurve.name`."""
 
 

@@ -23,14 +23,18 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
-from asn1crypto import algos, cms, core, x509
+from asn1crypto import algos, cms, core, keys, x509
 from asn1crypto import parser as asn1_parser
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
+from mrtd import tlv
 from mrtd.errors import DecodeError
+from mrtd.lds.security_domains import decode_public_key
 
 __all__ = [
+    "CRYPTOGRAPHY_CURVES",
     "CRYPTOGRAPHY_HASHES",
     "HASH_ALGORITHMS",
     "LDS_SECURITY_OBJECT_OID",
@@ -43,6 +47,8 @@ __all__ = [
     "SignerKey",
     "build_sod",
     "sign_content",
+    "sign_message",
+    "signature_algorithm_id",
 ]
 
 #: id-icao-mrtd-security-ldsSecurityObject (9303-10 §4.6.2.3).
@@ -63,6 +69,10 @@ MAX_SOD_SIZE = 1 << 20
 SignerKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 
 _SOD_TAG = (1, 1, 23)  # class application, constructed, number 23: the byte 0x77
+# Real EF.SODs nest constructed values about 13 deep (a certificate's explicit EC parameters
+# are the deepest part). asn1crypto parses by recursion, so anything much deeper would stop
+# at Python's recursion limit: at a depth that depends on the caller's stack.
+_MAX_DEPTH = 32
 _MAX_DATA_GROUPS = 16  # ub-DataGroups; dataGroupHashValues is SIZE (2..ub-DataGroups)
 _MIN_DATA_GROUPS = 2
 # What asn1crypto raises on malformed input (it has no exception class of its own).
@@ -225,6 +235,7 @@ class SODFile:
 
 
 def _decode(cls: type[SODFile], raw: bytes) -> SODFile:
+    _check_depth(raw)
     class_, method, tag, _header, contents, _trailer = asn1_parser.parse(raw, strict=True)
     if (class_, method, tag) != _SOD_TAG:
         raise DecodeError(f"EF.SOD: expected tag 0x77, found 0x{raw[0]:02X}")
@@ -256,6 +267,50 @@ def _decode(cls: type[SODFile], raw: bytes) -> SODFile:
         signed_data=signed_data,
         raw=raw,
     )
+
+
+def _check_depth(data: bytes) -> None:
+    """DecodeError if constructed values nest deeper than `_MAX_DEPTH` (X.690 §8.1: BER,
+    indefinite lengths included), found without recursion before asn1crypto recurses.
+
+    Only the nesting is judged: at anything malformed the scan stops and leaves the verdict
+    to asn1crypto's parse.
+    """
+    ends: list[int] = []  # where each open constructed value ends; -1: at its 00 00
+    pos, size = 0, len(data)
+    while pos < size:
+        while ends and 0 <= ends[-1] <= pos:
+            ends.pop()
+        if ends and ends[-1] < 0 and data[pos : pos + 2] == b"\0\0":
+            ends.pop()
+            pos += 2
+            continue
+        identifier = data[pos]
+        pos += 1
+        if identifier & 0x1F == 0x1F:  # high tag number: base-128 bytes, the last below 0x80
+            while pos < size and data[pos] & 0x80:
+                pos += 1
+            pos += 1
+        if pos >= size:
+            return
+        first = data[pos]
+        pos += 1
+        if first == 0x80:  # indefinite length
+            end = -1
+        elif first > 0x80:
+            count = first & 0x7F
+            end = pos + count + int.from_bytes(data[pos : pos + count], "big")
+            pos += count
+        else:
+            end = pos + first
+        if identifier & 0x20:
+            ends.append(end)
+            if len(ends) > _MAX_DEPTH:
+                raise DecodeError(f"EF.SOD: nested more than {_MAX_DEPTH} levels deep")
+        elif end < 0:
+            return  # a primitive value with indefinite length: asn1crypto refuses it
+        else:
+            pos = end
 
 
 def _parse_all(value: Any) -> None:
@@ -328,9 +383,11 @@ def _find_signer_certificate(signed_data: Any, signer_info: Any) -> x509.Certifi
         certificate = choice.chosen
         if sid.name == "issuer_and_serial_number":
             wanted = sid.chosen
-            if (
-                certificate.issuer == wanted["issuer"]
-                and certificate.serial_number == wanted["serial_number"].native
+            # Equal encodings first: comparing Names (RFC 5280 §7.1 string preparation) costs
+            # more than the rest of the parse, and a DS copies its issuer's encoding.
+            if certificate.serial_number == wanted["serial_number"].native and (
+                certificate.issuer.dump() == wanted["issuer"].dump()
+                or certificate.issuer == wanted["issuer"]
             ):
                 return certificate
         elif certificate.key_identifier == sid.chosen.native:
@@ -418,7 +475,7 @@ def sign_content(
     if signing_time is not None:
         attributes.append({"type": "signing_time", "values": [_time(signing_time)]})
     signed_attrs = cms.CMSAttributes(attributes)  # a SET OF: asn1crypto sorts it (DER)
-    algorithm, signature = _sign(
+    algorithm, signature = sign_message(
         signer_key, signed_attrs.dump(), hash_algorithm, signature_algorithm
     )
 
@@ -455,49 +512,107 @@ def _time(when: datetime) -> cms.Time:
     return cms.Time(name=name, value=when)
 
 
-def _sign(
-    key: SignerKey, message: bytes, hash_algorithm: str, scheme: str | None
+def signature_algorithm_id(
+    key: SignerKey, hash_algorithm: str = "sha256", scheme: str | None = None
+) -> algos.SignedDigestAlgorithm:
+    """The AlgorithmIdentifier of a `scheme` signature by `key` over a `hash_algorithm` digest.
+
+    `scheme` is one of `SIGNATURE_ALGORITHMS`; None means "rsassa_pss" for RSA keys and
+    "ecdsa" for EC keys. RSASSA-PSS names its parameters: MGF1 with the same hash, a salt as
+    long as the digest, trailer field BC (RFC 4055 §3.1). ValueError if they do not fit.
+    """
+    if hash_algorithm not in HASH_ALGORITHMS:
+        raise ValueError(f"unsupported hash algorithm {hash_algorithm!r}")
+    chosen = _scheme(key, scheme)
+    if chosen == "rsassa_pss":
+        params = {
+            "hash_algorithm": {"algorithm": hash_algorithm},
+            "mask_gen_algorithm": {
+                "algorithm": "mgf1",
+                "parameters": {"algorithm": hash_algorithm},
+            },
+            "salt_length": HASH_ALGORITHMS[hash_algorithm],
+        }
+        return algos.SignedDigestAlgorithm({"algorithm": "rsassa_pss", "parameters": params})
+    if chosen == "rsassa_pkcs1v15":  # parameters NULL (RFC 4055 §5), for SHA-1 too
+        name = f"{hash_algorithm}_rsa"
+        return algos.SignedDigestAlgorithm({"algorithm": name, "parameters": core.Null()})
+    return algos.SignedDigestAlgorithm({"algorithm": f"{hash_algorithm}_ecdsa"})  # absent
+
+
+def sign_message(
+    key: SignerKey, message: bytes, hash_algorithm: str = "sha256", scheme: str | None = None
 ) -> tuple[algos.SignedDigestAlgorithm, bytes]:
+    """Sign `message`: the AlgorithmIdentifier (`signature_algorithm_id`) and the signature
+    (a DER Ecdsa-Sig-Value for ECDSA), for CMS SignerInfos, certificates and CRLs alike."""
+    algorithm = signature_algorithm_id(key, hash_algorithm, scheme)
     digest = CRYPTOGRAPHY_HASHES[hash_algorithm]()
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        return algorithm, key.sign(message, ec.ECDSA(digest))
+    if algorithm.signature_algo == "rsassa_pss":
+        pss = padding.PSS(mgf=padding.MGF1(digest), salt_length=digest.digest_size)
+        return algorithm, key.sign(message, pss, digest)
+    return algorithm, key.sign(message, padding.PKCS1v15(), digest)
+
+
+def _scheme(key: SignerKey, scheme: str | None) -> str:
     if isinstance(key, rsa.RSAPrivateKey):
-        scheme = scheme or "rsassa_pss"
-        if scheme == "rsassa_pss":
-            pss = padding.PSS(mgf=padding.MGF1(digest), salt_length=digest.digest_size)
-            params = {
-                "hash_algorithm": {"algorithm": hash_algorithm},
-                "mask_gen_algorithm": {
-                    "algorithm": "mgf1",
-                    "parameters": {"algorithm": hash_algorithm},
-                },
-                "salt_length": digest.digest_size,
-            }
-            algorithm = {"algorithm": "rsassa_pss", "parameters": params}
-            return algos.SignedDigestAlgorithm(algorithm), key.sign(message, pss, digest)
-        if scheme == "rsassa_pkcs1v15":
-            algorithm = {"algorithm": f"{hash_algorithm}_rsa"}
-            signature = key.sign(message, padding.PKCS1v15(), digest)
-            return algos.SignedDigestAlgorithm(algorithm), signature
+        allowed: tuple[str, ...] = ("rsassa_pss", "rsassa_pkcs1v15")
+    elif isinstance(key, ec.EllipticCurvePrivateKey):
+        allowed = ("ecdsa",)
     else:
-        scheme = scheme or "ecdsa"
-        if scheme == "ecdsa":
-            algorithm = {"algorithm": f"{hash_algorithm}_ecdsa"}
-            signature = key.sign(message, ec.ECDSA(digest))
-            return algos.SignedDigestAlgorithm(algorithm), signature
-    raise ValueError(f"signature algorithm {scheme!r} does not fit a {type(key).__name__}")
+        raise TypeError(f"unsupported signer key type {type(key).__name__}")
+    chosen = scheme or allowed[0]
+    if chosen not in allowed:
+        raise ValueError(f"signature algorithm {scheme!r} does not fit a {type(key).__name__}")
+    return chosen
 
 
 def _check_key_matches_certificate(key: SignerKey, certificate: x509.Certificate) -> None:
+    """ValueError unless `certificate` holds `key`'s public key.
+
+    An EC key with explicit domain parameters (X9.62 SpecifiedECDomain, which
+    pyca/cryptography refuses to load) matches when the parameters are those of the key's
+    curve and the point is the key's point.
+    """
     if not isinstance(certificate, x509.Certificate):
         raise TypeError("signer_cert must be an asn1crypto.x509.Certificate")
-    ours = key.public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    theirs = serialization.load_der_public_key(certificate.public_key.dump())
-    spki = theirs.public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    if ours != spki:
+    info = certificate.public_key
+    if _has_explicit_parameters(info):
+        matches = isinstance(key, ec.EllipticCurvePrivateKey) and _explicit_ec_key_matches(
+            key.public_key(), info
+        )
+    else:
+        spki = serialization.PublicFormat.SubjectPublicKeyInfo
+        ours = key.public_key().public_bytes(serialization.Encoding.DER, spki)
+        try:
+            theirs = serialization.load_der_public_key(info.dump())
+        except (ValueError, UnsupportedAlgorithm):
+            raise ValueError("signer_cert's public key cannot be read") from None
+        matches = ours == theirs.public_bytes(serialization.Encoding.DER, spki)
+    if not matches:
         raise ValueError("signer_key does not belong to signer_cert")
+
+
+def _has_explicit_parameters(info: keys.PublicKeyInfo) -> bool:
+    algorithm = info["algorithm"]
+    return bool(
+        algorithm["algorithm"].native == "ec" and algorithm["parameters"].name == "specified"
+    )
+
+
+def _explicit_ec_key_matches(key: ec.EllipticCurvePublicKey, info: keys.PublicKeyInfo) -> bool:
+    try:
+        curve, _, point = decode_public_key(tlv.decode_one(info.dump()))
+    except DecodeError:
+        return False
+    known = CRYPTOGRAPHY_CURVES.get(curve.name)
+    if known is None or known.name != key.curve.name:
+        return False
+    form = serialization.PublicFormat.UncompressedPoint
+    if point[0] != 0x04:
+        form = serialization.PublicFormat.CompressedPoint
+    return key.public_bytes(serialization.Encoding.X962, form) == point
 
 
 CRYPTOGRAPHY_HASHES: Mapping[str, type[hashes.HashAlgorithm]] = MappingProxyType(
@@ -507,5 +622,19 @@ CRYPTOGRAPHY_HASHES: Mapping[str, type[hashes.HashAlgorithm]] = MappingProxyType
         "sha256": hashes.SHA256,
         "sha384": hashes.SHA384,
         "sha512": hashes.SHA512,
+    }
+)
+
+#: pyca/cryptography's curve for each curve of `mrtd.crypto.domains` that it implements.
+CRYPTOGRAPHY_CURVES: Mapping[str, ec.EllipticCurve] = MappingProxyType(
+    {
+        "P-192": ec.SECP192R1(),
+        "P-224": ec.SECP224R1(),
+        "P-256": ec.SECP256R1(),
+        "P-384": ec.SECP384R1(),
+        "P-521": ec.SECP521R1(),
+        "brainpoolP256r1": ec.BrainpoolP256R1(),
+        "brainpoolP384r1": ec.BrainpoolP384R1(),
+        "brainpoolP512r1": ec.BrainpoolP512R1(),
     }
 )

@@ -1,18 +1,25 @@
-"""CMS signature checks for EF.SOD and EF.CardSecurity: RSA PKCS#1 v1.5, RSASSA-PSS with the
-SignerInfo's parameters, and ECDSA on any prime curve, explicit parameters included.
+"""CMS and X.509 signature checks (EF.SOD, EF.CardSecurity, certificates, CRLs): RSA PKCS#1 v1.5,
+RSASSA-PSS with the AlgorithmIdentifier's parameters, and ECDSA on any prime curve, explicit
+parameters included.
 
 pyca/cryptography refuses EC keys with explicit parameters (seen in real DS and CSCA
 certificates); such a key is mapped to its named curve when cryptography knows that curve, and
 otherwise verified with the library's own EC group (public scalars only, so no secret is at
 stake in the arithmetic).
+
+Reading a key (parsing its SubjectPublicKeyInfo, matching explicit parameters, validating the
+point, building a group) costs more than an RSA verification, and a reader checks the same few
+DS keys again and again: loaded keys are cached by the DER of their SubjectPublicKeyInfo.
 """
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
+from functools import lru_cache
 
-from asn1crypto import algos, keys
-from cryptography.exceptions import InvalidSignature
+from asn1crypto import algos, core, keys
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
 
@@ -21,18 +28,11 @@ from mrtd.crypto.domains import ECCurve
 from mrtd.crypto.ec import ECGroup
 from mrtd.errors import DecodeError, InvalidPointError
 from mrtd.lds.security_domains import decode_public_key
-from mrtd.lds.sod import CRYPTOGRAPHY_HASHES
+from mrtd.lds.sod import CRYPTOGRAPHY_CURVES, CRYPTOGRAPHY_HASHES
 
-CRYPTOGRAPHY_CURVES: dict[str, ec.EllipticCurve] = {
-    "P-192": ec.SECP192R1(),
-    "P-224": ec.SECP224R1(),
-    "P-256": ec.SECP256R1(),
-    "P-384": ec.SECP384R1(),
-    "P-521": ec.SECP521R1(),
-    "brainpoolP256r1": ec.BrainpoolP256R1(),
-    "brainpoolP384r1": ec.BrainpoolP384R1(),
-    "brainpoolP512r1": ec.BrainpoolP512R1(),
-}
+__all__ = ["CRYPTOGRAPHY_CURVES", "SignatureCheckError", "verify"]
+
+_KEY_CACHE_SIZE = 256  # DS and CSCA keys a long-running reader meets; each entry is small
 
 
 class SignatureCheckError(Exception):
@@ -46,7 +46,11 @@ def verify(
     message: bytes,
     signature: bytes,
 ) -> bool:
-    """Whether `signature` over `message` verifies; SignatureCheckError if it cannot be checked."""
+    """Whether `signature` over `message` verifies; SignatureCheckError if it cannot be checked.
+
+    `digest_algorithm` names the hash where `algorithm` does not (rsaEncryption or
+    id-ecPublicKey as a SignerInfo's signatureAlgorithm, RFC 5652 §5.3).
+    """
     name = algorithm["algorithm"].native
     if name == "rsassa_pss":
         return _rsa(public_key, message, signature, _pss(algorithm))
@@ -68,15 +72,22 @@ def _hash(name: str) -> hashes.HashAlgorithm:
 def _pss(
     algorithm: algos.SignedDigestAlgorithm,
 ) -> tuple[padding.AsymmetricPadding, hashes.HashAlgorithm]:
+    """RSASSA-PSS-params (RFC 4055 §3.1); absent fields take their defaults (SHA-1, MGF1-SHA-1,
+    salt 20), but the parameters themselves must be there in a signature algorithm."""
     params = algorithm["parameters"]
+    if not isinstance(params, algos.RSASSAPSSParams):
+        raise SignatureCheckError("RSASSA-PSS without parameters")
     digest = _hash(params["hash_algorithm"]["algorithm"].native)
     mgf = params["mask_gen_algorithm"]
-    if mgf["algorithm"].native != "mgf1":
+    if mgf["algorithm"].native != "mgf1" or not isinstance(mgf["parameters"], core.Sequence):
         raise SignatureCheckError("RSASSA-PSS with a mask generation other than MGF1")
     mgf_hash = _hash(mgf["parameters"]["algorithm"].native)
     if params["trailer_field"].native not in ("trailer_field_bc", 1):
         raise SignatureCheckError("RSASSA-PSS with a trailer field other than BC")
-    return padding.PSS(padding.MGF1(mgf_hash), params["salt_length"].native), digest
+    salt_length = params["salt_length"].native
+    if not 0 <= salt_length <= 1 << 16:
+        raise SignatureCheckError("RSASSA-PSS salt length is out of range")
+    return padding.PSS(padding.MGF1(mgf_hash), salt_length), digest
 
 
 def _rsa(
@@ -85,7 +96,7 @@ def _rsa(
     signature: bytes,
     scheme: tuple[padding.AsymmetricPadding, hashes.HashAlgorithm],
 ) -> bool:
-    key = serialization.load_der_public_key(public_key.dump())
+    key = _public_key(public_key.dump())
     if not isinstance(key, rsa.RSAPublicKey):
         raise SignatureCheckError("an RSA signature needs an RSA key")
     try:
@@ -98,53 +109,98 @@ def _rsa(
 def _ecdsa(
     public_key: keys.PublicKeyInfo, message: bytes, signature: bytes, hash_name: str
 ) -> bool:
-    if public_key["algorithm"]["algorithm"].native != "ec":
-        raise SignatureCheckError("an ECDSA signature needs an EC key")
     digest = _hash(hash_name)
-    curve, point = _ec_key(public_key)
-    try:
-        r, s = utils.decode_dss_signature(signature)
-    except ValueError:
-        return False
-    known = CRYPTOGRAPHY_CURVES.get(curve.name)
-    if known is not None:
+    key = _public_key(public_key.dump())
+    if isinstance(key, ec.EllipticCurvePublicKey):
         try:
-            key = ec.EllipticCurvePublicKey.from_encoded_point(known, point)
-            key.verify(utils.encode_dss_signature(r, s), message, ec.ECDSA(digest))
-        except (InvalidSignature, ValueError):
+            key.verify(signature, message, ec.ECDSA(digest))
+        except InvalidSignature:
             return False
         return True
-    return _ecdsa_by_hand(curve, point, hashlib.new(hash_name, message).digest(), r, s)
+    if isinstance(key, _ExplicitECKey):
+        return key.verify(hashlib.new(hash_name, message).digest(), signature)
+    if key is None:  # an EC key whose point is not on its curve verifies nothing
+        return False
+    raise SignatureCheckError("an ECDSA signature needs an EC key")
 
 
-def _ec_key(public_key: keys.PublicKeyInfo) -> tuple[ECCurve, bytes]:
-    """The curve (named when the parameters name one) and the public point of an EC key."""
+@dataclass(frozen=True, slots=True)
+class _ExplicitECKey:
+    """An EC public key on a curve pyca/cryptography does not implement."""
+
+    group: ECGroup
+    point: bytes  # validated, uncompressed
+
+    def verify(self, digest: bytes, signature: bytes) -> bool:
+        """ECDSA verification (SEC 1 §4.1.4) with the library's EC group: u1*G + u2*Q."""
+        try:
+            r, s = utils.decode_dss_signature(signature)
+        except ValueError:
+            return False
+        n = self.group.curve.n
+        if not (0 < r < n and 0 < s < n):
+            return False
+        e = int.from_bytes(digest, "big")
+        if len(digest) * 8 > n.bit_length():
+            e >>= len(digest) * 8 - n.bit_length()
+        w = pow(s, -1, n)
+        u1, u2 = e * w % n, r * w % n
+        try:
+            if u1 == 0:
+                total = self.group.mul(u2, self.point)
+            else:
+                total = self.group.add(self.group.mul(u1), self.group.mul(u2, self.point))
+        except (InvalidPointError, ValueError):
+            return False
+        return int.from_bytes(self.group.x(total), "big") % n == r
+
+
+_PublicKey = rsa.RSAPublicKey | ec.EllipticCurvePublicKey | _ExplicitECKey
+
+
+@lru_cache(maxsize=_KEY_CACHE_SIZE)
+def _public_key(spki: bytes) -> _PublicKey | None:
+    """The key of a SubjectPublicKeyInfo, ready to verify; None for an EC point off its curve.
+
+    Cached: a SignatureCheckError is raised again on every call, and is not cached.
+    """
+    if spki[:1] == b"\x30" and _is_ec(spki):
+        return _ec_key(spki)
     try:
-        domain, _, point = decode_public_key(tlv.decode_one(public_key.dump()))
+        key = serialization.load_der_public_key(spki)
+    except (ValueError, UnsupportedAlgorithm) as exc:
+        raise SignatureCheckError(f"public key cannot be read: {exc}") from None
+    if not isinstance(key, rsa.RSAPublicKey | ec.EllipticCurvePublicKey):
+        raise SignatureCheckError(f"{type(key).__name__} keys are not supported")
+    return key
+
+
+def _is_ec(spki: bytes) -> bool:
+    try:
+        return bool(keys.PublicKeyInfo.load(spki)["algorithm"]["algorithm"].native == "ec")
+    except (ValueError, TypeError, KeyError):
+        return False
+
+
+def _ec_key(spki: bytes) -> ec.EllipticCurvePublicKey | _ExplicitECKey | None:
+    """An EC key (named or explicit parameters), on cryptography's curve when it has one."""
+    try:
+        domain, _, point = decode_public_key(tlv.decode_one(spki))
     except DecodeError as exc:
         raise SignatureCheckError(f"EC key: {exc}") from None
     if not isinstance(domain, ECCurve):
         raise SignatureCheckError("an ECDSA signature needs an EC key")
-    return domain, point
-
-
-def _ecdsa_by_hand(curve: ECCurve, point: bytes, digest: bytes, r: int, s: int) -> bool:
-    """ECDSA verification (SEC 1 §4.1.4) with the library's EC group: u1*G + u2*Q."""
-    n = curve.n
-    if not (0 < r < n and 0 < s < n):
-        return False
-    e = int.from_bytes(digest, "big")
-    if len(digest) * 8 > n.bit_length():
-        e >>= len(digest) * 8 - n.bit_length()
-    w = pow(s, -1, n)
-    u1, u2 = e * w % n, r * w % n
+    known = CRYPTOGRAPHY_CURVES.get(domain.name)
+    if known is not None:
+        try:
+            return ec.EllipticCurvePublicKey.from_encoded_point(known, point)
+        except ValueError:
+            return None
     try:
-        group = ECGroup(curve)
-        q = group.check(point)
-        if u1 == 0:
-            total = group.mul(u2, q)
-        else:
-            total = group.add(group.mul(u1), group.mul(u2, q)) if u2 else group.mul(u1)
+        group = ECGroup(domain)
+    except (ValueError, RuntimeError) as exc:  # parameters OpenSSL cannot make a curve of
+        raise SignatureCheckError(f"EC key: {exc}") from None
+    try:
+        return _ExplicitECKey(group, group.check(point))
     except (InvalidPointError, ValueError):
-        return False
-    return int.from_bytes(group.x(total), "big") % n == r
+        return None
