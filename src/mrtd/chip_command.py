@@ -16,8 +16,10 @@ from mrtd.errors import (
     CardStatusError,
     DecodeError,
     MRZError,
+    OptionalDependencyError,
     SecureMessagingError,
     TransportError,
+    TrustStoreError,
 )
 from mrtd.exit_status import (
     EXIT_ACCESS_DENIED,
@@ -27,6 +29,7 @@ from mrtd.exit_status import (
     EXIT_USAGE,
 )
 from mrtd.lds import FaceImage
+from mrtd.lds.image import CODESTREAM, JP2_FILE, JPEG_FILE, image_format
 from mrtd.mrz import parse_mrz
 from mrtd.progress import ProgressBar
 from mrtd.read import read_document
@@ -41,15 +44,17 @@ from mrtd.sim import nfc_target, vpcd
 from mrtd.sim.chip import SimulatedChip
 from mrtd.sim.pki import TestPKI
 from mrtd.sim.profile import Profile, ProfileError
+from mrtd.verify_command import load_trust
 
-EXTENSIONS = {"image/jpeg": "jpg", "image/jp2": "jp2"}
+EXTENSIONS = {JPEG_FILE: "jpg", JP2_FILE: "jp2", CODESTREAM: "j2k"}  # by lds.image_format
 
 
 def run_read(args: argparse.Namespace) -> int:
     try:
         key = _key(args)
+        trust = load_trust(args.csca) if args.csca else None
         transport, chip = _transport(args.reader)
-    except (MRZError, AccessKeyError, ProfileError, ValueError) as exc:
+    except (MRZError, AccessKeyError, ProfileError, TrustStoreError, ValueError) as exc:
         return _fail(f"invalid: {exc}", EXIT_USAGE)
     except TransportError as exc:  # no reader, no nfcpy, no tag in time
         return _fail(str(exc), EXIT_TRANSPORT)
@@ -61,7 +66,7 @@ def run_read(args: argparse.Namespace) -> int:
     partial = ReadResult()
     try:
         document = read_document(
-            transport, key, progress=progress, partial=partial, access=args.access
+            transport, key, progress=progress, partial=partial, access=args.access, trust=trust
         )
     except AccessDeniedError as exc:
         return _fail(str(exc), EXIT_ACCESS_DENIED)
@@ -149,7 +154,14 @@ def _write(out: Path, files: Mapping[str, bytes], faces: tuple[FaceImage, ...]) 
     for name, data in files.items():
         (out / f"{name}.bin").write_bytes(data)
     for n, face in enumerate(faces, 1):
-        (out / f"face-{n}.{EXTENSIONS.get(face.mime_type, 'bin')}").write_bytes(face.image)
+        stored = EXTENSIONS.get(image_format(face.image) or "", "bin")
+        (out / f"face-{n}.{stored}").write_bytes(face.image)  # as stored, byte for byte
+        try:  # and decoded, in a format every viewer shows (JPEG 2000 is not one)
+            face.save(out / f"face-{n}.png")
+        except OptionalDependencyError as exc:
+            print(f"mrtd: face-{n}.png not written: {exc}", file=sys.stderr)
+        except DecodeError as exc:
+            print(f"mrtd: face {n} does not decode: {exc}", file=sys.stderr)
 
 
 def _fail(message: str, code: int) -> int:

@@ -1,23 +1,50 @@
 """The typed result of a read: what the chip holds, parsed, plus how it was read.
 
-Each file is parsed on its own: a malformed DG2 does not lose DG1. Verification is a separate
-step (`mrtd.verify`, coming); until it runs, every check is `not_checked` and the verdict
-fails closed.
+Each file is parsed on its own: a malformed DG2 does not lose DG1. Passive Authentication runs
+on every document (`mrtd.verify.passive`); without a trust store it stays `not_checked` and
+the verdict fails closed: "genuine" needs a trusted CSCA.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
+from typing import TYPE_CHECKING, TypeVar
 
 from mrtd.checks import CheckOutcome, CheckStatus
 from mrtd.errors import DecodeError, MRZError
-from mrtd.lds import COMFile, DG1File, DG2File, DG11File, DG12File, FaceImage
+from mrtd.lds import (
+    PARSERS,
+    COMFile,
+    DG1File,
+    DG2File,
+    DG3File,
+    DG4File,
+    DG5File,
+    DG7File,
+    DG11File,
+    DG12File,
+    DG13File,
+    DG15File,
+    DG16File,
+    DisplayedImage,
+    FaceImage,
+    PersonToNotify,
+    parse_file,
+)
+from mrtd.lds.security_infos import SecurityInfos
 from mrtd.lds.sod import SODFile
 from mrtd.mrz import MRZ
 from mrtd.pace.policy import AccessReport
 from mrtd.session import ReadResult, Stats
+from mrtd.verify.passive import PassiveReport, passive_authentication
+
+if TYPE_CHECKING:
+    from mrtd.verify.trust import TrustStore
+
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,32 +84,55 @@ class Document:
     personal_details: DG11File | None = None
     document_details: DG12File | None = None
     problems: tuple[str, ...] = ()  # files that could not be parsed, and why
+    parsed: Mapping[str, object] = field(default_factory=dict)  # every file parsed, by name
     verdict: Verdict = field(default_factory=Verdict)
+    passive: PassiveReport = field(default_factory=PassiveReport)
     stats: Stats = field(default_factory=Stats)
 
     @classmethod
-    def from_read(cls, read: ReadResult, *, today: date | None = None) -> Document:
-        problems: list[str] = []
+    def from_files(
+        cls,
+        files: Mapping[str, bytes],
+        *,
+        trust: TrustStore | None = None,
+        today: date | None = None,
+        now: datetime | None = None,
+    ) -> Document:
+        """A document from files already read (a dump, a back-end upload), keyed by LDS name
+        ("EF.COM", "EF.SOD", "DG1", ...), parsed and verified as after a read."""
+        return cls.from_read(ReadResult(files=dict(files)), trust=trust, today=today, now=now)
 
-        def parse(name: str, parser: type) -> object:
-            raw = read.files.get(name)
-            if raw is None:
-                return None
+    @classmethod
+    def from_read(
+        cls,
+        read: ReadResult,
+        *,
+        trust: TrustStore | None = None,
+        today: date | None = None,
+        now: datetime | None = None,
+    ) -> Document:
+        """Parse every file on its own and run the checks; `trust` (CSCA certificates, master
+        lists, CRLs) is what can make the verdict genuine."""
+        problems: list[str] = []
+        parsed: dict[str, object] = {}
+        for name, raw in read.files.items():
+            if name not in PARSERS:
+                continue
             try:
-                return parser.from_bytes(raw)  # type: ignore[attr-defined]
+                parsed[name] = parse_file(name, raw)
             except (DecodeError, MRZError) as exc:
                 problems.append(f"{name}: {exc}")
-                return None
-
-        com = parse("EF.COM", COMFile)
-        dg1 = parse("DG1", DG1File)
-        dg2 = parse("DG2", DG2File)
-        sod = parse("EF.SOD", SODFile)
-        dg11 = parse("DG11", DG11File)
-        dg12 = parse("DG12", DG12File)
+        com, dg1, dg2 = parsed.get("EF.COM"), parsed.get("DG1"), parsed.get("DG2")
+        sod, dg11, dg12 = parsed.get("EF.SOD"), parsed.get("DG11"), parsed.get("DG12")
         mrz = dg1.mrz if isinstance(dg1, DG1File) else None
         expiry = _expiry_check(mrz, today or date.today())
-        passive = _passive_check(sod if isinstance(sod, SODFile) else None, read.files)
+        passive = passive_authentication(
+            sod if isinstance(sod, SODFile) else None,
+            read.files,
+            trust,
+            issuing_state=mrz.issuing_state if mrz is not None else None,
+            now=now,
+        )
         return cls(
             files=dict(read.files),
             access=read.access,
@@ -95,9 +145,54 @@ class Document:
             personal_details=dg11 if isinstance(dg11, DG11File) else None,
             document_details=dg12 if isinstance(dg12, DG12File) else None,
             problems=tuple(problems),
-            verdict=Verdict(passive=passive, expiry=expiry),
+            parsed=parsed,
+            verdict=Verdict(passive=passive.outcome, expiry=expiry),
+            passive=passive,
             stats=read.stats,
         )
+
+    def _parsed(self, name: str, kind: type[_T]) -> _T | None:
+        value = self.parsed.get(name)
+        return value if isinstance(value, kind) else None
+
+    @property
+    def fingerprints(self) -> DG3File | None:
+        """DG3's records (headers typed, data opaque); chips guard it with EAC."""
+        return self._parsed("DG3", DG3File)
+
+    @property
+    def irises(self) -> DG4File | None:
+        return self._parsed("DG4", DG4File)
+
+    @property
+    def displayed_portraits(self) -> tuple[DisplayedImage, ...]:
+        dg5 = self._parsed("DG5", DG5File)
+        return dg5.images if dg5 is not None else ()
+
+    @property
+    def signature_images(self) -> tuple[DisplayedImage, ...]:
+        """DG7: the holder's displayed signature or usual mark."""
+        dg7 = self._parsed("DG7", DG7File)
+        return dg7.images if dg7 is not None else ()
+
+    @property
+    def optional_details(self) -> DG13File | None:
+        """DG13, issuer-defined: kept as it is."""
+        return self._parsed("DG13", DG13File)
+
+    @property
+    def security_infos(self) -> SecurityInfos | None:
+        """DG14: the chip's Chip Authentication (and PACE) parameters."""
+        return self._parsed("DG14", SecurityInfos)
+
+    @property
+    def active_authentication_key(self) -> DG15File | None:
+        return self._parsed("DG15", DG15File)
+
+    @property
+    def persons_to_notify(self) -> tuple[PersonToNotify, ...]:
+        dg16 = self._parsed("DG16", DG16File)
+        return dg16.persons if dg16 is not None else ()
 
     @property
     def access_protocol(self) -> str:
@@ -106,28 +201,6 @@ class Document:
 
     def __repr__(self) -> str:
         return f"Document({', '.join(self.files)}, <personal data redacted>)"
-
-
-def _passive_check(sod: SODFile | None, files: Mapping[str, bytes]) -> CheckOutcome:
-    """Fail closed: a data group that differs from its EF.SOD hash, or a DS signature that does
-    not verify, fails; when all verify the check stays not_checked, because the DS certificate
-    has not been chained to a trusted CSCA yet."""
-    if sod is None:
-        return CheckOutcome(CheckStatus.NOT_CHECKED, "no EF.SOD")
-    from mrtd.verify.passive import check_sod  # noqa: PLC0415 - verify imports this module
-
-    result = check_sod(sod, files)
-    if result.failed:
-        reasons = [c.reason for c in result.data_groups.values() if c.status is CheckStatus.FAILED]
-        if result.signature.status is CheckStatus.FAILED:
-            reasons.append(result.signature.reason)
-        return CheckOutcome(CheckStatus.FAILED, "; ".join(reasons))
-    if result.signature.status is not CheckStatus.PASSED:
-        return CheckOutcome(CheckStatus.NOT_CHECKED, result.signature.reason)
-    return CheckOutcome(
-        CheckStatus.NOT_CHECKED,
-        "data group hashes and DS signature verify; chain to a trusted CSCA not checked",
-    )
 
 
 def _expiry_check(mrz: MRZ | None, today: date) -> CheckOutcome:

@@ -1,13 +1,17 @@
-"""The main job in one call: access (PACE or BAC), read, parse (verification joins later)."""
+"""The main job in one call: access (PACE or BAC), read, parse, Passive Authentication."""
 
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from mrtd.access_key import AccessKey
 from mrtd.document import Document
 from mrtd.readers.base import Transport
 from mrtd.session import AccessMode, Progress, ReadResult, Session
+
+if TYPE_CHECKING:
+    from mrtd.verify.trust import TrustStore
 
 
 def read_document(
@@ -20,6 +24,7 @@ def read_document(
     resume_timeout: float = 5.0,
     access: AccessMode = "auto",
     fallback: bool = True,
+    trust: TrustStore | None = None,
 ) -> Document:
     """Open the chip with `key` (an MRZKey or a CANKey), read EF.COM, EF.SOD and the data
     groups, parse them.
@@ -30,8 +35,11 @@ def read_document(
 
     When the card leaves the field, the read waits up to `resume_timeout` seconds for it, opens
     access again and goes on from the last verified byte (0 turns this off). Pass a
-    `ReadResult` as `partial` to keep the files read so far if the read fails."""
+    `ReadResult` as `partial` to keep the files read so far if the read fails.
+
+    `trust` (CSCA certificates, master lists, CRLs: `mrtd.verify.trust.TrustStore`) lets
+    Passive Authentication pass; without it the verdict is at best "unverified"."""
     result = partial if partial is not None else ReadResult()
     session = Session(transport, resume_timeout=resume_timeout, access=access, fallback=fallback)
     session.read_document(key, progress=progress, result=result)
-    return Document.from_read(result, today=today)
+    return Document.from_read(result, today=today, trust=trust)

@@ -52,10 +52,17 @@ def document_json(
         "denied": list(document.denied),
         "absent": list(document.absent),
         "problems": list(document.problems),
-        "verification": {name: c.as_dict() for name, c in document.verdict.checks().items()},
+        "verification": verification_json(document),
         "verdict": document.verdict.summary,
         "stats": statistics,
     }
+
+
+def verification_json(document: Document) -> dict[str, Any]:
+    """Every check's status and reason; passive also per data group, signature and chain."""
+    checks: dict[str, Any] = {n: c.as_dict() for n, c in document.verdict.checks().items()}
+    checks["passive"] = document.passive.as_dict()
+    return checks
 
 
 def print_document(
@@ -87,15 +94,29 @@ def print_document(
               file=out)  # fmt: skip
     for problem in document.problems:
         print(f"problem          {problem}", file=out)
-    for name, check in document.verdict.checks().items():
-        reason = f" ({check.reason})" if check.reason else ""
-        print(f"check {name:<10} {check.status}{reason}", file=out)
-    print(f"verdict          {document.verdict.summary}", file=out)
+    print_checks(document, out)
     line = (f"stats            {stats.apdus} APDUs, {stats.bytes_sent} B sent, "
             f"{stats.bytes_received} B received, {stats.seconds * 1000:.1f} ms host")  # fmt: skip
     if modeled_seconds is not None:
         line += f", {modeled_seconds * 1000:.0f} ms modeled air time"
     print(line, file=out)
+
+
+def print_checks(document: Document, out: TextIO) -> None:
+    """The passive parts (data groups, signature, chain, revocation), each check, the verdict."""
+    passive = document.passive
+    groups = passive.data_groups
+    if groups:
+        line = ", ".join(f"{name} {check.status}" for name, check in groups.items())
+        print(f"hashes           {line}", file=out)
+    for name, part in (("signature", passive.signature), ("chain", passive.chain),
+                       ("revocation", passive.revocation)):  # fmt: skip
+        reason = f" ({part.reason})" if part.reason else ""
+        print(f"  {name:<14} {part.status}{reason}", file=out)
+    for name, check in document.verdict.checks().items():
+        reason = f" ({check.reason})" if check.reason else ""
+        print(f"check {name:<10} {check.status}{reason}", file=out)
+    print(f"verdict          {document.verdict.summary}", file=out)
 
 
 def _access_line(document: Document) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import cv2
+import numpy as np
 import pytest
 
 from mrtd.cli import main
@@ -65,8 +67,14 @@ def test_read_with_typed_key_writes_files_and_face(
         "EF.COM.bin",
         "EF.SOD.bin",
         "face-1.jpg",
+        "face-1.png",
     ]
     assert (tmp_path / "face-1.jpg").read_bytes() == face_jpeg()
+    png = (tmp_path / "face-1.png").read_bytes()
+    pixels = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR)
+    assert png.startswith(b"\x89PNG")
+    assert pixels is not None
+    assert pixels.shape == (640, 480, 3)
 
 
 def test_wrong_mrz_exits_3_access_denied_without_traceback(
@@ -115,10 +123,14 @@ def test_demo(capsys: pytest.CaptureFixture[str]) -> None:
     assert "repaired MRZ matches the printed one" in out
     assert "(check digit)" in out
     assert "PACE (CAM, brainpoolP256r1, AES-128), chip authentication passed" in out
-    assert "verdict          unverified" in out
+    assert "  chain          passed" in out
+    assert "verdict          genuine" in out
     code, out, _ = run(capsys, "demo", "--json")
     report = json.loads(out)
     assert code == 0
+    assert report["verification"]["passive"]["status"] == "passed"
+    assert report["verification"]["passive"]["chain"]["status"] == "passed"
+    assert report["verdict"] == "genuine"
     assert report["demo"]["ocr_repair"]["matches_printed_mrz"] is True
     assert report["stats"]["modeled_seconds"] > 0
 

@@ -1,0 +1,171 @@
+"""`mrtd verify` and `mrtd read --csca`: Passive Authentication from the command line."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from mrtd.cli import main
+from mrtd.sim.pki import TestPKI
+from mrtd.sim.pki_builder import Issued, issue_crl
+from mrtd.sim.profile import Profile
+from tests.conftest import FIXTURES
+
+MRZ = list(Profile.default().mrz.lines)
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def dump(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    """The default simulated passport read with `mrtd read --out`."""
+    out = tmp_path / "dump"
+    code, _, _ = run(capsys, "read", "--reader", "sim", "--mrz", *MRZ, "--out", str(out))
+    assert code == 0
+    return out
+
+
+@pytest.fixture
+def csca(tmp_path: Path) -> Path:
+    return TestPKI().export_csca(tmp_path / "csca.pem")
+
+
+def passive(out: str) -> dict[str, object]:
+    report: dict[str, object] = json.loads(out)["verification"]["passive"]
+    return report
+
+
+def test_a_dump_verifies_against_the_csca(
+    capsys: pytest.CaptureFixture[str], dump: Path, csca: Path
+) -> None:
+    code, out, _ = run(capsys, "verify", str(dump), "--csca", str(csca), "--json")
+    assert code == 0
+    report = json.loads(out)
+    assert set(report["files"]) == {"EF.COM", "EF.SOD", "DG1", "DG2"}
+    assert report["verdict"] == "genuine"
+    result = report["verification"]["passive"]
+    assert result["status"] == "passed"
+    assert result["data_groups"] == {"DG1": {"status": "passed"}, "DG2": {"status": "passed"}}
+    assert result["signature"]["status"] == "passed"
+    assert result["chain"]["status"] == "passed"
+    assert result["csca"]["country"] == "UT"
+    code, out, _ = run(capsys, "verify", str(dump), "--csca", str(csca))
+    assert code == 0
+    assert "verdict          genuine" in out
+
+
+def test_files_are_recognised_by_content_not_name(
+    capsys: pytest.CaptureFixture[str], dump: Path, csca: Path, tmp_path: Path
+) -> None:
+    renamed = []
+    for n, name in enumerate(("DG1.bin", "DG2.bin", "EF.SOD.bin", "EF.COM.bin")):
+        target = tmp_path / f"file{n}.dat"
+        shutil.copy(dump / name, target)
+        renamed.append(str(target))
+    code, out, _ = run(capsys, "verify", *renamed, "--csca", str(csca), "--json")
+    assert code == 0
+    assert json.loads(out)["files"]["EF.SOD"]["path"].endswith("file2.dat")
+
+
+def test_without_trust_material_it_is_not_verified(
+    capsys: pytest.CaptureFixture[str], dump: Path
+) -> None:
+    code, out, _ = run(capsys, "verify", str(dump), "--json")
+    assert code == 1
+    result = passive(out)
+    assert result["status"] == "not_checked"
+    assert result["signature"] == {"status": "passed"}
+    assert "no trust store" in str(result["reason"])
+
+
+def test_a_changed_data_group_fails_by_name(
+    capsys: pytest.CaptureFixture[str], dump: Path, csca: Path
+) -> None:
+    dg2 = bytearray((dump / "DG2.bin").read_bytes())
+    dg2[-10] ^= 0x01
+    (dump / "DG2.bin").write_bytes(bytes(dg2))
+    code, out, _ = run(capsys, "verify", str(dump), "--csca", str(csca), "--json")
+    assert code == 1
+    result = passive(out)
+    assert result["status"] == "failed"
+    assert result["data_groups"]["DG2"]["status"] == "failed"  # type: ignore[index]
+    assert result["data_groups"]["DG1"]["status"] == "passed"  # type: ignore[index]
+    assert "DG2" in str(result["reason"])
+
+
+def test_an_unknown_csca_fails_the_chain(
+    capsys: pytest.CaptureFixture[str], dump: Path, tmp_path: Path
+) -> None:
+    german = FIXTURES / "pki" / "DE_ROOT_CA_CSCA07.cer"
+    code, out, _ = run(capsys, "verify", str(dump), "--csca", str(german), "--json")
+    assert code == 1
+    result = passive(out)
+    assert result["status"] == "failed"
+    assert result["chain"]["status"] == "failed"  # type: ignore[index]
+
+
+def test_a_revoked_document_signer_fails(
+    capsys: pytest.CaptureFixture[str], dump: Path, csca: Path, tmp_path: Path
+) -> None:
+    pki = TestPKI()
+    _, ds = pki.document_signer("ecdsa")
+    authority = Issued(pki.csca_private_key("ecdsa"), pki.csca_certificate("ecdsa"))
+    crl = issue_crl(
+        authority,
+        [(ds.serial_number, datetime(2026, 1, 1, tzinfo=UTC))],
+        this_update=datetime(2026, 1, 1, tzinfo=UTC),
+        next_update=datetime(2027, 1, 1, tzinfo=UTC),
+    )
+    crl_path = tmp_path / "revoked.crl"
+    crl_path.write_bytes(crl.dump())
+    args = ("verify", str(dump), "--csca", str(csca), "--csca", str(crl_path), "--json")
+    code, out, _ = run(capsys, *args)
+    assert code == 1
+    result = passive(out)
+    assert result["status"] == "failed"
+    assert result["revocation"]["status"] == "failed"  # type: ignore[index]
+
+
+def test_the_bsi_data_sets_pass_hashes_and_signature(capsys: pytest.CaptureFixture[str]) -> None:
+    for folder in ("bsi2008", "bsi-dataset-2"):
+        code, out, _ = run(capsys, "verify", str(FIXTURES / "sod" / folder), "--json")
+        result = passive(out)
+        assert code == 1  # no CSCA for BSI's test Document Signers
+        assert result["signature"] == {"status": "passed"}
+        statuses = {c["status"] for c in result["data_groups"].values()}  # type: ignore[attr-defined]
+        assert statuses == {"passed"}
+
+
+def test_bad_input_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], dump: Path, tmp_path: Path
+) -> None:
+    junk = tmp_path / "junk.bin"
+    junk.write_bytes(b"not a data group")
+    code, _, err = run(capsys, "verify", str(junk))
+    assert code == 2
+    assert "not an eMRTD file" in err
+    code, _, err = run(capsys, "verify", str(dump), "--csca", str(junk))
+    assert code == 2
+    code, _, err = run(capsys, "verify", str(tmp_path / "missing"))
+    assert code == 2
+    shutil.copy(dump / "DG1.bin", tmp_path / "again.bin")
+    code, _, err = run(capsys, "verify", str(dump), str(tmp_path / "again.bin"))
+    assert code == 2
+    assert "both DG1" in err
+
+
+def test_read_with_csca_is_genuine(capsys: pytest.CaptureFixture[str], csca: Path) -> None:
+    args = ("read", "--reader", "sim", "--mrz", *MRZ, "--csca", str(csca), "--json")
+    code, out, _ = run(capsys, *args)
+    assert code == 0
+    report = json.loads(out)
+    assert report["verdict"] == "genuine"
+    assert report["verification"]["passive"]["chain"]["status"] == "passed"
