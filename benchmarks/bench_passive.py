@@ -3,8 +3,8 @@
 One "verification" is what a back-end does per uploaded document: parse EF.SOD, hash DG1 and
 DG2 (the simulated passport's, 21 kB), check the DS signature, chain the DS certificate to the
 CSCA in a trust store (no CRL). "warm" is the steady state of a back-end that sees many
-documents of one Document Signer (the DS key and the CSCA's signature on the DS certificate
-are cached); "cold" clears those caches before every verification. One core, one process.
+documents of one Document Signer (the parsed DS certificate, its key and the CSCA's signature
+on it are cached); "cold" clears those caches before every verification. One core, one process.
 
 The C-core ratio: ECDSA on a curve pyca/cryptography does not implement (brainpoolP224r1, the
 BSI 2008 data set's DS key with explicit parameters) runs on the library's own EC group, with
@@ -31,6 +31,7 @@ from pathlib import Path
 from mrtd.checks import CheckStatus
 from mrtd.crypto import ec as ec_module
 from mrtd.lds import DG2File
+from mrtd.lds import sod as sod_module
 from mrtd.lds.sod import SODFile, build_sod
 from mrtd.sim.chip import SimulatedChip
 from mrtd.sim.pki_builder import Scheme, generate_pki
@@ -90,6 +91,7 @@ def rate(call: Callable[[], object], seconds: float) -> float:
 
 
 def clear_caches() -> None:
+    sod_module._parsed_certificate.cache_clear()
     signature._public_key.cache_clear()
     certificates.clear_signature_cache()
 

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from functools import cache
 
 import pytest
-from asn1crypto import algos, cms, keys
+from asn1crypto import algos, cms, keys, x509
 from asn1crypto import parser as asn1_parser
 from cryptography.hazmat.primitives.asymmetric import utils
 
@@ -26,8 +26,9 @@ from mrtd.lds.security_domains import DomainEncoding, encode_public_key
 from mrtd.lds.sod import SignerKey, SODFile, build_sod
 from mrtd.sim.pki import TestPKI
 from mrtd.sim.pki_builder import GeneratedPKI, Scheme, generate_key, generate_pki, issue_certificate
-from mrtd.verify.passive import check_sod
+from mrtd.verify.passive import check_sod, passive_authentication
 from mrtd.verify.signature import verify
+from mrtd.verify.trust import TrustStore
 
 STORED = TestPKI()
 GROUPS = {
@@ -293,3 +294,75 @@ def test_ecdsa_on_a_curve_cryptography_lacks(curve_name: str) -> None:
     assert not verify(public, algorithm, "sha256", message + b".", utils.encode_dss_signature(r, s))
     assert not verify(public, algorithm, "sha256", message, utils.encode_dss_signature(r, s ^ 1))
     assert not verify(public, algorithm, "sha256", message, b"\x30\x00")
+
+
+# -- the whole of Passive Authentication, chain included --------------------------------------
+
+
+def trust_for(*certificates: x509.Certificate) -> TrustStore:
+    trust = TrustStore()
+    for certificate in certificates:
+        trust.add_certificate(certificate)
+    return trust
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_passive_authentication_passes_against_its_csca(case: Case) -> None:
+    report = passive_authentication(
+        SODFile.from_bytes(sod_bytes(case)), FILES, trust_for(pki(case).csca.certificate),
+        issuing_state="UTO",
+    )  # fmt: skip
+    assert report.outcome.status is CheckStatus.PASSED, report.outcome
+    assert report.chain.status is CheckStatus.PASSED
+    assert report.csca["country"] == "UT"
+
+
+@pytest.mark.parametrize("case", CASES[:5], ids=IDS[:5])
+def test_an_unknown_csca_fails_the_chain(case: Case) -> None:
+    other = pki(CASES[3] if case is not CASES[3] else CASES[4]).csca.certificate
+    sod = SODFile.from_bytes(sod_bytes(case))
+    report = passive_authentication(sod, FILES, trust_for(other), issuing_state="UTO")
+    assert report.outcome.status is CheckStatus.FAILED
+    assert report.chain.status is CheckStatus.FAILED
+    assert report.signature.status is CheckStatus.PASSED  # the DS signed it; nobody trusts the DS
+
+
+@pytest.mark.parametrize("case", CASES[:5], ids=IDS[:5])
+def test_a_revoked_document_signer_fails(case: Case) -> None:
+    authority = pki(case)
+    revoked = authority.crl(
+        [(authority.ds.certificate.serial_number, datetime(2026, 1, 1, tzinfo=UTC))]
+    )
+    trust = trust_for(authority.csca.certificate)
+    trust.add_crl(revoked)
+    report = passive_authentication(SODFile.from_bytes(sod_bytes(case)), FILES, trust)
+    assert report.outcome.status is CheckStatus.FAILED
+    assert report.revocation.status is CheckStatus.FAILED
+    assert "revoked" in report.outcome.reason
+
+
+def test_a_csca_expired_at_signing_time_fails() -> None:
+    expired = generate_pki(
+        csca_key="ec-P-256",
+        ds_key="ec-P-256",
+        csca_validity=(datetime(2020, 1, 1, tzinfo=UTC), datetime(2026, 1, 1, tzinfo=UTC)),
+        ds_validity=(datetime(2020, 1, 1, tzinfo=UTC), datetime(2030, 1, 1, tzinfo=UTC)),
+    )
+    sod = build_sod(GROUPS, signer_key=expired.ds.key, signer_cert=expired.ds.certificate,
+                    signing_time=datetime(2026, 5, 4, tzinfo=UTC))  # fmt: skip
+    report = passive_authentication(
+        SODFile.from_bytes(sod), FILES, trust_for(expired.csca.certificate)
+    )
+    assert report.outcome.status is CheckStatus.FAILED
+    assert "expired" in report.chain.reason
+
+
+def test_a_changed_data_group_fails_the_whole_check_by_name() -> None:
+    case = CASES[4]  # brainpoolP256r1, explicit parameters
+    for name, data in FILES.items():
+        changed = dict(FILES, **{name: data[:-1] + bytes((data[-1] ^ 0x80,))})
+        report = passive_authentication(
+            SODFile.from_bytes(sod_bytes(case)), changed, trust_for(pki(case).csca.certificate)
+        )
+        assert report.outcome.status is CheckStatus.FAILED
+        assert report.outcome.reason == f"{name} does not match its hash in EF.SOD"

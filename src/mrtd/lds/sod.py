@@ -20,6 +20,7 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
 
@@ -76,6 +77,7 @@ _MAX_DEPTH = 32
 _MAX_DATA_GROUPS = 16  # ub-DataGroups; dataGroupHashValues is SIZE (2..ub-DataGroups)
 _MIN_DATA_GROUPS = 2
 # What asn1crypto raises on malformed input (it has no exception class of its own).
+_CERTIFICATE_CACHE_SIZE = 256  # Document Signers a long-running back-end meets
 _ASN1_ERRORS = (ValueError, TypeError, KeyError, IndexError, OverflowError, RecursionError)
 
 
@@ -243,7 +245,13 @@ def _decode(cls: type[SODFile], raw: bytes) -> SODFile:
     if content_info["content_type"].native != "signed_data":
         raise DecodeError("EF.SOD: ContentInfo is not SignedData")
     signed_data = content_info["content"]
-    _parse_all(signed_data)
+    for name in ("version", "digest_algorithms", "encap_content_info", "crls"):
+        _parse_all(signed_data[name])
+    for number, signer_info in enumerate(signed_data["signer_infos"]):
+        for name, *_ in signer_info._fields:  # the first sid: see _find_signer_certificate
+            if name != "sid" or number:
+                _parse_all(signer_info[name])
+    certificates = _certificates(signed_data)
 
     encap = signed_data["encap_content_info"]
     if encap["content_type"].dotted != LDS_SECURITY_OBJECT_OID:
@@ -263,7 +271,7 @@ def _decode(cls: type[SODFile], raw: bytes) -> SODFile:
         hash_algorithm=hash_algorithm,
         data_group_hashes=MappingProxyType(hashes_by_dg),
         lds_version=lds_version,
-        signer_certificate=_find_signer_certificate(signed_data, signer_infos[0]),
+        signer_certificate=_find_signer_certificate(certificates, signer_infos[0]),
         signed_data=signed_data,
         raw=raw,
     )
@@ -311,6 +319,30 @@ def _check_depth(data: bytes) -> None:
             return  # a primitive value with indefinite length: asn1crypto refuses it
         else:
             pos = end
+
+
+def _certificates(signed_data: Any) -> tuple[x509.Certificate, ...]:
+    """SignedData.certificates, each parsed completely; other choices are parsed and left out.
+
+    A Document Signer signs thousands of documents: its certificate, the most costly part of
+    EF.SOD to parse, is parsed once per process (`_parsed_certificate`)."""
+    choices = signed_data["certificates"]
+    if isinstance(choices, core.Void):
+        return ()
+    found = []
+    for choice in choices:
+        if choice.name == "certificate":
+            found.append(_parsed_certificate(choice.chosen.dump()))
+        else:
+            _parse_all(choice)
+    return tuple(found)
+
+
+@lru_cache(maxsize=_CERTIFICATE_CACHE_SIZE)
+def _parsed_certificate(der: bytes) -> x509.Certificate:
+    certificate = x509.Certificate.load(der, strict=True)
+    _parse_all(certificate)
+    return certificate
 
 
 def _parse_all(value: Any) -> None:
@@ -371,27 +403,24 @@ def _check_signed_attributes(signer_info: Any) -> None:
             raise DecodeError(f"EF.SOD: signed attributes need exactly one {name} value")
 
 
-def _find_signer_certificate(signed_data: Any, signer_info: Any) -> x509.Certificate | None:
+def _find_signer_certificate(
+    certificates: tuple[x509.Certificate, ...], signer_info: Any
+) -> x509.Certificate | None:
     """The certificate in SignedData.certificates that the SignerInfo's sid names, if any."""
-    certificates = signed_data["certificates"]
-    if isinstance(certificates, core.Void):
-        return None
     sid = signer_info["sid"]
-    for choice in certificates:
-        if choice.name != "certificate":
-            continue
-        certificate = choice.chosen
+    for certificate in certificates:
         if sid.name == "issuer_and_serial_number":
             wanted = sid.chosen
             # Equal encodings first: comparing Names (RFC 5280 §7.1 string preparation) costs
             # more than the rest of the parse, and a DS copies its issuer's encoding.
             if certificate.serial_number == wanted["serial_number"].native and (
-                certificate.issuer.dump() == wanted["issuer"].dump()
+                certificate.issuer.dump() == wanted["issuer"].dump()  # parsed, as the issuer's
                 or certificate.issuer == wanted["issuer"]
             ):
                 return certificate
         elif certificate.key_identifier == sid.chosen.native:
             return certificate
+    _parse_all(sid)  # no certificate's name vouches for its encoding: parse it all
     return None
 
 
