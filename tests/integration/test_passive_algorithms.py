@@ -8,6 +8,7 @@ covers X.509 signatures as well as CMS ones.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -366,3 +367,20 @@ def test_a_changed_data_group_fails_the_whole_check_by_name() -> None:
         )
         assert report.outcome.status is CheckStatus.FAILED
         assert report.outcome.reason == f"{name} does not match its hash in EF.SOD"
+
+
+def test_a_sod_without_its_certificate_uses_the_pkd_document_signer() -> None:
+    case = CASES[3]  # P-256
+    content = cms.ContentInfo.load(asn1_parser.parse(sod_bytes(case))[4])
+    signed = content["content"]
+    signed["certificates"] = None  # some issuers leave the DS certificate to the PKD
+    bare = asn1_parser.emit(1, 1, 23, content.dump(force=True))
+    sod = SODFile.from_bytes(bare)
+    assert sod.signer_certificate is None
+    trust = trust_for(pki(case).csca.certificate)
+    assert passive_authentication(sod, FILES, trust).outcome.status is CheckStatus.NOT_CHECKED
+    ds = base64.b64encode(pki(case).ds.certificate.dump()).decode()
+    ldif = f"version: 1\n\ndn: cn=ds,o=dsc,c=UT\nuserCertificate;binary:: {ds}\n"
+    trust.add_bytes(ldif.encode(), "dsc.ldif")
+    report = passive_authentication(sod, FILES, trust)
+    assert report.outcome.status is CheckStatus.PASSED, report.outcome

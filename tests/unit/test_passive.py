@@ -4,11 +4,15 @@ signature (RSA PKCS#1 v1.5, RSASSA-PSS, ECDSA incl. explicit parameters)."""
 from __future__ import annotations
 
 import pytest
+from asn1crypto import algos, keys
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, utils
 
 from mrtd.checks import CheckStatus
 from mrtd.lds.sod import SODFile, build_sod
 from mrtd.sim.pki import TestPKI
 from mrtd.verify.passive import check_hashes, check_signature, check_sod
+from mrtd.verify.signature import verify
 from tests.conftest import FIXTURES
 
 SOD_FIXTURES = FIXTURES / "sod"
@@ -87,3 +91,27 @@ def test_generated_sods_verify(signer: str, scheme: str, hash_algorithm: str) ->
     result = check_sod(SODFile.from_bytes(raw), {f"DG{n}": d for n, d in groups.items()})
     assert result.failed == ()
     assert result.signature.status is CheckStatus.PASSED
+
+
+@pytest.mark.parametrize(
+    ("oid", "plain"),
+    [
+        ("1.2.840.10045.2.1", False),  # id-ecPublicKey as signatureAlgorithm, hash from digest
+        ("0.4.0.127.0.7.1.1.4.1.3", True),  # BSI TR-03111 ecdsa-plain-SHA256: r || s
+    ],
+)
+def test_ecdsa_signature_algorithms_seen_in_the_field(oid: str, plain: bool) -> None:
+    private = ec.generate_private_key(ec.BrainpoolP256R1())
+    message = b"signed attributes"
+    der = private.sign(message, ec.ECDSA(hashes.SHA256()))
+    r, s = utils.decode_dss_signature(der)
+    signature = r.to_bytes(32, "big") + s.to_bytes(32, "big") if plain else der
+    public = keys.PublicKeyInfo.load(
+        private.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+    algorithm = algos.SignedDigestAlgorithm({"algorithm": oid})
+    assert verify(public, algorithm, "sha256", message, signature)
+    assert not verify(public, algorithm, "sha256", message + b"!", signature)
+    assert not verify(public, algorithm, "sha256", message, signature[:-1])

@@ -17,7 +17,7 @@ so that every malformed input fails there, as `DecodeError`, and never later in 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -47,6 +47,7 @@ __all__ = [
     "SODFile",
     "SignerKey",
     "build_sod",
+    "find_signer_certificate",
     "sign_content",
     "sign_message",
     "signature_algorithm_id",
@@ -248,7 +249,7 @@ def _decode(cls: type[SODFile], raw: bytes) -> SODFile:
     for name in ("version", "digest_algorithms", "encap_content_info", "crls"):
         _parse_all(signed_data[name])
     for number, signer_info in enumerate(signed_data["signer_infos"]):
-        for name, *_ in signer_info._fields:  # the first sid: see _find_signer_certificate
+        for name, *_ in signer_info._fields:  # the first sid: see find_signer_certificate
             if name != "sid" or number:
                 _parse_all(signer_info[name])
     certificates = _certificates(signed_data)
@@ -271,7 +272,7 @@ def _decode(cls: type[SODFile], raw: bytes) -> SODFile:
         hash_algorithm=hash_algorithm,
         data_group_hashes=MappingProxyType(hashes_by_dg),
         lds_version=lds_version,
-        signer_certificate=_find_signer_certificate(certificates, signer_infos[0]),
+        signer_certificate=find_signer_certificate(certificates, signer_infos[0]),
         signed_data=signed_data,
         raw=raw,
     )
@@ -403,10 +404,11 @@ def _check_signed_attributes(signer_info: Any) -> None:
             raise DecodeError(f"EF.SOD: signed attributes need exactly one {name} value")
 
 
-def _find_signer_certificate(
-    certificates: tuple[x509.Certificate, ...], signer_info: Any
+def find_signer_certificate(
+    certificates: Iterable[x509.Certificate], signer_info: Any
 ) -> x509.Certificate | None:
-    """The certificate in SignedData.certificates that the SignerInfo's sid names, if any."""
+    """The certificate of `certificates` (EF.SOD's own, or a PKD's Document Signers) that the
+    SignerInfo's sid names, if any."""
     sid = signer_info["sid"]
     for certificate in certificates:
         if sid.name == "issuer_and_serial_number":

@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from asn1crypto import x509
+
 from mrtd.checks import CheckOutcome, CheckStatus
-from mrtd.lds.sod import LDS_SECURITY_OBJECT_OID, SODFile
+from mrtd.lds.sod import LDS_SECURITY_OBJECT_OID, SODFile, find_signer_certificate
 from mrtd.verify.certificates import country
 from mrtd.verify.chain import check_chain
 from mrtd.verify.signature import SignatureCheckError, verify
@@ -42,9 +44,11 @@ class SODCheck:
         return tuple(names)
 
 
-def check_sod(sod: SODFile, files: Mapping[str, bytes]) -> SODCheck:
+def check_sod(
+    sod: SODFile, files: Mapping[str, bytes], certificate: x509.Certificate | None = None
+) -> SODCheck:
     """Hash every data group read, compare with EF.SOD, and verify EF.SOD's signature."""
-    return SODCheck(check_hashes(sod, files), check_signature(sod))
+    return SODCheck(check_hashes(sod, files), check_signature(sod, certificate))
 
 
 def check_hashes(sod: SODFile, files: Mapping[str, bytes]) -> dict[str, CheckOutcome]:
@@ -64,14 +68,15 @@ def check_hashes(sod: SODFile, files: Mapping[str, bytes]) -> dict[str, CheckOut
     return outcomes
 
 
-def check_signature(sod: SODFile) -> CheckOutcome:
-    """EF.SOD's signed attributes: content type, message digest, and the DS signature."""
+def check_signature(sod: SODFile, certificate: x509.Certificate | None = None) -> CheckOutcome:
+    """EF.SOD's signed attributes: content type, message digest, and the DS signature, by
+    `certificate` or else the DS certificate EF.SOD carries."""
     if sod.signed_content_type != LDS_SECURITY_OBJECT_OID:
         return CheckOutcome(FAILED, "signed content type is not the LDS security object")
     digest = hashlib.new(sod.digest_algorithm, sod.encapsulated_content).digest()
     if sod.message_digest != digest:
         return CheckOutcome(FAILED, "message digest does not match the LDS security object")
-    certificate = sod.signer_certificate
+    certificate = certificate or sod.signer_certificate
     if certificate is None:
         return CheckOutcome(
             CheckStatus.NOT_CHECKED, "EF.SOD carries no Document Signer certificate"
@@ -153,15 +158,19 @@ def passive_authentication(
     """
     if sod is None:
         return PassiveReport(signature=CheckOutcome(CheckStatus.NOT_CHECKED, "no EF.SOD"))
-    checked = check_sod(sod, files)
+    signer = sod.signer_certificate
+    if signer is None and trust is not None:  # some issuers leave it to their PKD entry
+        signer = find_signer_certificate(trust.document_signers, sod.signer_info)
+    checked = check_sod(sod, files, signer)
     signing_time = sod.signing_time
     if trust is None:
         chain = CheckOutcome(CheckStatus.NOT_CHECKED, "no trust store (CSCA) given")
         return PassiveReport(checked.data_groups, checked.signature, chain,
                              signing_time=signing_time)  # fmt: skip
-    signer = sod.signer_certificate
     if signer is None:
-        chain = CheckOutcome(CheckStatus.NOT_CHECKED, "EF.SOD carries no DS certificate")
+        chain = CheckOutcome(
+            CheckStatus.NOT_CHECKED, "EF.SOD carries no DS certificate and the trust store has none"
+        )
         return PassiveReport(checked.data_groups, checked.signature, chain,
                              signing_time=signing_time)  # fmt: skip
 

@@ -35,6 +35,13 @@ __all__ = ["CRYPTOGRAPHY_CURVES", "SignatureCheckError", "verify"]
 _KEY_CACHE_SIZE = 256  # DS and CSCA keys a long-running reader meets; each entry is small
 
 
+EC_PUBLIC_KEY_OID = "1.2.840.10045.2.1"  # id-ecPublicKey, which some issuers sign EF.SOD "with"
+PLAIN_ECDSA = {  # BSI TR-03111 ecdsa-plain-signatures: 0.4.0.127.0.7.1.1.4.1.n
+    f"0.4.0.127.0.7.1.1.4.1.{n}": digest
+    for n, digest in enumerate(("sha1", "sha224", "sha256", "sha384", "sha512"), 1)
+}
+
+
 class SignatureCheckError(Exception):
     """Why a signature could not be checked at all (unsupported algorithm or key)."""
 
@@ -49,7 +56,8 @@ def verify(
     """Whether `signature` over `message` verifies; SignatureCheckError if it cannot be checked.
 
     `digest_algorithm` names the hash where `algorithm` does not (rsaEncryption or
-    id-ecPublicKey as a SignerInfo's signatureAlgorithm, RFC 5652 §5.3).
+    id-ecPublicKey as a SignerInfo's signatureAlgorithm, RFC 5652 §5.3). ECDSA signatures are
+    DER (X9.62) or, under the BSI ecdsa-plain OIDs, r || s.
     """
     name = algorithm["algorithm"].native
     if name == "rsassa_pss":
@@ -57,9 +65,15 @@ def verify(
     if name.endswith("_rsa") or name == "rsassa_pkcs1v15":
         hash_name = name.removesuffix("_rsa") if name.endswith("_rsa") else digest_algorithm
         return _rsa(public_key, message, signature, (padding.PKCS1v15(), _hash(hash_name)))
-    if name.endswith("_ecdsa") or name == "ecdsa":
+    if name.endswith("_ecdsa") or name in ("ecdsa", EC_PUBLIC_KEY_OID):
         hash_name = name.removesuffix("_ecdsa") if name.endswith("_ecdsa") else digest_algorithm
         return _ecdsa(public_key, message, signature, hash_name)
+    if name in PLAIN_ECDSA:  # r || s, each the size of the order (BSI TR-03111 §5.2.1)
+        if not signature or len(signature) % 2:
+            return False
+        half = len(signature) // 2
+        r, s = int.from_bytes(signature[:half], "big"), int.from_bytes(signature[half:], "big")
+        return _ecdsa(public_key, message, utils.encode_dss_signature(r, s), PLAIN_ECDSA[name])
     raise SignatureCheckError(f"signature algorithm {name} is not supported")
 
 
