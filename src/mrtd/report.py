@@ -39,6 +39,7 @@ def document_json(
             "issuing_authority": dg12.issuing_authority,
             "date_of_issue": dg12.date_of_issue.isoformat() if dg12.date_of_issue else None,
         }
+    details.update(other_groups_json(document))
     statistics: dict[str, Any] = stats.as_dict()
     if modeled_seconds is not None:
         statistics["modeled_seconds"] = round(modeled_seconds, 6)
@@ -56,6 +57,35 @@ def document_json(
         "verdict": document.verdict.summary,
         "stats": statistics,
     }
+
+
+def other_groups_json(document: Document) -> dict[str, Any]:
+    """What DG3-DG16 hold, in outline: kinds, sizes and keys, not their personal content."""
+    out: dict[str, Any] = {}
+    for name, group in (("fingerprints", document.fingerprints), ("irises", document.irises)):
+        if group is not None:
+            out[name] = [
+                {"format": (r.format_identifier or b"").rstrip(b"\0").decode("ascii", "replace"),
+                 "bytes": len(r.data)}
+                for r in group.records
+            ]  # fmt: skip
+    for name, images in (("displayed_portraits", document.displayed_portraits),
+                         ("signature_images", document.signature_images)):  # fmt: skip
+        if images:
+            out[name] = [{"mime_type": i.mime_type, "width": i.width, "height": i.height,
+                          "bytes": len(i.image)} for i in images]  # fmt: skip
+    key = document.active_authentication_key
+    if key is not None:
+        out["active_authentication_key"] = {
+            "algorithm": key.algorithm,
+            "key_size": key.key_size,
+            **({"curve": key.curve.name} if key.curve is not None else {}),
+        }
+    if document.security_infos is not None:
+        out["security_infos"] = len(document.security_infos.infos)
+    if document.persons_to_notify:
+        out["persons_to_notify"] = len(document.persons_to_notify)
+    return out
 
 
 def verification_json(document: Document) -> dict[str, Any]:

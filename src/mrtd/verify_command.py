@@ -24,7 +24,7 @@ from mrtd.errors import DecodeError, TrustStoreError
 from mrtd.exit_status import EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE
 from mrtd.lds.files import LDS_FILES, LDS_TAGS
 from mrtd.lds.security_infos import SecurityInfos
-from mrtd.report import print_checks, verification_json
+from mrtd.report import document_json, print_checks, verification_json
 from mrtd.verify.trust import TrustStore
 
 MAX_FILE = 16 << 20  # EF.DG2 and DG3 stay far below this; anything larger is not an LDS file
@@ -148,6 +148,7 @@ def verify_json(
     document: Document, found: dict[str, tuple[Path, bytes]], trust: TrustStore | None
 ) -> dict[str, Any]:
     return {
+        "document": document_json(document, document.stats, None)["document"],
         "files": {
             name: {
                 "path": str(path),

@@ -142,6 +142,10 @@ def test_the_bsi_data_sets_pass_hashes_and_signature(capsys: pytest.CaptureFixtu
         assert result["signature"] == {"status": "passed"}
         statuses = {c["status"] for c in result["data_groups"].values()}  # type: ignore[attr-defined]
         assert statuses == {"passed"}
+        document = json.loads(out)["document"]
+        assert document["faces"][0]["mime_type"] == "image/jp2"
+        assert document["fingerprints"][0]["format"] == "FIR"
+        assert document["security_infos"] >= 1
 
 
 def test_bad_input_is_a_usage_error(
