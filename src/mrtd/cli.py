@@ -21,7 +21,7 @@ from mrtd.exit_status import (
 )
 from mrtd.mrz import RepairStatus, parse_mrz, repair_mrz
 from mrtd.mrz.summary import print_mrz
-from mrtd.verify_command import add_verify_parser
+from mrtd.verify_command import add_csca_argument, add_verify_parser
 
 MAX_STDIN = 4096
 
@@ -72,14 +72,7 @@ def _parser() -> argparse.ArgumentParser:
         help="auto (default): PACE when the chip offers it, BAC if PACE fails for a reason "
         "other than a wrong key (reported as a downgrade); pace or bac: only that one",
     )
-    read.add_argument(
-        "--csca",
-        action="append",
-        default=[],
-        metavar="PATH",
-        help="trust material for Passive Authentication: CSCA certificate, folder, master "
-        "list, LDIF or CRL (repeat for more); without it the verdict stays unverified",
-    )
+    add_csca_argument(read)
     read.add_argument("--out", metavar="DIR", help="write every file read and the face image")
     read.add_argument("--json", action="store_true", help="print one JSON document")
     read.add_argument("--no-progress", action="store_true", help="no progress bar")

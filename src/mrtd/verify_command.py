@@ -44,7 +44,14 @@ def add_verify_parser(commands: Any) -> None:
     verify.add_argument(
         "paths", nargs="+", metavar="PATH", help="files or folders, recognised by content"
     )
-    verify.add_argument(
+    add_csca_argument(verify)
+    verify.add_argument("--json", action="store_true", help="print one JSON document")
+    verify.set_defaults(run=run_verify)
+
+
+def add_csca_argument(parser: argparse.ArgumentParser) -> None:
+    """`--csca PATH`, repeatable: for `mrtd verify` and `mrtd read`."""
+    parser.add_argument(
         "--csca",
         action="append",
         default=[],
@@ -52,8 +59,6 @@ def add_verify_parser(commands: Any) -> None:
         help="trust material: a CSCA certificate (DER/PEM), a folder, a master list (.ml), "
         "an ICAO PKD LDIF file or a CRL; repeat for more",
     )
-    verify.add_argument("--json", action="store_true", help="print one JSON document")
-    verify.set_defaults(run=run_verify)
 
 
 def run_verify(args: argparse.Namespace) -> int:

@@ -10,21 +10,18 @@ are kept as bytes with `mime_type` None rather than refused.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Self
 
 from mrtd import tlv
 from mrtd.errors import DecodeError
 from mrtd.lds.fields import TAG_COUNT, Other, check_count, encode_other
 from mrtd.lds.image import image_size, image_type
-from mrtd.lds.image_decode import decode_image, save_image
+from mrtd.lds.image_decode import EncodedImage
 
 if TYPE_CHECKING:
-    import numpy as np
-    from numpy.typing import NDArray
+    pass
 
 __all__ = [
     "DG5File",
@@ -42,7 +39,7 @@ TAG_SIGNATURE = 0x5F43
 
 
 @dataclass(frozen=True, slots=True, repr=False)
-class DisplayedImage:
+class DisplayedImage(EncodedImage):
     """One displayed image as stored; the repr leaves out the image (personal data)."""
 
     image: bytes
@@ -55,14 +52,6 @@ class DisplayedImage:
         """Type and size read from the image's own header (nothing is decoded)."""
         width, height = image_size(image) or (None, None)
         return cls(image, image_type(image), width, height)
-
-    def decode(self) -> NDArray[np.uint8]:
-        """The pixels, BGR, HxWx3 (needs `mrtd[image]`; see `image_decode.decode_image`)."""
-        return decode_image(self.image)
-
-    def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write the image; the stored bytes unchanged when the suffix fits (`save_image`)."""
-        return save_image(self.image, path)
 
     def __repr__(self) -> str:
         size = f"{self.width}x{self.height}" if self.width and self.height else "size unknown"

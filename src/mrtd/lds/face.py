@@ -7,19 +7,16 @@ for the image, its type and its size; the rest (feature points, pose, quality) i
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mrtd import tlv
 from mrtd.errors import DecodeError
 from mrtd.lds.image import JPEG, JPEG2000, image_size, image_type
-from mrtd.lds.image_decode import decode_image, save_image
+from mrtd.lds.image_decode import EncodedImage
 
 if TYPE_CHECKING:
-    import numpy as np
-    from numpy.typing import NDArray
+    pass
 
 __all__ = [
     "ISO_19794_5",
@@ -50,7 +47,7 @@ _MAX_DEPTH = 32  # 39794-5 nests up to ~12 levels below the block
 
 
 @dataclass(frozen=True, slots=True, repr=False)
-class FaceImage:
+class FaceImage(EncodedImage):
     """One facial image: the encoded image as stored, its type and its declared size.
 
     `width`/`height` come from the image header (what a decoder will show), else from the
@@ -63,14 +60,6 @@ class FaceImage:
     width: int | None
     height: int | None
     standard: str = ISO_19794_5  # the record format it came from
-
-    def decode(self) -> NDArray[np.uint8]:
-        """The pixels, BGR, HxWx3 (needs `mrtd[image]`; see `image_decode.decode_image`)."""
-        return decode_image(self.image)
-
-    def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write the image; the stored bytes unchanged when the suffix fits (`save_image`)."""
-        return save_image(self.image, path)
 
     def __repr__(self) -> str:
         size = f"{self.width}x{self.height}" if self.width and self.height else "size unknown"

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
-__all__ = ["MAX_PIXELS", "MAX_SIDE", "declared_size", "decode_image", "save_image"]
+__all__ = ["MAX_PIXELS", "MAX_SIDE", "EncodedImage", "declared_size", "decode_image", "save_image"]
 
 MAX_PIXELS = 40_000_000  # a 9303 face is well under 1 megapixel
 MAX_SIDE = 16_384
@@ -141,3 +141,19 @@ def _require_opencv() -> None:
         raise OptionalDependencyError(
             "decoding images needs OpenCV and numpy: pip install 'mrtd[image]'"
         ) from exc
+
+
+class EncodedImage:
+    """`decode()` and `save()` for an image kept as stored (`image`): faces, displayed
+    portraits and signatures share them."""
+
+    __slots__ = ()
+    image: bytes
+
+    def decode(self) -> NDArray[np.uint8]:
+        """The pixels, BGR, HxWx3 (needs `mrtd[image]`; see `decode_image`)."""
+        return decode_image(self.image)
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the image; the stored bytes unchanged when the suffix fits (`save_image`)."""
+        return save_image(self.image, path)
