@@ -1,0 +1,178 @@
+"""Active Authentication, terminal side (ICAO 9303-11 §6.1), as a sans-I/O generator:
+
+    outcome = yield from active_authentication(dg15, info, random_bytes)
+
+One INTERNAL AUTHENTICATE with a fresh 8-byte challenge; the chip signs it with the private key
+of DG15. RSA signs with ISO/IEC 9796-2 scheme 1 (`mrtd.crypto.iso9796`); ECDSA with the hash
+DG14's ActiveAuthenticationInfo names, as plain r || s (BSI TR-03111, 9303-11 §6.1.2.2; DER is
+tolerated). The result is a `CheckOutcome`, never an exception.
+
+Only the files, which EF.SOD vouches for, can make the check NOT_SUPPORTED (a curve or an
+algorithm this library cannot use). Whatever the chip answers passes or fails: a clone must not
+turn the check into "not supported" with a status word (6D00) or a signature whose trailer
+names an unknown hash. Without ActiveAuthenticationInfo an ECDSA signature is tried with each
+SHA hash rather than left unchecked, for the same reason.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Generator
+from functools import cache, lru_cache
+
+from asn1crypto import algos
+from cryptography.hazmat.primitives.asymmetric import rsa, utils
+
+from mrtd import tlv
+from mrtd.apdu import EXTENDED_MAX_NE, SHORT_MAX_NE, CommandAPDU, ResponseAPDU
+from mrtd.checks import CheckOutcome, CheckStatus
+from mrtd.crypto import iso9796
+from mrtd.errors import CardStatusError, DecodeError
+from mrtd.lds.dg15 import DG15File
+from mrtd.lds.security_info_types import ActiveAuthenticationInfo
+from mrtd.verify.signature import PLAIN_ECDSA, SignatureCheckError, verify
+
+__all__ = [
+    "CHALLENGE_SIZE",
+    "ECDSA_HASHES",
+    "INS_INTERNAL_AUTHENTICATE",
+    "PLAIN_OIDS",
+    "active_authentication",
+    "check_active_authentication",
+    "internal_authenticate",
+    "response_size",
+]
+
+Protocol = Generator[CommandAPDU, ResponseAPDU, CheckOutcome]
+PASSED, FAILED = CheckStatus.PASSED, CheckStatus.FAILED
+NOT_SUPPORTED = CheckStatus.NOT_SUPPORTED
+
+CHALLENGE_SIZE = 8  # RND.IFD (9303-11 §6.1.2)
+INS_INTERNAL_AUTHENTICATE = 0x88
+DOES_NOT_VERIFY = "Active Authentication signature does not verify"
+
+#: The hash of each ECDSA signature algorithm ActiveAuthenticationInfo may name: X9.62
+#: ecdsa-with-SHA* (9303-11's example) and BSI TR-03111 ecdsa-plain-SHA*.
+ECDSA_HASHES = {
+    "1.2.840.10045.4.1": "sha1",
+    "1.2.840.10045.4.3.1": "sha224",
+    "1.2.840.10045.4.3.2": "sha256",
+    "1.2.840.10045.4.3.3": "sha384",
+    "1.2.840.10045.4.3.4": "sha512",
+    **PLAIN_ECDSA,
+}
+PLAIN_OIDS = {digest: oid for oid, digest in PLAIN_ECDSA.items()}
+UNNAMED_HASHES = ("sha256", "sha384", "sha512", "sha224", "sha1")  # tried without DG14's info
+HASH_NAMES = {name: name.upper().replace("SHA", "SHA-") for name in iso9796.HASH_IDS}
+
+
+def internal_authenticate(challenge: bytes, ne: int = SHORT_MAX_NE) -> CommandAPDU:
+    """INTERNAL AUTHENTICATE (00 88 00 00) with RND.IFD and Le = `ne`: 00 (256) by default, as
+    most terminals send it; an RSA signature over 2048 bits needs an extended Le."""
+    if len(challenge) != CHALLENGE_SIZE:
+        raise ValueError(f"the challenge must be {CHALLENGE_SIZE} bytes")
+    return CommandAPDU(0x00, INS_INTERNAL_AUTHENTICATE, 0x00, 0x00, bytes(challenge), ne)
+
+
+def response_size(dg15: DG15File) -> int:
+    """The Le to ask: the modulus size (RSA), or the longest DER encoding of an ECDSA signature
+    (a plain one, twice the order's size, is shorter). Asking no more than needed keeps the
+    protected answer within a short APDU where it can be (RSA up to 1792 bits, every curve);
+    a 256-byte signature asks for an extended Le (0000)."""
+    if dg15.curve is None:
+        size = (dg15.key_size + 7) // 8
+        # RSA-2048: Le 00 would read as "up to 256" and stay short; 0000 asks for extended
+        return size if size != SHORT_MAX_NE else EXTENDED_MAX_NE
+    integer = tlv.encode(0x02, bytes(1 + (dg15.curve.n.bit_length() + 7) // 8))
+    return len(tlv.encode(0x30, integer + integer))
+
+
+def active_authentication(
+    dg15: DG15File,
+    info: ActiveAuthenticationInfo | None,
+    random_bytes: Callable[[int], bytes] = os.urandom,
+) -> Protocol:
+    """Challenge the chip once and check its answer with DG15's key (and DG14's `info`)."""
+    challenge = random_bytes(CHALLENGE_SIZE)
+    answer = yield internal_authenticate(challenge, response_size(dg15))
+    if not answer.ok:
+        refused = CardStatusError(answer.sw, "the chip refused INTERNAL AUTHENTICATE")
+        return CheckOutcome(FAILED, f"{refused}, although DG15 holds an Active Authentication key")
+    return check_active_authentication(dg15, info, challenge, answer.data)
+
+
+def check_active_authentication(
+    dg15: DG15File,
+    info: ActiveAuthenticationInfo | None,
+    challenge: bytes,
+    signature: bytes,
+) -> CheckOutcome:
+    """Whether `signature` is the chip's over `challenge` with DG15's key. `info` names the
+    ECDSA hash; RSA signatures name theirs in the ISO/IEC 9796-2 trailer."""
+    if dg15.curve is None:
+        return _check_rsa(dg15, challenge, signature)
+    return _check_ecdsa(dg15, info, challenge, signature)
+
+
+def _check_rsa(dg15: DG15File, challenge: bytes, signature: bytes) -> CheckOutcome:
+    try:
+        modulus, exponent = _rsa_numbers(dg15)
+    except DecodeError as exc:
+        return CheckOutcome(FAILED, f"Active Authentication key unusable: {exc}")
+    try:
+        recovered = iso9796.recover(iso9796.rsa_open(signature, modulus, exponent), dg15.key_size)
+    except DecodeError:
+        return CheckOutcome(FAILED, DOES_NOT_VERIFY)
+    if not recovered.matches(challenge):
+        return CheckOutcome(FAILED, DOES_NOT_VERIFY)
+    name = HASH_NAMES[recovered.hash_algorithm]
+    return CheckOutcome(PASSED, f"RSA-{dg15.key_size} ISO/IEC 9796-2, {name}")
+
+
+def _check_ecdsa(
+    dg15: DG15File, info: ActiveAuthenticationInfo | None, challenge: bytes, signature: bytes
+) -> CheckOutcome:
+    assert dg15.curve is not None
+    candidates: tuple[str, ...]
+    if info is None:
+        candidates, plain_only = UNNAMED_HASHES, False
+    else:
+        named = ECDSA_HASHES.get(info.signature_algorithm)
+        if named is None:
+            return CheckOutcome(NOT_SUPPORTED, "ActiveAuthenticationInfo names the signature "
+                                f"algorithm {info.signature_algorithm}, not ECDSA")  # fmt: skip
+        candidates, plain_only = (named,), info.signature_algorithm in PLAIN_ECDSA
+    der = not plain_only and _is_der(signature)
+    try:
+        for hash_algorithm in candidates:
+            algorithm = _algorithm(f"{hash_algorithm}_ecdsa" if der else PLAIN_OIDS[hash_algorithm])
+            if verify(dg15.public_key_info, algorithm, hash_algorithm, challenge, signature):
+                unnamed = " (found by trial: DG14 names no hash)" if info is None else ""
+                name = HASH_NAMES[hash_algorithm]
+                return CheckOutcome(PASSED, f"ECDSA {dg15.curve.name}, {name}{unnamed}")
+    except SignatureCheckError as exc:
+        return CheckOutcome(NOT_SUPPORTED, f"Active Authentication key: {exc}")
+    return CheckOutcome(FAILED, DOES_NOT_VERIFY)
+
+
+@lru_cache(maxsize=64)
+def _rsa_numbers(dg15: DG15File) -> tuple[int, int]:
+    """(n, e), checked by cryptography (n odd, 3 <= e < n); a negative modulus read unsigned."""
+    key = dg15.public_key()
+    assert isinstance(key, rsa.RSAPublicKey)
+    numbers = key.public_numbers()
+    return numbers.n, numbers.e
+
+
+@cache
+def _algorithm(name: str) -> algos.SignedDigestAlgorithm:
+    return algos.SignedDigestAlgorithm({"algorithm": name})
+
+
+def _is_der(signature: bytes) -> bool:
+    """Whether `signature` is a DER ECDSA-Sig-Value (X9.62), exactly as encoded."""
+    try:
+        r, s = utils.decode_dss_signature(signature)
+    except ValueError:
+        return False
+    return utils.encode_dss_signature(r, s) == signature
