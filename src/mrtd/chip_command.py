@@ -86,7 +86,7 @@ def run_read(args: argparse.Namespace) -> int:
         print(json.dumps(document_json(document, document.stats, modeled), indent=2))
     else:
         print_document(document, document.stats, modeled, sys.stdout)
-    return EXIT_CHECK_FAILED if document.verdict.failed else EXIT_OK
+    return EXIT_OK if document.verdict.summary == "genuine" else EXIT_CHECK_FAILED
 
 
 def run_sim(args: argparse.Namespace) -> int:

@@ -55,6 +55,7 @@ def document_json(
         "problems": list(document.problems),
         "verification": verification_json(document),
         "verdict": document.verdict.summary,
+        "verdict_reasons": list(document.verdict.reasons),
         "stats": statistics,
     }
 
@@ -147,6 +148,8 @@ def print_checks(document: Document, out: TextIO) -> None:
         reason = f" ({check.reason})" if check.reason else ""
         print(f"check {name:<10} {check.status}{reason}", file=out)
     print(f"verdict          {document.verdict.summary}", file=out)
+    for reason in document.verdict.reasons:
+        print(f"  because        {reason}", file=out)
 
 
 def _access_line(document: Document) -> str:

@@ -14,6 +14,8 @@ from typing import Literal, TypeVar
 from mrtd.access_key import AccessKey, CANKey, MRZKey
 from mrtd.apdu import SHORT_MAX_NE, CommandAPDU, ResponseAPDU
 from mrtd.bac import bac
+from mrtd.checks import CheckOutcome, CheckStatus
+from mrtd.clone_checks import active_check, chip_check
 from mrtd.errors import (
     CardRemovedError,
     CardStatusError,
@@ -24,6 +26,7 @@ from mrtd.errors import (
 )
 from mrtd.lds import LDS_FILES, COMFile, LDSFileInfo
 from mrtd.lds.security_infos import Mapping, SecurityInfos
+from mrtd.lds.sod import SODFile
 from mrtd.pace import PACEResult, pace
 from mrtd.pace.policy import AccessReport, PACEChoice, choose
 from mrtd.readers.base import Transport
@@ -64,6 +67,8 @@ class ReadResult:
 
     access: AccessReport = field(default_factory=AccessReport)
     files: dict[str, bytes] = field(default_factory=dict)
+    chip: CheckOutcome = CheckOutcome(CheckStatus.NOT_CHECKED, "Chip Authentication not run")
+    active: CheckOutcome = CheckOutcome(CheckStatus.NOT_CHECKED, "Active Authentication not run")
     denied: list[str] = field(default_factory=list)
     absent: list[str] = field(default_factory=list)
     stats: Stats = field(default_factory=Stats)
@@ -72,6 +77,16 @@ class ReadResult:
     def access_protocol(self) -> str:
         """ "PACE" or "BAC" (empty until access is open)."""
         return self.access.protocol
+
+
+def _hashed_groups(sod: bytes | None) -> tuple[int, ...]:
+    """The data groups EF.SOD vouches for (none if it is missing or malformed)."""
+    if sod is None:
+        return ()
+    try:
+        return tuple(SODFile.from_bytes(sod).data_group_hashes)
+    except DecodeError:
+        return ()
 
 
 class Session:
@@ -103,7 +118,7 @@ class Session:
         self._key: AccessKey | None = None
         self.channel: SecureChannel | None = None
         self.stats = Stats()
-        self._random = random_bytes
+        self.random_bytes = random_bytes
         use_extended = transport.extended_length if extended_length is None else extended_length
         self._extended = bool(use_extended)
         self.policy: ChunkPolicy | None = None
@@ -168,6 +183,11 @@ class Session:
         self._resumable(lambda: None, need_access=True)
         return self.access
 
+    def reopen(self) -> None:
+        """Open access again (after the chip dropped secure messaging, e.g. a failed CA)."""
+        self.channel = None
+        self._resumable(lambda: None, need_access=True)
+
     def _open(self) -> None:
         key = self._key
         assert key is not None
@@ -189,7 +209,7 @@ class Session:
         if isinstance(key, CANKey):
             raise PACEError("the chip offers no PACE, and a CAN works with PACE only")
         self.select_application()
-        self.channel = self.run(bac(key, self._random))
+        self.channel = self.run(bac(key, self.random_bytes))
         self.access.protocol = "BAC"
         self._learn_limits(self.channel)
 
@@ -220,7 +240,7 @@ class Session:
             self.access.reason = "EF.CardAccess offers no supported PACE variant"
 
     def _run_pace(self, key: AccessKey, choice: PACEChoice) -> None:
-        result = self.run(pace(key, choice.info, choice.domain, self._random))
+        result = self.run(pace(key, choice.info, choice.domain, self.random_bytes))
         self.channel = result.channel
         self.access.protocol, self.access.pace = "PACE", choice.describe()
         if choice.info.mapping is Mapping.CAM:
@@ -298,8 +318,14 @@ class Session:
         data_groups: tuple[int, ...] | None = None,
         progress: Progress | None = None,
         result: ReadResult | None = None,
+        authenticate: bool = True,
     ) -> ReadResult:
         """PACE or BAC, then EF.COM, EF.SOD and the data groups EF.COM lists (or `data_groups`).
+
+        With `authenticate`, the chip proves it is not a copy: Chip Authentication right after
+        DG14 (the rest is read under its keys), Active Authentication after everything, with
+        DG15's key once EF.SOD vouches for it. Their outcomes are `result.chip` and
+        `result.active`; a failure is recorded there, never raised.
 
         Files the chip refuses (DG3/DG4 without EAC) are listed in `denied`, missing ones in
         `absent`; neither is an error. On any other failure the exception carries on, and the
@@ -316,9 +342,19 @@ class Session:
                 result.files["EF.CardSecurity"] = self.card_security
         com = self._read_into(result, LDS_FILES["EF.COM"], progress)
         listed = COMFile.from_bytes(com).data_groups if com is not None else ()
-        self._read_into(result, LDS_FILES["EF.SOD"], progress)
-        for number in data_groups if data_groups is not None else listed:
+        sod = self._read_into(result, LDS_FILES["EF.SOD"], progress)
+        groups = list(data_groups if data_groups is not None else listed)
+        if data_groups is None:  # EF.COM is unsigned: a clone could leave DG14/DG15 out of it
+            groups += [n for n in _hashed_groups(sod) if n not in groups]
+        if 14 in groups:  # DG14 first: Chip Authentication protects the rest of the read
+            groups.remove(14)
+            self._read_into(result, LDS_FILES["DG14"], progress)
+        if authenticate:
+            result.chip = chip_check(self, result)
+        for number in groups:
             self._read_into(result, LDS_FILES[f"DG{number}"], progress)
+        if authenticate:
+            result.active = active_check(self, result)
         return result
 
     def _read_into(

@@ -166,6 +166,7 @@ def verify_json(
         "problems": list(document.problems),
         "verification": verification_json(document),
         "verdict": document.verdict.summary,
+        "verdict_reasons": list(document.verdict.reasons),
     }
 
 

@@ -11,6 +11,7 @@ import pytest
 
 from mrtd.cli import main
 from mrtd.sim.files import face_jpeg
+from mrtd.sim.pki import TestPKI
 from mrtd.sim.profile import Profile
 
 MRZ = list(Profile.default().mrz.lines)
@@ -23,9 +24,15 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     return code, out, err
 
 
+@pytest.fixture(scope="module")
+def csca(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The simulated chip's test CSCA, for reads that should end genuine (exit 0)."""
+    return str(TestPKI().export_csca(tmp_path_factory.mktemp("pki") / "csca.pem"))
+
+
 def test_read_json(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "read", "--reader", "sim", "--mrz", *MRZ, "--json")
-    assert code == 0
+    assert code == 1  # read, but not genuine: no CSCA to trust
     report = json.loads(out)
     assert set(report) >= READ_KEYS
     assert report["access"]["protocol"] == "BAC"
@@ -34,11 +41,13 @@ def test_read_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert set(report["files"]) == {"EF.COM", "EF.SOD", "DG1", "DG2"}
     assert {k: v["status"] for k, v in report["verification"].items()} == {
         "passive": "not_checked",
-        "active": "not_checked",
-        "chip": "not_checked",
+        "active": "not_supported",
+        "chip": "not_supported",
         "expiry": "passed",
+        "access": "passed",
     }
-    assert report["verdict"] == "unverified"
+    assert report["verdict"] == "incomplete"
+    assert report["verdict_reasons"][0].startswith("passive: data group hashes and DS")
     assert set(report["stats"]) >= {"apdus", "bytes_sent", "bytes_received", "seconds"}
 
 
@@ -59,8 +68,8 @@ def test_read_with_typed_key_writes_files_and_face(
         str(tmp_path),
         "--no-progress",
     )
-    assert code == 0
-    assert "verdict          unverified" in out
+    assert code == 1
+    assert "verdict          incomplete" in out
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "DG1.bin",
         "DG2.bin",
@@ -99,7 +108,9 @@ def test_bad_usage_exits_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -
     assert "max_response has the wrong type" in err
 
 
-def test_profile_file_is_used(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_profile_file_is_used(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, csca: str
+) -> None:
     profile = tmp_path / "card.toml"
     profile.write_text(
         '[document]\nformat = "TD1"\ndocument_code = "ID"\nsurname = "Card"\n'
@@ -110,7 +121,8 @@ def test_profile_file_is_used(capsys: pytest.CaptureFixture[str], tmp_path: Path
     assert code == 0
     lines = [line.strip() for line in out.splitlines() if line.startswith("  ")]
     assert [len(line) for line in lines] == [30, 30, 30]
-    code, out, _ = run(capsys, "read", "--reader", f"sim:{profile}", "--mrz", *lines, "--json")
+    args = ("--reader", f"sim:{profile}", "--mrz", *lines, "--json", "--csca", csca)
+    code, out, _ = run(capsys, "read", *args)
     report = json.loads(out)
     assert code == 0
     assert report["document"]["format"] == "TD1"
@@ -155,11 +167,12 @@ cipher = "AES-256"
 
 @pytest.mark.parametrize("key", [["--can", "123456"], ["--mrz", *MRZ]])
 def test_read_with_pace_reports_the_variant(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path, key: list[str]
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, key: list[str], csca: str
 ) -> None:
     profile = tmp_path / "pace.toml"
     profile.write_text(PACE_PROFILE)
-    code, out, _ = run(capsys, "read", "--reader", f"sim:{profile}", *key, "--json")
+    args = ("--reader", f"sim:{profile}", *key, "--json", "--csca", csca)
+    code, out, _ = run(capsys, "read", *args)
     assert code == 0
     access = json.loads(out)["access"]
     assert access == {
@@ -168,7 +181,7 @@ def test_read_with_pace_reports_the_variant(
         "pace": {"mapping": "IM", "domain": "brainpoolP256r1", "cipher": "AES-256",
                  "key_agreement": "ECDH"},
     }  # fmt: skip
-    code, out, _ = run(capsys, "read", "--reader", f"sim:{profile}", *key)
+    code, out, _ = run(capsys, "read", "--reader", f"sim:{profile}", *key, "--csca", csca)
     assert code == 0
     assert "access           PACE (IM, brainpoolP256r1, AES-256)" in out
 
@@ -183,14 +196,13 @@ def test_read_with_wrong_can_exits_3(capsys: pytest.CaptureFixture[str], tmp_pat
 
 
 def test_read_access_bac_on_a_pace_chip_and_can_misuse(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, csca: str
 ) -> None:
     profile = tmp_path / "pace.toml"
     profile.write_text(PACE_PROFILE)
-    code, out, _ = run(
-        capsys, "read", "--reader", f"sim:{profile}", "--mrz", *MRZ, "--access", "bac", "--json"
-    )
-    assert code == 0
+    args = ("--reader", f"sim:{profile}", "--mrz", *MRZ, "--access", "bac", "--json")
+    code, out, _ = run(capsys, "read", *args, "--csca", csca)
+    assert code == 0  # BAC chosen by the caller is not a downgrade
     assert json.loads(out)["access"] == {"protocol": "BAC", "downgraded": False}
     code, _, err = run(capsys, "read", "--reader", "sim", "--can", "123456")
     assert code == 3
@@ -204,8 +216,10 @@ def test_read_reports_a_downgrade(capsys: pytest.CaptureFixture[str], tmp_path: 
     profile = tmp_path / "hostile.toml"
     profile.write_text(PACE_PROFILE + '[faults]\npace_public = "off-curve"\n')
     code, out, _ = run(capsys, "read", "--reader", f"sim:{profile}", "--mrz", *MRZ)
-    assert code == 0
+    assert code == 1
     assert "DOWNGRADED from PACE" in out
+    assert "check access     failed (downgraded from PACE to BAC" in out
+    assert "verdict          failed" in out
     code, _, err = run(
         capsys, "read", "--reader", f"sim:{profile}", "--mrz", *MRZ, "--access", "pace"
     )

@@ -25,17 +25,18 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 
 
 @pytest.fixture
-def dump(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
-    """The default simulated passport read with `mrtd read --out`."""
-    out = tmp_path / "dump"
-    code, _, _ = run(capsys, "read", "--reader", "sim", "--mrz", *MRZ, "--out", str(out))
-    assert code == 0
-    return out
+def csca(tmp_path: Path) -> Path:
+    return TestPKI().export_csca(tmp_path / "csca.pem")
 
 
 @pytest.fixture
-def csca(tmp_path: Path) -> Path:
-    return TestPKI().export_csca(tmp_path / "csca.pem")
+def dump(tmp_path: Path, capsys: pytest.CaptureFixture[str], csca: Path) -> Path:
+    """The default simulated passport read with `mrtd read --out`."""
+    out = tmp_path / "dump"
+    args = ("--reader", "sim", "--mrz", *MRZ, "--out", str(out), "--csca", str(csca))
+    code, _, _ = run(capsys, "read", *args)
+    assert code == 0
+    return out
 
 
 def passive(out: str) -> dict[str, object]:
@@ -50,7 +51,7 @@ def test_a_dump_verifies_against_the_csca(
     assert code == 0
     report = json.loads(out)
     assert set(report["files"]) == {"EF.COM", "EF.SOD", "DG1", "DG2"}
-    assert report["verdict"] == "genuine"
+    assert report["verdict"] == "incomplete"  # files alone cannot show the chip is no clone
     result = report["verification"]["passive"]
     assert result["status"] == "passed"
     assert result["data_groups"] == {"DG1": {"status": "passed"}, "DG2": {"status": "passed"}}
@@ -59,7 +60,7 @@ def test_a_dump_verifies_against_the_csca(
     assert result["csca"]["country"] == "UT"
     code, out, _ = run(capsys, "verify", str(dump), "--csca", str(csca))
     assert code == 0
-    assert "verdict          genuine" in out
+    assert "check passive    passed" in out
 
 
 def test_files_are_recognised_by_content_not_name(

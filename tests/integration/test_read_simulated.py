@@ -45,7 +45,7 @@ def test_full_read_of_the_default_chip() -> None:
         number = int(name[2:])
         digest = hashlib.sha256(document.files[name]).digest()
         assert document.sod.data_group_hashes[number] == digest
-    assert document.verdict.summary == "unverified"
+    assert document.verdict.summary == "incomplete"
     assert document.verdict.expiry.status == "passed"
     assert document.problems == ()
 
@@ -277,4 +277,4 @@ def test_an_unaltered_read_verifies_hashes_and_signature_but_is_not_genuine() ->
     document = read_document(SimulatedReader(SimulatedChip(DEFAULT)), KEY)
     assert document.verdict.passive.status == "not_checked"
     assert "hashes and DS signature verify" in document.verdict.passive.reason
-    assert document.verdict.summary == "unverified"
+    assert document.verdict.summary == "incomplete"

@@ -22,6 +22,7 @@ from mrtd.errors import CardRemovedError, DecodeError, SecureMessagingError
 from mrtd.lds import LDS_FILES
 from mrtd.lds.security_infos import Mapping as PACEMapping
 from mrtd.pace.suite import PASSWORD_CAN, PASSWORD_MRZ
+from mrtd.sim.authentication import chip_keys
 from mrtd.sim.files import EMRTD_AID, ChipFile, build_files
 from mrtd.sim.pace_chip import ChipPACE
 from mrtd.sim.profile import Profile
@@ -54,6 +55,7 @@ class SimulatedChip:
         self._bac_keys = derive_bac_keys(mrz_key)
         self.master_files: dict[int, ChipFile] = {}
         self.pace = self._setup_pace(mrz_key)
+        self.keys = chip_keys(self.profile)  # AA and CA: genuine, or a clone's own
         self.apdus = 0
         self.modeled_seconds = 0.0
         self.present = True
@@ -65,6 +67,7 @@ class SimulatedChip:
             0xB1: self._read_binary,
             0x22: self._manage_security_environment,
             0x86: self._general_authenticate,
+            0x88: self._internal_authenticate,
         }
         self.reset()
 
@@ -165,7 +168,12 @@ class SimulatedChip:
             self._channel = None
             return ResponseAPDU(b"", SW_SM_WRONG)
         response = self._dispatch(plain)
-        return channel.protect_response(response, odd=bool(plain.ins & 1))
+        protected = channel.protect_response(response, odd=bool(plain.ins & 1))
+        ca = self.keys.chip
+        new_channel = ca.take_new_channel() if ca is not None else None
+        if new_channel is not None:  # Chip Authentication: its answer went under the old keys
+            self._channel = new_channel
+        return protected
 
     def _plain(self, command: CommandAPDU) -> ResponseAPDU:
         """Without a channel: selection, BAC and PACE, and reading the master file's EFs."""
@@ -284,14 +292,24 @@ class SimulatedChip:
         return self.files if self._app_selected else self.master_files
 
     def _manage_security_environment(self, command: CommandAPDU) -> ResponseAPDU:
+        ca = self.keys.chip
+        if self._channel is not None and ca is not None and command.p1 == 0x41:
+            return ca.mse(command)  # Chip Authentication: Set KAT (A6) or Set AT (A4)
         if self.pace is None or command.p1 != 0xC1 or command.p2 != 0xA4:
             return ResponseAPDU(b"", SW_WRONG_P1P2 if self.pace else SW_INS)
         return self.pace.set_at(command)
 
     def _general_authenticate(self, command: CommandAPDU) -> ResponseAPDU:
+        if self._channel is not None and self.keys.chip is not None:
+            return self.keys.chip.general_authenticate(command)
         if self.pace is None:
             return ResponseAPDU(b"", SW_INS)
         return self.pace.general_authenticate(command)
+
+    def _internal_authenticate(self, command: CommandAPDU) -> ResponseAPDU:
+        if self.keys.active is None or self._channel is None:
+            return ResponseAPDU(b"", SW_INS if self.keys.active is None else SW_SECURITY)
+        return self.keys.active.answer(command)
 
 
 def _is_extended(raw: bytes) -> bool:

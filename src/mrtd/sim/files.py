@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from importlib import resources
+from pathlib import Path
 
 from mrtd import tlv
 from mrtd.lds import (
@@ -20,6 +21,7 @@ from mrtd.lds import (
     image_size,
 )
 from mrtd.lds.sod import build_sod
+from mrtd.sim.authentication import authentication_files, genuine_keys
 from mrtd.sim.pki import TestPKI
 from mrtd.sim.profile import Profile
 
@@ -44,10 +46,14 @@ def face_jpeg() -> bytes:
 
 
 def build_files(profile: Profile) -> dict[int, ChipFile]:
-    """Files by file identifier."""
+    """Files by file identifier: the profile's data set as it is, or files made for it (with
+    DG14 and DG15 for the genuine AA and CA keys when the profile has them)."""
+    if profile.chip.dataset:
+        return dataset_files(Path(profile.chip.dataset))
     contents: dict[int, bytes] = {}
     for number in profile.chip.data_groups:
         contents[number] = _data_group(number, profile)
+    contents.update(authentication_files(genuine_keys(profile)))
     key, certificate = TestPKI().document_signer(profile.chip.signer)  # type: ignore[arg-type]
     sod = build_sod(
         contents,
@@ -59,6 +65,18 @@ def build_files(profile: Profile) -> dict[int, ChipFile]:
         _file("EF.COM", build_com(sorted(contents))),
         _file("EF.SOD", sod),
         *(_file(f"DG{n}", data, n in EAC_PROTECTED) for n, data in contents.items()),
+    ]
+    return {f.fid: f for f in files}
+
+
+def dataset_files(folder: Path) -> dict[int, ChipFile]:
+    """A data set dumped as EF_COM.bin, EF_SOD.bin and DatagroupN.bin (BSI's naming)."""
+    names = {"EF.COM": "EF_COM.bin", "EF.SOD": "EF_SOD.bin"}
+    names |= {f"DG{n}": f"Datagroup{n}.bin" for n in range(1, 17)}
+    files = [
+        _file(name, (folder / file).read_bytes(), name in {f"DG{n}" for n in EAC_PROTECTED})
+        for name, file in names.items()
+        if (folder / file).is_file()
     ]
     return {f.fid: f for f in files}
 

@@ -9,8 +9,10 @@
     [details]             # DG11/DG12 content: place_of_birth, address, issuing_authority, ...
     [faults]              # remove_at_apdu = N (or [N, M]); return_after_ms = 300 (-1: never)
 
-Later issues add PACE, AA, CA and faults to the same file. The built-in default is a valid,
-unexpired, fictitious passport of ICAO's specimen state Utopia.
+    [chip] aa = "rsa-2048-sha256"; ca = "ecdh-brainpoolP256r1-aes128"; dataset = "folder"
+    [faults] clone = true  # the files of the document, but not its private keys
+
+The built-in default is a valid, unexpired, fictitious passport of ICAO's specimen state Utopia.
 """
 
 from __future__ import annotations
@@ -72,6 +74,14 @@ class ChipSettings:
     data_groups: tuple[int, ...] = (1, 2)  # 3 and 4 exist but need EAC: read -> 6982
     signer: str = "ecdsa"  # which test Document Signer signs EF.SOD: "rsa" or "ecdsa"
     hash_algorithm: str = "sha256"
+    # Clone detection keys, made per document: Active Authentication ("rsa-2048-sha256",
+    # "ecdsa-brainpoolP256r1-sha256"; adds DG15, and DG14's ActiveAuthenticationInfo for ECDSA)
+    # and Chip Authentication v1 ("ecdh-brainpoolP256r1-aes128", "dh-2048-3des"; adds DG14).
+    aa: str = "none"
+    ca: str = "none"
+    # A real data set instead of generated files: a folder with EF_COM.bin, EF_SOD.bin,
+    # DatagroupN.bin and, for AA/CA, DG15_sk.pkcs8 / DG14_sk.pkcs8 (its MRZ comes from DG1).
+    dataset: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +117,9 @@ class FaultSettings:
     pace_public: str = ""  # "", "off-curve", "infinity", "small-subgroup", "echo"
     pace_step: str = "agreement"  # "mapping" or "agreement"
     pace_token: bool = False
+    # A cloned chip: the same files (EF.SOD still verifies) but not the genuine private keys,
+    # which never leave a real chip; AA and CA answer with keys of their own.
+    clone: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,10 +148,13 @@ class Profile:
             data = tomllib.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
             raise ProfileError(f"profile {path.name} is not valid TOML: {exc}") from None
-        return cls.from_dict(data, name=path.stem)
+        return cls.from_dict(data, name=path.stem, base=path.parent)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any], *, name: str = "custom") -> Profile:
+    def from_dict(
+        cls, data: dict[str, Any], *, name: str = "custom", base: Path | None = None
+    ) -> Profile:
+        """`base` resolves a relative [chip] dataset (the profile file's folder)."""
         unknown = set(data) - {"document", "chip", "link", "details", "faults"}
         if unknown:
             raise ProfileError(f"unknown profile tables: {', '.join(sorted(unknown))}")
@@ -146,8 +162,14 @@ class Profile:
         chip = dict(data.get("chip", {}))
         if "pace" in chip:
             chip["pace"] = _pace_settings(chip["pace"])
+        mrz = _document_mrz(document)
+        if chip.get("dataset"):
+            folder = Path(str(chip["dataset"]))
+            folder = folder if folder.is_absolute() or base is None else base / folder
+            chip["dataset"] = str(folder)
+            mrz = _dataset_mrz(folder)
         return cls(
-            _document_mrz(document),
+            mrz,
             _settings(ChipSettings, chip, "chip"),
             _settings(LinkSettings, data.get("link", {}), "link"),
             name,
@@ -165,6 +187,19 @@ def _document_mrz(document: dict[str, Any]) -> MRZ:
         return parse_mrz(generate_mrz(fmt, **fields))
     except TypeError as exc:
         raise ProfileError(f"[document]: {exc}") from None
+
+
+def _dataset_mrz(folder: Path) -> MRZ:
+    from mrtd.errors import DecodeError  # noqa: PLC0415
+    from mrtd.lds.dg1 import DG1File  # noqa: PLC0415
+
+    try:
+        return DG1File.from_bytes((folder / "Datagroup1.bin").read_bytes()).mrz
+    except OSError as exc:
+        reason = f"[chip] dataset {folder.name}: no Datagroup1.bin ({exc.strerror})"
+        raise ProfileError(reason) from None
+    except DecodeError as exc:
+        raise ProfileError(f"[chip] dataset {folder.name}: DG1 is malformed: {exc}") from None
 
 
 def _pace_settings(tables: Any) -> list[PACESettings]:
@@ -227,6 +262,7 @@ def _validate(settings: object) -> None:
             raise ProfileError("[chip] can must be 6 digits")
         if "pace" in settings.access and not settings.extended_length:
             _check_short_apdus(settings.pace)
+        _validate_keys(settings)
     if isinstance(settings, PACESettings):
         _validate_pace(settings)
     if isinstance(settings, FaultSettings) and (
@@ -271,6 +307,30 @@ def _validate_pace(settings: PACESettings) -> None:
         and not integrated_mapping_supported(domain)
     ):
         raise ProfileError(f"[chip.pace] the integrated mapping is not defined on {domain.name}")
+
+
+def _validate_keys(settings: ChipSettings) -> None:
+    """The AA and CA specs name keys the simulated chip can make (checked by making one)."""
+    from mrtd.sim.active_auth_chip import ChipActiveAuthentication  # noqa: PLC0415
+    from mrtd.sim.chip_auth_chip import ChipChipAuthentication  # noqa: PLC0415
+
+    for name, spec, make in (("aa", settings.aa, ChipActiveAuthentication.spec_check),
+                             ("ca", settings.ca, ChipChipAuthentication.spec_check)):  # fmt: skip
+        if spec != "none":
+            try:
+                make(spec)
+            except ValueError as exc:
+                raise ProfileError(f"[chip] {name}: {exc}") from None
+    big = (settings.aa.startswith("rsa-") and int(settings.aa.split("-")[1]) > 1792) or (
+        settings.ca.startswith("dh-") and settings.ca.split("-")[1] != "1024"
+    )
+    if big and not settings.extended_length:
+        raise ProfileError(
+            "[chip] an RSA key over 1792 bits or a DH group over 1024 bits needs "
+            "extended-length APDUs under secure messaging: set extended_length = true"
+        )
+    if settings.dataset and (settings.aa != "none" or settings.ca != "none"):
+        raise ProfileError("[chip] dataset brings its own keys: leave aa and ca out")
 
 
 def _check_short_apdus(variants: tuple[PACESettings, ...]) -> None:

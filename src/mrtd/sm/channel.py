@@ -55,9 +55,12 @@ class SecureChannel:
         body = crypto.wrap_command(
             self.algorithm, self.k_enc, self.k_mac, self._next(), header, command.data, le
         )
-        # Outer Le: 00 (or 0000) asks for whatever the protected response holds.
-        reply = protected_response_size(command.ne or 0, self._size)
-        extended = len(body) > 255 or reply > SHORT_MAX_NE
+        # Outer Le: 00 (or 0000) asks for whatever the protected response holds. A plain Le of
+        # 00 ("up to 256") stays short, as terminals send it and chips without extended length
+        # expect; an exact Le whose protected answer cannot fit 256 bytes goes extended.
+        ne = command.ne or 0
+        reply = protected_response_size(ne, self._size)
+        extended = len(body) > 255 or ne > SHORT_MAX_NE or (ne != SHORT_MAX_NE and reply > 256)
         return CommandAPDU(header[0], command.ins, command.p1, command.p2, body,
                            65536 if extended else 256)  # fmt: skip
 

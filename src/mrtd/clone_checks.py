@@ -1,0 +1,123 @@
+"""Clone detection during a read: Chip Authentication after DG14, Active Authentication after
+DG15 (ICAO 9303-11 §6). The protocols are sans-I/O (`mrtd.verify.chip_auth`,
+`mrtd.verify.active`); this module runs them over a `Session` and turns what happens into
+check outcomes. A chip that fails either is still read to the end: the verdict says why.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import TYPE_CHECKING
+
+from mrtd.apdu import CommandAPDU
+from mrtd.checks import CheckOutcome, CheckStatus
+from mrtd.errors import CardStatusError, ChipAuthError, DecodeError, SecureMessagingError
+from mrtd.lds.dg15 import DG15File
+from mrtd.lds.security_infos import Mapping, SecurityInfos
+from mrtd.lds.sod import SODFile
+from mrtd.verify.active import active_authentication
+from mrtd.verify.chip_auth import chip_authentication, choose_chip_authentication
+
+if TYPE_CHECKING:
+    from mrtd.session import ReadResult, Session
+
+EMRTD_AID = bytes.fromhex("A0000002471001")
+PASSED, FAILED = CheckStatus.PASSED, CheckStatus.FAILED
+NOT_SUPPORTED, NOT_CHECKED = CheckStatus.NOT_SUPPORTED, CheckStatus.NOT_CHECKED
+
+
+def chip_check(session: Session, result: ReadResult) -> CheckOutcome:
+    """PACE-CAM's outcome, or Chip Authentication v1 with DG14's key.
+
+    After CA the session continues under the new keys; the chip proves it holds the private
+    key by answering the next command (a SELECT of the application) under them. If it cannot,
+    the check fails and access is opened again so the rest of the chip is still read."""
+    access = session.access
+    if access.pace.get("mapping") == Mapping.CAM.value:
+        status = access.chip_authentication
+        if status == "passed":
+            return CheckOutcome(PASSED, "PACE-CAM")
+        return CheckOutcome(FAILED if status == "failed" else NOT_CHECKED,
+                            f"PACE-CAM chip authentication {status}")  # fmt: skip
+    dg14 = result.files.get("DG14")
+    if dg14 is None:
+        return _missing(result, 14, "Chip Authentication")
+    try:
+        chosen = choose_chip_authentication(SecurityInfos.from_dg14(dg14))
+    except DecodeError as exc:
+        return CheckOutcome(FAILED, f"DG14 is malformed: {exc}")
+    if chosen is None:
+        return CheckOutcome(NOT_SUPPORTED, "DG14 offers no Chip Authentication")
+    info, key = chosen
+    try:
+        done = session.run(chip_authentication(info, key, random_bytes=session.random_bytes))
+    except ChipAuthError as exc:
+        return CheckOutcome(FAILED, f"Chip Authentication: {exc}")
+    except CardStatusError as exc:
+        return CheckOutcome(FAILED, f"Chip Authentication refused: {exc}")
+    session.channel = done.channel
+    try:
+        answer = session.transmit(CommandAPDU(0x00, 0xA4, 0x04, 0x0C, EMRTD_AID))
+    except SecureMessagingError:
+        session.reopen()
+        return CheckOutcome(
+            FAILED, "the chip's answer under the Chip Authentication keys does not verify: "
+            "it does not hold the private key of DG14 (a clone?)",
+        )  # fmt: skip
+    if not answer.ok:
+        session.reopen()
+        reason = f"no answer under the Chip Authentication keys ({answer.sw:04X})"
+        return CheckOutcome(FAILED, reason)
+    cipher = f" {info.cipher.value}" if info.cipher is not None else ""
+    return CheckOutcome(PASSED, f"{info.key_agreement.value} {key.domain.name}{cipher}")
+
+
+def active_check(session: Session, result: ReadResult) -> CheckOutcome:
+    """Active Authentication with DG15's key, once EF.SOD vouches for DG15."""
+    dg15_bytes = result.files.get("DG15")
+    if dg15_bytes is None:
+        return _missing(result, 15, "Active Authentication")
+    covered = _covered_by_sod(result, dg15_bytes)
+    if covered is not None:
+        return covered
+    try:
+        dg15 = DG15File.from_bytes(dg15_bytes)
+        dg14 = result.files.get("DG14")
+        info = SecurityInfos.from_dg14(dg14).active_authentication if dg14 else None
+    except DecodeError as exc:
+        return CheckOutcome(FAILED, f"Active Authentication key unusable: {exc}")
+    try:
+        return session.run(active_authentication(dg15, info, session.random_bytes))
+    except SecureMessagingError as exc:
+        session.reopen()
+        return CheckOutcome(FAILED, f"the answer to INTERNAL AUTHENTICATE is not genuine: {exc}")
+
+
+def _missing(result: ReadResult, number: int, protocol: str) -> CheckOutcome:
+    """A chip without DG`number` does not support `protocol`, unless EF.SOD says it has one:
+    then the group was hidden or refused, and the check fails."""
+    raw = result.files.get("EF.SOD")
+    try:
+        listed = raw is not None and number in SODFile.from_bytes(raw).data_group_hashes
+    except DecodeError:
+        listed = False
+    if listed:
+        return CheckOutcome(FAILED, f"EF.SOD lists DG{number} but the chip did not give it")
+    return CheckOutcome(NOT_SUPPORTED, f"no DG{number}: the chip has no {protocol} key")
+
+
+def _covered_by_sod(result: ReadResult, dg15: bytes) -> CheckOutcome | None:
+    """None when EF.SOD hashes DG15 to what was read; else why AA cannot be trusted."""
+    raw = result.files.get("EF.SOD")
+    if raw is None:
+        return CheckOutcome(NOT_CHECKED, "no EF.SOD to vouch for DG15's key")
+    try:
+        sod = SODFile.from_bytes(raw)
+    except DecodeError:
+        return CheckOutcome(NOT_CHECKED, "EF.SOD is malformed: DG15's key is not vouched for")
+    expected = sod.data_group_hashes.get(15)
+    if expected is None:
+        return CheckOutcome(FAILED, "DG15 is not covered by EF.SOD")
+    if hashlib.new(sod.hash_algorithm, dg15).digest() != expected:
+        return CheckOutcome(FAILED, "DG15 does not match its hash in EF.SOD")
+    return None

@@ -1,0 +1,171 @@
+"""Clone detection end to end: Active and Chip Authentication against the simulated chip, its
+clone (`[faults] clone = true`: the same files, other keys), a real data set with its private
+keys, and the fail-closed verdict."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from mrtd.access_key import MRZKey
+from mrtd.document import Document
+from mrtd.lds import LDS_FILES
+from mrtd.lds.com import build_com
+from mrtd.lds.sod import build_sod
+from mrtd.read import read_document
+from mrtd.readers.simulated import SimulatedReader
+from mrtd.sim.chip import SimulatedChip
+from mrtd.sim.files import ChipFile
+from mrtd.sim.pki import TestPKI
+from mrtd.sim.profile import Profile
+from mrtd.verify.trust import TrustStore
+from tests.conftest import FIXTURES
+
+AA = ["rsa-1024-sha1", "rsa-1792-sha256", "ecdsa-P-256-sha256", "ecdsa-brainpoolP256r1-sha256"]
+AA_EXTENDED = ["rsa-2048-sha256", "rsa-3072-sha256"]
+CA = ["ecdh-brainpoolP256r1-aes128", "ecdh-P-256-aes256", "ecdh-brainpoolP256r1-3des",
+      "dh-1024-3des"]  # fmt: skip
+CA_EXTENDED = ["dh-2048-3des", "dh-2048-aes128"]
+
+
+@pytest.fixture(scope="module")
+def trust() -> TrustStore:
+    store = TrustStore()
+    store.add_bytes(TestPKI().all_csca_pem(), source="test CSCA")
+    return store
+
+
+def profile(chip: dict[str, Any], *, clone: bool = False) -> Profile:
+    return Profile.from_dict({"chip": chip, "faults": {"clone": clone}})
+
+
+def read(chip_profile: Profile, trust: TrustStore | None = None) -> Document:
+    chip = SimulatedChip(chip_profile)
+    return read_document(SimulatedReader(chip), MRZKey.from_mrz(chip_profile.mrz), trust=trust)
+
+
+def variants() -> list[Any]:
+    out = [pytest.param({"aa": s}, id=f"aa-{s}") for s in AA]
+    out += [pytest.param({"aa": s, "extended_length": True}, id=f"aa-{s}") for s in AA_EXTENDED]
+    out += [pytest.param({"ca": s}, id=f"ca-{s}") for s in CA]
+    out += [pytest.param({"ca": s, "extended_length": True}, id=f"ca-{s}") for s in CA_EXTENDED]
+    out.append(pytest.param({"aa": AA[0], "ca": CA[0]}, id="aa-and-ca"))
+    return out
+
+
+@pytest.mark.parametrize("chip", variants())
+def test_the_genuine_chip_is_genuine(chip: dict[str, Any], trust: TrustStore) -> None:
+    document = read(profile(chip), trust)
+    assert document.verdict.summary == "genuine", document.verdict.reasons
+    verdict = document.verdict
+    if "aa" in chip:
+        assert verdict.active.status == "passed"
+    if "ca" in chip:
+        assert verdict.chip.status == "passed"
+        assert "DG14" in document.files
+    assert {"DG1", "DG2", "EF.SOD"} <= set(document.files)
+
+
+@pytest.mark.parametrize("chip", variants())
+def test_a_clone_is_read_completely_but_not_genuine(
+    chip: dict[str, Any], trust: TrustStore
+) -> None:
+    genuine = read(profile(chip), trust)
+    document = read(profile(chip, clone=True), trust)
+    assert set(document.files) == set(genuine.files)  # everything read, nothing lost
+    same = {n: d for n, d in genuine.files.items() if n != "EF.SOD"}  # ECDSA: a new signature
+    assert {n: d for n, d in document.files.items() if n != "EF.SOD"} == same
+    assert document.verdict.passive.status == "passed"
+    assert document.verdict.summary == "failed"
+    failed = [name for name, check in document.verdict.checks().items() if check.status == "failed"]
+    assert failed == [name for name, key in (("active", "aa"), ("chip", "ca")) if key in chip]
+    assert any(r.startswith(("active:", "chip:")) for r in document.verdict.reasons)
+
+
+def test_a_clone_of_a_chip_with_chip_authentication_names_the_key(trust: TrustStore) -> None:
+    document = read(profile({"ca": CA[0]}, clone=True), trust)
+    assert document.verdict.chip.status == "failed"
+    assert "does not hold the private key of DG14" in document.verdict.chip.reason
+
+
+def test_pace_cam_authenticates_the_chip_without_a_second_protocol(trust: TrustStore) -> None:
+    chip = {"access": ["pace"], "pace": {"mapping": "CAM"}}
+    document = read(profile(chip), trust)
+    assert document.verdict.chip.status == "passed"
+    assert document.verdict.chip.reason == "PACE-CAM"
+    assert document.verdict.summary == "genuine"
+
+
+def test_without_a_trusted_csca_the_verdict_is_incomplete() -> None:
+    document = read(profile({"aa": AA[0]}))
+    assert document.verdict.active.status == "passed"
+    assert document.verdict.summary == "incomplete"
+    assert document.verdict.reasons[0].startswith("passive:")
+
+
+def test_a_dg15_not_covered_by_ef_sod_fails(trust: TrustStore) -> None:
+    chip_profile = profile({"aa": AA[0]})
+    files = SimulatedChip(chip_profile).files
+    key, certificate = TestPKI().document_signer("ecdsa")
+    groups = {n: files[0x0100 + n].data for n in (1, 2)}  # EF.SOD leaves DG15 out
+    sod = build_sod(groups, signer_key=key, signer_cert=certificate)
+    files[LDS_FILES["EF.SOD"].fid] = ChipFile("EF.SOD", 0x011D, 0x1D, sod)
+    chip = SimulatedChip(chip_profile, files=files)
+    document = read_document(SimulatedReader(chip), MRZKey.from_mrz(chip_profile.mrz), trust=trust)
+    assert document.verdict.active.status == "failed"
+    assert document.verdict.active.reason == "DG15 is not covered by EF.SOD"
+    assert document.verdict.summary == "failed"
+
+
+def test_groups_hidden_from_ef_com_are_read_because_ef_sod_lists_them(trust: TrustStore) -> None:
+    chip_profile = profile({"aa": AA[0], "ca": CA[0]})
+    files = SimulatedChip(chip_profile).files
+    com = LDS_FILES["EF.COM"]
+    files[com.fid] = ChipFile("EF.COM", com.fid, com.sfi, build_com([1, 2]))  # unsigned: edited
+    chip = SimulatedChip(chip_profile, files=files)
+    document = read_document(SimulatedReader(chip), MRZKey.from_mrz(chip_profile.mrz), trust=trust)
+    assert {"DG14", "DG15"} <= set(document.files)
+    assert document.verdict.summary == "genuine"
+
+
+def test_a_chip_that_hides_its_aa_key_fails(trust: TrustStore) -> None:
+    chip_profile = profile({"aa": AA[0]})
+    files = SimulatedChip(chip_profile).files
+    del files[LDS_FILES["DG15"].fid]  # EF.SOD still lists DG15
+    chip = SimulatedChip(chip_profile, files=files)
+    document = read_document(SimulatedReader(chip), MRZKey.from_mrz(chip_profile.mrz), trust=trust)
+    assert document.verdict.active.status == "failed"
+    assert "EF.SOD lists DG15" in document.verdict.active.reason
+
+
+def test_the_bsi_data_set_with_its_private_keys(trust: TrustStore) -> None:
+    folder = FIXTURES / "lds" / "bsi-dataset-2"
+    chip_profile = Profile.from_dict({"chip": {"dataset": str(folder)}})
+    document = read(chip_profile, trust)
+    assert document.verdict.chip.status == "passed"  # ECDH brainpoolP224r1, 3DES
+    # EF.COM and EF.SOD leave DG15 out: the reader does not ask for it, AA is not offered
+    assert document.verdict.active.status == "not_supported"
+    assert "DG15" not in document.files
+    assert document.denied == ("DG3", "DG4")  # EAC-protected
+    passive = document.passive
+    assert passive.signature.status == "passed"
+    assert {n: c.status for n, c in passive.data_groups.items() if c.status != "not_checked"} == {
+        "DG1": "passed", "DG2": "passed", "DG14": "passed",
+    }  # fmt: skip
+    assert passive.chain.status == "failed"  # BSI's test CSCA is not ours
+    assert document.verdict.summary == "failed"
+
+
+def test_profiles_refuse_unknown_keys_and_short_apdus_for_big_keys() -> None:
+    from mrtd.sim.profile import ProfileError  # noqa: PLC0415
+
+    with pytest.raises(ProfileError, match="aa"):
+        profile({"aa": "rsa-999-sha256"})
+    with pytest.raises(ProfileError, match="ca"):
+        profile({"ca": "ecdh-nocurve-aes128"})
+    with pytest.raises(ProfileError, match="extended_length"):
+        profile({"aa": "rsa-2048-sha256"})
+    with pytest.raises(ProfileError, match="clone needs generated keys"):
+        read(Profile.from_dict({"chip": {"dataset": str(FIXTURES / "lds" / "bsi-dataset-2")},
+                                "faults": {"clone": True}}))  # fmt: skip
