@@ -44,16 +44,9 @@ def drive(
 
 
 def assert_same_command(protected: CommandAPDU, recorded: str) -> None:
-    """Byte-exact but for the outer Le: the passport's reader sent a short 00 where
-    `SecureChannel.protect` asks 0000 when the inner Le is 256 (the protected answer to 256
-    plain bytes would not fit a short one); header, DO'87', DO'97' and DO'8E' must be equal."""
-    expected = CommandAPDU.from_bytes(H(recorded))
-    assert protected.header == expected.header
-    assert protected.data == expected.data
-    if protected.ne == expected.ne:
-        assert protected.to_bytes() == H(recorded)
-    else:
-        assert (protected.ne, expected.ne) == (65536, 256)
+    """Byte-exact, outer Le included: a plain Le 00 stays a short 00 under SM, as the
+    passport's reader sent it."""
+    assert protected.to_bytes() == H(recorded)
 
 
 def test_real_trace_replays_every_apdu() -> None:
