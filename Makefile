@@ -48,6 +48,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench_ec.py
 	$(BIN)/python benchmarks/bench_pace.py
 	$(BIN)/python benchmarks/bench_passive.py
+	$(BIN)/python benchmarks/bench_clone.py
 
 clean:
 	rm -rf $(VENV) .venv-bench build src/*.egg-info src/mrtd/crypto/*.so .mypy_cache .pytest_cache .ruff_cache

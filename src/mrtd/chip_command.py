@@ -117,6 +117,11 @@ def run_sim(args: argparse.Namespace) -> int:
             print(f"PACE {variant.mapping} {variant.domain} {variant.cipher}"
                   + (" (explicit domain parameters)" if variant.explicit else ""))  # fmt: skip
         print(f"CAN {chip.can}" if chip.can else "no CAN: PACE with the MRZ only")
+    if chip.dataset:
+        print(f"data set {chip.dataset} (its own files and keys)")
+    print(f"Active Authentication {chip.aa}; Chip Authentication {chip.ca}"
+          + ("; a CLONE: the files of the document, keys of its own" if profile.faults.clone
+             else ""))  # fmt: skip
     print(f"link {profile.link.bitrate} bit/s, {profile.link.latency_ms} ms per command")
     if args.vpcd:
         try:

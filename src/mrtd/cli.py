@@ -1,6 +1,6 @@
 """The `mrtd` command (DESIGN.md "The `mrtd` command"; keep it stable).
 
-Exit status: 0 valid / read and verified, 1 read but a check failed, 2 bad usage or input,
+Exit status: 0 valid / read and genuine, 1 read but not genuine, 2 bad usage or input,
 3 access denied, 4 reader or transport failure.
 """
 

@@ -3,7 +3,8 @@
 A fictitious passport's MRZ is "scanned" with two camera misreads, repaired, turned into the
 access key; the simulated chip, a new passport that offers PACE-CAM and BAC, is opened with
 PACE (EF.CardAccess chooses it), read under AES secure messaging (EF.COM, EF.SOD, DG1, DG2
-with the face), and Passive Authentication runs against the simulated state's test CSCA,
+with the face, DG14, DG15), clone detection runs (PACE-CAM, Active Authentication), and
+Passive Authentication runs against the simulated state's test CSCA,
 trusted explicitly as a terminal would trust its country's master list.
 """
 
@@ -27,6 +28,7 @@ from mrtd.verify.trust import TrustStore
 DEMO_CHIP = {
     "access": ["pace", "bac"],
     "pace": {"mapping": "CAM", "domain": "brainpoolP256r1", "cipher": "AES-128"},
+    "aa": "ecdsa-brainpoolP256r1-sha256",
 }
 
 
@@ -67,8 +69,9 @@ def run_demo(out: TextIO, *, as_json: bool = False) -> int:
     print_document(document, document.stats, chip.modeled_seconds, out)
     print("\nPassive Authentication checked every data group against its hash in EF.SOD, "
           "EF.SOD's Document Signer signature, and the Document Signer's chain to the test "
-          "state's CSCA, trusted explicitly here as `mrtd read --csca` trusts a master list.",
-          file=out)  # fmt: skip
+          "state's CSCA, trusted explicitly here as `mrtd read --csca` trusts a master list. "
+          "The chip proved it is no copy twice: PACE-CAM, and an Active Authentication "
+          "signature with DG15's key.", file=out)  # fmt: skip
     return 0 if same else 1
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-EXIT_OK = 0  # read and verified (or: the MRZ is valid)
-EXIT_CHECK_FAILED = 1  # read, but a check failed
+EXIT_OK = 0  # read and genuine; verify: Passive Authentication passed; the MRZ is valid
+EXIT_CHECK_FAILED = 1  # read, but not genuine (a check failed or could not be completed)
 EXIT_USAGE = 2  # bad usage or input
 EXIT_ACCESS_DENIED = 3  # wrong key
 EXIT_TRANSPORT = 4  # reader, transport or chip failure

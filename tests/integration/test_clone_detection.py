@@ -4,11 +4,14 @@ keys, and the fail-closed verdict."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from mrtd.access_key import MRZKey
+from mrtd.cli import main
 from mrtd.document import Document
 from mrtd.lds import LDS_FILES
 from mrtd.lds.com import build_com
@@ -169,3 +172,27 @@ def test_profiles_refuse_unknown_keys_and_short_apdus_for_big_keys() -> None:
     with pytest.raises(ProfileError, match="clone needs generated keys"):
         read(Profile.from_dict({"chip": {"dataset": str(FIXTURES / "lds" / "bsi-dataset-2")},
                                 "faults": {"clone": True}}))  # fmt: skip
+
+
+def test_the_command_line_names_the_failed_check(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    csca = TestPKI().export_csca(tmp_path / "csca.pem")
+    clone = tmp_path / "clone.toml"
+    chip = '[chip]\naa = "rsa-1024-sha256"\nca = "dh-1024-3des"\n'
+    clone.write_text(chip + "[faults]\nclone = true\n")
+    assert main(["sim", "--profile", str(clone)]) == 0
+    assert "a CLONE" in capsys.readouterr().out
+    mrz = list(Profile.load(clone).mrz.lines)
+    args = ["read", "--reader", f"sim:{clone}", "--mrz", *mrz, "--csca", str(csca), "--json"]
+    assert main(args) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["verdict"] == "failed"
+    assert report["verification"]["active"]["status"] == "failed"
+    assert report["verification"]["chip"]["status"] == "failed"
+    assert report["verification"]["passive"]["status"] == "passed"
+    genuine = tmp_path / "genuine.toml"
+    genuine.write_text(clone.read_text().replace("true", "false"))
+    args[2] = f"sim:{genuine}"
+    assert main(args) == 0
+    assert json.loads(capsys.readouterr().out)["verdict"] == "genuine"

@@ -398,3 +398,25 @@ def test_unknown_or_ambiguous_readers_are_refused(pcsc_stack: PCSCStack, reader:
 
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+CLONE_CHECKS = {"aa": "rsa-2048-sha256", "ca": "ecdh-brainpoolP256r1-aes128",
+                "extended_length": True}  # fmt: skip
+
+
+@pytest.mark.parametrize("clone", [False, True], ids=["genuine", "clone"])
+def test_active_and_chip_authentication_through_pcscd(pcsc_stack: PCSCStack, clone: bool) -> None:
+    """AA (RSA-2048, an extended answer under SM) and CA (new keys mid-read) over the real
+    PC/SC stack; the clone is read completely and both checks fail."""
+    profile = Profile.from_dict({"chip": CLONE_CHECKS, "faults": {"clone": clone}})
+    chip = SimulatedChip(profile)
+    with served(chip, pcsc_stack, slot=1) as bridge:
+        reader = PCSCReader(pcsc_stack.readers[1], timeout=5)
+        try:
+            document = read_document(reader, KEY)
+        finally:
+            reader.close()
+    assert bridge.apdus == document.stats.apdus
+    assert {"DG1", "DG2", "DG14", "DG15"} <= set(document.files)
+    expected = "failed" if clone else "passed"
+    assert (document.verdict.active.status, document.verdict.chip.status) == (expected, expected)
