@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,6 +26,7 @@ from mrtd.readers.atr import parse_atr
 from mrtd.readers.pcsc import PCSCReader, get_responses, list_readers, translate_error
 from mrtd.readers.simulated import SimulatedReader
 from mrtd.sim.chip import SimulatedChip
+from mrtd.sim.pki import TestPKI
 from mrtd.sim.profile import Profile
 from mrtd.sim.vpcd import VPCDBridge, simulated_atr
 from tests.interop.conftest import (
@@ -204,20 +206,22 @@ def test_extended_length_can_be_switched_off(pcsc_stack: PCSCStack) -> None:
     assert document.files == _in_process(chip)[0]
 
 
-def test_cli_reads_through_pcsc_as_a_subprocess(pcsc_stack: PCSCStack) -> None:
+def test_cli_reads_through_pcsc_as_a_subprocess(pcsc_stack: PCSCStack, tmp_path: Path) -> None:
     chip = SimulatedChip(DEFAULT)
+    csca = TestPKI().export_csca(tmp_path / "csca.pem")
     with served(chip, pcsc_stack):
         result = subprocess.run(
             [sys.executable, "-m", "mrtd.cli", "read", "--reader", "pcsc",
-             "--mrz", *DEFAULT.mrz.lines, "--json"],
+             "--mrz", *DEFAULT.mrz.lines, "--json", "--csca", str(csca)],
             env=pcsc_stack.env(),
             capture_output=True,
             text=True,
             timeout=30,
             check=False,
         )  # fmt: skip
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 0, result.stderr  # genuine: the test CSCA is trusted
     report: dict[str, Any] = json.loads(result.stdout)
+    assert report["verdict"] == "genuine"
     files, _ = _in_process(chip)
     assert {name: entry["sha256"] for name, entry in report["files"].items()} == {
         name: _sha256(data) for name, data in files.items()

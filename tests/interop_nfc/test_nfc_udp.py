@@ -157,6 +157,22 @@ def test_pace_read_over_nfcpy_udp() -> None:
     assert document.files == _in_process_files(chip)
 
 
+@pytest.mark.parametrize("clone", [False, True], ids=["genuine", "clone"])
+def test_active_and_chip_authentication_over_nfcpy_udp(clone: bool) -> None:
+    chip_settings = {"aa": "ecdsa-brainpoolP256r1-sha256", "ca": "dh-1024-3des"}
+    chip = SimulatedChip(_profile(chip=chip_settings, faults={"clone": clone}))
+    with served(chip) as target:
+        reader = NFCReader(target.path, timeout=5)
+        try:
+            document = read_document(reader, KEY)
+        finally:
+            reader.close()
+    assert target.stats.apdus == chip.apdus
+    assert {"DG14", "DG15"} <= set(document.files)
+    expected = "failed" if clone else "passed"
+    assert (document.verdict.active.status, document.verdict.chip.status) == (expected, expected)
+
+
 def test_removal_mid_read_is_card_removed_within_two_seconds() -> None:
     chip = SimulatedChip(_profile(faults={"remove_at_apdu": [40], "return_after_ms": -1}))
     result = ReadResult()
