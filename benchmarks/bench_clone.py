@@ -26,6 +26,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from terminal_time import terminal_seconds
+
 from mrtd.access_key import MRZKey
 from mrtd.apdu import CommandAPDU, ResponseAPDU
 from mrtd.crypto import ec as ec_module
@@ -77,19 +79,7 @@ def terminal_ca(spec: str, backend: Backend) -> float:
     chosen = choose_chip_authentication(dg14)
     assert chosen is not None
     protocol = chip_authentication(*chosen, backend=backend)
-    spent, started = 0.0, time.perf_counter()
-    command = next(protocol)
-    spent += time.perf_counter() - started
-    try:
-        while True:
-            answer = _ca_answer(chip, command)
-            started = time.perf_counter()
-            try:
-                command = protocol.send(answer)
-            finally:
-                spent += time.perf_counter() - started
-    except StopIteration:
-        return spent
+    return terminal_seconds(protocol, lambda command: _ca_answer(chip, command))
 
 
 def _ca_answer(chip: ChipChipAuthentication, command: CommandAPDU) -> ResponseAPDU:

@@ -26,6 +26,8 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from terminal_time import terminal_seconds as drive
+
 from mrtd.access_key import MRZKey
 from mrtd.apdu import ResponseAPDU
 from mrtd.crypto.domains import STANDARD_DOMAINS, DHGroup
@@ -72,20 +74,9 @@ def terminal_seconds(profile: Profile, backend: Backend) -> float:
     choice = choose(SecurityInfos.from_bytes(chip.master_files[0x011C].data))
     assert choice is not None
     protocol = pace(MRZKey.from_mrz(profile.mrz), choice.info, choice.domain, backend=backend)
-    spent = 0.0
-    started = time.perf_counter()
-    command = next(protocol)
-    spent += time.perf_counter() - started
-    try:
-        while True:
-            answer = ResponseAPDU.from_bytes(chip.transmit(command.to_bytes()))
-            started = time.perf_counter()
-            try:
-                command = protocol.send(answer)
-            finally:
-                spent += time.perf_counter() - started
-    except StopIteration:
-        return spent
+    return drive(
+        protocol, lambda command: ResponseAPDU.from_bytes(chip.transmit(command.to_bytes()))
+    )
 
 
 def bench_domains(runs: int) -> list[PACERow]:
