@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 # Debian packages per stage; only what that stage needs.
 DEBS_BUILD := gcc make libssl-dev pkg-config
-DEBS_TEST  := pcscd vsmartcard-vpcd swig libpcsclite-dev
+DEBS_TEST  := pcscd vsmartcard-vpcd swig libpcsclite-dev fonts-ocr-b tesseract-ocr
 
 export OMP_THREAD_LIMIT := 1
 
@@ -15,8 +15,8 @@ demo: $(VENV)/.installed
 	$(BIN)/mrtd demo
 
 test: $(VENV)/.installed-dev
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks tools
+	$(BIN)/ruff format --check src tests benchmarks tools
 	$(BIN)/mypy
 	MRTD_REQUIRE_NATIVE=1 MRTD_REQUIRE_INTEROP=1 $(BIN)/python -m pytest -q
 	scripts/sanitize-test.sh

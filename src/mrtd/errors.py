@@ -29,6 +29,15 @@ class CheckDigitError(MRZError):
         self.failed = failed
 
 
+class MRZNotFoundError(MRZError):
+    """An image holds no MRZ that reads valid (all check digits). `best_guess` keeps the
+    closest invalid reading, if any, for the caller; it is left out of the message."""
+
+    def __init__(self, message: str, best_guess: str = "") -> None:
+        super().__init__(message)
+        self.best_guess = best_guess
+
+
 class AccessKeyError(MRTDError, ValueError):
     """A CAN or manually typed key input is malformed (not an MRZ problem)."""
 
