@@ -54,7 +54,7 @@ def run_read(args: argparse.Namespace) -> int:
         key = _key(args)
         trust = load_trust(args.csca) if args.csca else None
         transport, chip = _transport(args.reader)
-    except (MRZError, AccessKeyError, ProfileError, TrustStoreError, ValueError) as exc:
+    except (MRZError, AccessKeyError, ProfileError, TrustStoreError, ValueError, OSError) as exc:
         return _fail(f"invalid: {exc}", EXIT_USAGE)
     except TransportError as exc:  # no reader, no nfcpy, no tag in time
         return _fail(str(exc), EXIT_TRANSPORT)
@@ -137,6 +137,10 @@ def _key(args: argparse.Namespace) -> AccessKey:
         return CANKey(args.can)
     if args.mrz:
         return MRZKey.from_mrz(parse_mrz(args.mrz))
+    if args.mrz_image:
+        from mrtd.mrz.ocr import read_mrz_image  # noqa: PLC0415 - opencv only when used
+
+        return MRZKey.from_mrz(read_mrz_image(Path(args.mrz_image)).mrz)
     if not (args.birth and args.expiry):
         raise ValueError("--doc-number needs --birth and --expiry")
     return MRZKey(args.doc_number, args.birth, args.expiry)

@@ -21,6 +21,7 @@ from mrtd.exit_status import (
 )
 from mrtd.mrz import RepairStatus, parse_mrz, repair_mrz
 from mrtd.mrz.summary import print_mrz
+from mrtd.ocr_command import add_ocr_parser
 from mrtd.verify_command import add_csca_argument, add_verify_parser
 
 MAX_STDIN = 4096
@@ -63,6 +64,7 @@ def _parser() -> argparse.ArgumentParser:
     key.add_argument("--mrz", nargs="+", metavar="LINE", help="the MRZ lines")
     key.add_argument("--doc-number", metavar="N", help="document number (with --birth, --expiry)")
     key.add_argument("--can", metavar="CAN", help="the 6-digit card access number (PACE only)")
+    key.add_argument("--mrz-image", metavar="IMAGE", help="a photo or scan of the data page")
     read.add_argument("--birth", metavar="YYMMDD", help="date of birth")
     read.add_argument("--expiry", metavar="YYMMDD", help="date of expiry")
     read.add_argument(
@@ -79,6 +81,7 @@ def _parser() -> argparse.ArgumentParser:
     read.set_defaults(run=run_read)
 
     add_verify_parser(commands)
+    add_ocr_parser(commands)
 
     demo = commands.add_parser("demo", help="the whole path on the simulated chip")
     demo.add_argument("--json", action="store_true", help="print one JSON document")

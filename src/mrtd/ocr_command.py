@@ -1,0 +1,54 @@
+"""`mrtd ocr IMAGE...`: read the MRZ from photos or scans of data pages.
+
+Exit 0 when every image gave a valid MRZ (all check digits), 1 when one held no readable MRZ,
+2 when one is not a usable image (unreadable, corrupt, too large).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from mrtd.errors import DecodeError, MRZNotFoundError, OptionalDependencyError
+from mrtd.exit_status import EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE
+from mrtd.mrz.summary import print_mrz
+
+
+def add_ocr_parser(commands: Any) -> None:
+    ocr = commands.add_parser("ocr", help="read the MRZ from photos or scans of data pages")
+    ocr.add_argument("images", nargs="+", metavar="IMAGE", help="JPEG, PNG, TIFF, ... files")
+    ocr.add_argument("--json", action="store_true", help="print one JSON document")
+    ocr.set_defaults(run=run_ocr)
+
+
+def run_ocr(args: argparse.Namespace) -> int:
+    from mrtd.mrz.ocr import read_mrz_image  # noqa: PLC0415 - opencv only when used
+
+    results: list[dict[str, Any]] = []
+    worst = EXIT_OK
+    for name in args.images:
+        entry: dict[str, Any] = {"image": name}
+        try:
+            result = read_mrz_image(Path(name))
+        except MRZNotFoundError as exc:
+            entry |= {"valid": False, "errors": [str(exc)]}
+            worst = max(worst, EXIT_CHECK_FAILED)
+        except (DecodeError, OSError, OptionalDependencyError) as exc:
+            entry |= {"valid": False, "errors": [f"not a usable image: {exc}"]}
+            worst = EXIT_USAGE
+        else:
+            entry |= result.mrz.to_dict()
+            entry |= {"confidence": round(result.confidence, 4), "engine": result.engine,
+                      "seconds": round(result.seconds, 4)}  # fmt: skip
+            if not args.json:
+                print(f"{name}: engine {result.engine}, confidence {result.confidence:.3f}")
+                print_mrz(result.mrz, sys.stdout)
+        if not args.json and not entry.get("valid", True):
+            print(f"mrtd ocr: {name}: {entry['errors'][0]}", file=sys.stderr)
+        results.append(entry)
+    if args.json:
+        print(json.dumps(results[0] if len(results) == 1 else results, indent=2))
+    return worst
