@@ -51,4 +51,4 @@ bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench_clone.py
 
 clean:
-	rm -rf $(VENV) .venv-bench build src/*.egg-info src/mrtd/crypto/*.so .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv-bench .venv-bench-ocr build src/*.egg-info src/mrtd/crypto/*.so .mypy_cache .pytest_cache .ruff_cache
