@@ -13,6 +13,7 @@ __all__ = [
     "JPEG",
     "JPEG2000",
     "JPEG_FILE",
+    "header_sizes",
     "image_format",
     "image_size",
     "image_type",
@@ -64,6 +65,16 @@ def jp2_codestream(data: bytes) -> bytes | None:
         return None
     box = _box(data, 0, len(data), b"jp2c")
     return data[box[0] : box[1]] if box is not None else None
+
+
+def header_sizes(data: bytes) -> tuple[tuple[int, int] | None, ...]:
+    """Every size the headers declare: a JP2 file's 'ihdr' and its codestream's SIZ (what a
+    decoder produces; a hostile file can make them differ), else the one header size. A
+    decoding limit must hold for all of them."""
+    if not data.startswith(_JP2_MAGIC):
+        return (image_size(data),)
+    codestream = jp2_codestream(data)
+    return image_size(data), image_size(codestream) if codestream is not None else None
 
 
 def image_size(data: bytes) -> tuple[int, int] | None:

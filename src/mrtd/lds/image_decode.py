@@ -15,13 +15,28 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mrtd.errors import DecodeError, OptionalDependencyError
-from mrtd.lds.image import CODESTREAM, JP2_FILE, JPEG_FILE, image_format, image_size, jp2_codestream
+from mrtd.lds.image import (
+    CODESTREAM,
+    JP2_FILE,
+    JPEG_FILE,
+    header_sizes,
+    image_format,
+    jp2_codestream,
+)
 
 if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
-__all__ = ["MAX_PIXELS", "MAX_SIDE", "EncodedImage", "declared_size", "decode_image", "save_image"]
+__all__ = [
+    "MAX_PIXELS",
+    "MAX_SIDE",
+    "EncodedImage",
+    "declared_size",
+    "decode_image",
+    "require_opencv",
+    "save_image",
+]
 
 MAX_PIXELS = 40_000_000  # a 9303 face is well under 1 megapixel
 MAX_SIDE = 16_384
@@ -39,10 +54,7 @@ _REENCODE = frozenset({".png", ".bmp", ".jpg", ".jpeg", ".jp2", ".tif", ".tiff",
 def declared_size(data: bytes) -> tuple[int, int]:
     """(width, height) the image header declares, within the limits; DecodeError otherwise."""
     kind = _format(data)
-    sizes = [image_size(data)]
-    if kind == JP2_FILE:
-        codestream = jp2_codestream(data)
-        sizes.append(image_size(codestream) if codestream is not None else None)
+    sizes = header_sizes(data)
     checked: list[tuple[int, int]] = []
     for size in sizes:
         if size is None:
@@ -66,7 +78,7 @@ def decode_image(data: bytes) -> NDArray[np.uint8]:
     data = bytes(data)
     kind = _format(data)
     declared_size(data)
-    _require_opencv()
+    require_opencv()
     import cv2  # noqa: PLC0415 - the optional extra, checked above
     import numpy as np  # noqa: PLC0415
 
@@ -131,15 +143,16 @@ def _format(data: bytes) -> str:
     return kind
 
 
-def _require_opencv() -> None:
-    """A clear error when the extra is missing. OpenCV's own limits (OPENCV_IO_MAX_IMAGE_*,
-    2^30 pixels by default) are left as the process set them: other code may read large scans."""
+def require_opencv(what: str = "decoding images", extra: str = "image") -> None:
+    """OptionalDependencyError naming the extra to install when OpenCV or numpy is missing.
+    OpenCV's own limits (OPENCV_IO_MAX_IMAGE_*, 2^30 pixels by default) are left as the process
+    set them: other code may read large scans."""
     try:
         import cv2  # noqa: F401, PLC0415
         import numpy  # noqa: F401, PLC0415
     except ImportError as exc:
         raise OptionalDependencyError(
-            "decoding images needs OpenCV and numpy: pip install 'mrtd[image]'"
+            f"{what} needs OpenCV and numpy: pip install 'mrtd[{extra}]'"
         ) from exc
 
 

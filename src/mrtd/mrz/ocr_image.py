@@ -15,8 +15,9 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from mrtd.errors import DecodeError, OptionalDependencyError
-from mrtd.lds.image import image_size, jp2_codestream
+from mrtd.errors import DecodeError
+from mrtd.lds.image import JPEG_FILE, header_sizes, image_format
+from mrtd.lds.image_decode import require_opencv as require_decoder
 
 if TYPE_CHECKING:
     import numpy as np
@@ -30,10 +31,7 @@ MAX_FILE_BYTES = 256 * 1024 * 1024
 MIN_SIDE = 1
 
 _PNG = b"\x89PNG\r\n\x1a\n"
-_JPEG = b"\xff\xd8\xff"
 _TIFF = (b"II*\x00", b"MM\x00*")
-_JP2 = bytes.fromhex("0000000C6A5020200D0A870A")
-_J2K = bytes.fromhex("FF4FFF51")
 
 
 def load_gray(image: object) -> NDArray[np.uint8]:
@@ -169,17 +167,13 @@ def _unit_float(array: NDArray[np.generic]) -> NDArray[np.float32]:
 def _header(data: bytes) -> tuple[str, tuple[int, int] | None]:
     if data.startswith(_PNG):
         return "PNG", _png_size(data)
-    if data.startswith(_JPEG):
-        return "JPEG", image_size(data)
-    if data.startswith(_JP2):
-        codestream = jp2_codestream(data)
-        sizes = [image_size(data), image_size(codestream) if codestream is not None else None]
+    kind = image_format(data)
+    if kind is not None:
+        name = "JPEG" if kind == JPEG_FILE else "JPEG 2000"
+        sizes = header_sizes(data)  # a JP2 file: 'ihdr' and the codestream's; refuse either
         if any(size is None for size in sizes):
-            return "JPEG 2000", None
-        # the decoder produces the codestream's size; refuse if either declares too much
-        return "JPEG 2000", max(sizes, key=lambda size: size[0] * size[1] if size else 0)
-    if data.startswith(_J2K):
-        return "JPEG 2000", image_size(data)
+            return name, None
+        return name, max(sizes, key=lambda size: size[0] * size[1] if size else 0)
     if data.startswith(b"BM"):
         return "BMP", _bmp_size(data)
     if data.startswith(_TIFF):
@@ -282,10 +276,4 @@ def _jpeg_scan_start(data: bytes) -> int | None:
 
 def require_opencv() -> None:
     """OptionalDependencyError unless OpenCV and numpy (the `mrtd[ocr]` extra) import."""
-    try:
-        import cv2  # noqa: F401, PLC0415
-        import numpy  # noqa: F401, PLC0415
-    except ImportError as exc:
-        raise OptionalDependencyError(
-            "MRZ OCR needs OpenCV and numpy: pip install 'mrtd[ocr]'"
-        ) from exc
+    require_decoder("MRZ OCR", "ocr")
