@@ -14,7 +14,7 @@ from mrtd.checks import CheckOutcome, CheckStatus
 from mrtd.errors import CardStatusError, ChipAuthError, DecodeError, SecureMessagingError
 from mrtd.lds.dg15 import DG15File
 from mrtd.lds.security_infos import Mapping, SecurityInfos
-from mrtd.lds.sod import SODFile
+from mrtd.lds.sod import parse_sod
 from mrtd.verify.active import active_authentication
 from mrtd.verify.chip_auth import chip_authentication, choose_chip_authentication
 
@@ -98,7 +98,7 @@ def _missing(result: ReadResult, number: int, protocol: str) -> CheckOutcome:
     then the group was hidden or refused, and the check fails."""
     raw = result.files.get("EF.SOD")
     try:
-        listed = raw is not None and number in SODFile.from_bytes(raw).data_group_hashes
+        listed = raw is not None and number in parse_sod(raw).data_group_hashes
     except DecodeError:
         listed = False
     if listed:
@@ -112,7 +112,7 @@ def _covered_by_sod(result: ReadResult, dg15: bytes) -> CheckOutcome | None:
     if raw is None:
         return CheckOutcome(NOT_CHECKED, "no EF.SOD to vouch for DG15's key")
     try:
-        sod = SODFile.from_bytes(raw)
+        sod = parse_sod(raw)
     except DecodeError:
         return CheckOutcome(NOT_CHECKED, "EF.SOD is malformed: DG15's key is not vouched for")
     expected = sod.data_group_hashes.get(15)

@@ -26,7 +26,7 @@ from mrtd.errors import (
 )
 from mrtd.lds import LDS_FILES, COMFile, LDSFileInfo
 from mrtd.lds.security_infos import Mapping, SecurityInfos
-from mrtd.lds.sod import SODFile
+from mrtd.lds.sod import parse_sod
 from mrtd.pace import PACEResult, pace
 from mrtd.pace.policy import AccessReport, PACEChoice, choose
 from mrtd.readers.base import Transport
@@ -84,7 +84,7 @@ def _hashed_groups(sod: bytes | None) -> tuple[int, ...]:
     if sod is None:
         return ()
     try:
-        return tuple(SODFile.from_bytes(sod).data_group_hashes)
+        return tuple(parse_sod(sod).data_group_hashes)
     except DecodeError:
         return ()
 

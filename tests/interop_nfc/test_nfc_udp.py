@@ -17,6 +17,7 @@ import pytest
 
 from mrtd import errors
 from mrtd.access_key import MRZKey
+from mrtd.document import Document
 from mrtd.errors import CardRemovedError, ReaderNotFoundError
 from mrtd.read import read_document
 from mrtd.readers.simulated import SimulatedReader
@@ -142,15 +143,19 @@ def test_a_slow_chip_asks_for_waiting_time_and_nfcpy_waits() -> None:
     assert target.stats.wtx >= 2
 
 
+def _read_over_udp(path: str) -> Document:
+    reader = NFCReader(path, timeout=5)
+    try:
+        return read_document(reader, KEY)
+    finally:
+        reader.close()
+
+
 def test_pace_read_over_nfcpy_udp() -> None:
     pace = {"mapping": "GM", "domain": "P-256", "cipher": "AES-128"}
     chip = SimulatedChip(_profile(chip={"access": ["pace", "bac"], "pace": pace}))
     with served(chip) as target:
-        reader = NFCReader(target.path, timeout=5)
-        try:
-            document = read_document(reader, KEY)
-        finally:
-            reader.close()
+        document = _read_over_udp(target.path)
     assert document.access.protocol == "PACE"
     assert document.access.pace["domain"] == "P-256"
     assert target.stats.apdus == chip.apdus
@@ -162,11 +167,7 @@ def test_active_and_chip_authentication_over_nfcpy_udp(clone: bool) -> None:
     chip_settings = {"aa": "ecdsa-brainpoolP256r1-sha256", "ca": "dh-1024-3des"}
     chip = SimulatedChip(_profile(chip=chip_settings, faults={"clone": clone}))
     with served(chip) as target:
-        reader = NFCReader(target.path, timeout=5)
-        try:
-            document = read_document(reader, KEY)
-        finally:
-            reader.close()
+        document = _read_over_udp(target.path)
     assert target.stats.apdus == chip.apdus
     assert {"DG14", "DG15"} <= set(document.files)
     expected = "failed" if clone else "passed"

@@ -24,7 +24,7 @@ from mrtd.lds.displayed_image import DG5File, DG6File, DG7File
 from mrtd.lds.files import file_for_tag, lds_tag_of
 from mrtd.lds.opaque import OpaqueDataGroup
 from mrtd.lds.security_infos import SecurityInfos
-from mrtd.lds.sod import SODFile
+from mrtd.lds.sod import parse_sod
 
 __all__ = ["PARSERS", "parse_by_tag", "parse_file"]
 
@@ -33,7 +33,7 @@ PARSERS: Mapping[str, Callable[[bytes], object]] = MappingProxyType(
         "EF.CardAccess": SecurityInfos.from_bytes,
         "EF.CardSecurity": SecurityInfos.from_card_security,
         "EF.COM": COMFile.from_bytes,
-        "EF.SOD": SODFile.from_bytes,
+        "EF.SOD": parse_sod,
         "DG1": DG1File.from_bytes,
         "DG2": DG2File.from_bytes,
         "DG3": DG3File.from_bytes,

@@ -48,6 +48,7 @@ __all__ = [
     "SignerKey",
     "build_sod",
     "find_signer_certificate",
+    "parse_sod",
     "sign_content",
     "sign_message",
     "signature_algorithm_id",
@@ -320,6 +321,13 @@ def _check_depth(data: bytes) -> None:
             return  # a primitive value with indefinite length: asn1crypto refuses it
         else:
             pos = end
+
+
+@lru_cache(maxsize=4)
+def parse_sod(raw: bytes) -> SODFile:
+    """`SODFile.from_bytes`, remembered for the last few files: a read consults EF.SOD to
+    choose groups, to vouch for DG15 and for Passive Authentication, and parses it once."""
+    return SODFile.from_bytes(raw)
 
 
 def _certificates(signed_data: Any) -> tuple[x509.Certificate, ...]:
