@@ -32,7 +32,16 @@ if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
-__all__ = ["CELL_PAD", "TEXT_HEIGHT", "Hypothesis", "Strip", "hypotheses", "rectify"]
+__all__ = [
+    "CELL_PAD",
+    "TEXT_HEIGHT",
+    "Hypothesis",
+    "Strip",
+    "hypotheses",
+    "line_hypotheses",
+    "rectify",
+    "strip_from_crop",
+]
 
 TEXT_HEIGHT = 28.0  # pixels of a character's height in the rectified strip
 _COUNTS = {3: (30,), 2: (44, 36)}
@@ -89,13 +98,17 @@ class Hypothesis:
 
 def rectify(gray: NDArray[np.uint8], band: Band) -> Strip | None:
     """The band and a margin round it (room for a missed line) warped upright, deskewed."""
-    import cv2  # noqa: PLC0415
-    import numpy as np  # noqa: PLC0415
-
     matrix, size = _band_matrix(band)
     if size[0] * size[1] > 6_000_000 or min(size) < 8:
         return None
-    image = _warp(gray, matrix, size)
+    return _deskewed(_warp(gray, matrix, size), matrix)
+
+
+def _deskewed(image: NDArray[np.uint8], matrix: NDArray[np.float64]) -> Strip:
+    import cv2  # noqa: PLC0415
+    import numpy as np  # noqa: PLC0415
+
+    size = (image.shape[1], image.shape[0])
     ink = _ink(image)
     angle = _skew(ink)
     if angle:  # turn the strip (and its ink) rather than warp and measure again
@@ -126,6 +139,40 @@ def hypotheses(strip: Strip) -> list[Hypothesis]:
             if hypothesis is not None:
                 found.append(hypothesis)
     return sorted(found, key=lambda h: h.fit)
+
+
+def strip_from_crop(gray: NDArray[np.uint8], text_height: float) -> Strip | None:
+    """A crop holding one text line, scaled to `TEXT_HEIGHT`, padded with its own paper
+    tone (not replicated edges: a glyph touching the edge would smear into a bar), deskewed."""
+    import cv2  # noqa: PLC0415
+    import numpy as np  # noqa: PLC0415
+
+    f = TEXT_HEIGHT / max(text_height, 2.0)
+    size = (max(1, round(gray.shape[1] * f)), max(1, round(gray.shape[0] * f)))
+    if size[0] * size[1] > 6_000_000 or min(size) < 8:
+        return None
+    interpolation = cv2.INTER_AREA if f < 1 else cv2.INTER_LINEAR
+    scaled = np.asarray(cv2.resize(gray, size, interpolation=interpolation), np.uint8)
+    paper = int(np.percentile(scaled, 90))
+    margin = round(2 * TEXT_HEIGHT)
+    m = margin
+    padded = cv2.copyMakeBorder(scaled, m, m, m, m, cv2.BORDER_CONSTANT, value=paper)
+    image = np.asarray(padded, np.uint8)
+    matrix = np.array([[f, 0.0, margin], [0.0, f, margin]])
+    return _deskewed(image, matrix)
+
+
+def line_hypotheses(strip: Strip, counts: tuple[int, ...]) -> list[Hypothesis]:
+    """Cuts of the strip's longest text line, one per character count in `counts` that fits
+    its length (a lone line: no partner lines tell the format)."""
+    runs = _line_runs(strip.ink)
+    if not runs:
+        return []
+    line = _straighten(strip, max(runs, key=lambda run: run.end - run.start))
+    if line is None:
+        return []
+    found = (_cut(strip, [line], count) for count in dict.fromkeys(counts))
+    return [hypothesis for hypothesis in found if hypothesis is not None]
 
 
 # -- rectification ----------------------------------------------------------------------------
