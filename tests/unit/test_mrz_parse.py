@@ -175,6 +175,21 @@ def test_codes_are_checked_against_the_icao_list_as_warnings() -> None:
     assert unknown.checks["composite"] is Check.OK  # issuing state is not under any check
 
 
+def test_empty_nationality_is_a_warning_but_empty_issuing_state_an_error() -> None:
+    """Macao SAR's identity card prints no nationality; no check digit covers the field."""
+    blank, no_state = list(TD3), list(TD3)
+    for column in (10, 11, 12):
+        blank = with_char(blank, 1, column, "<")
+    for column in (2, 3, 4):
+        no_state = with_char(no_state, 0, column, "<")
+    mrz = parse_mrz(blank, today=TODAY)
+    assert mrz.valid
+    assert mrz.nationality == ""
+    assert "nationality is empty" in mrz.warnings
+    no_state_mrz = parse_mrz(no_state, strict=False, today=TODAY)
+    assert "issuing state is empty" in no_state_mrz.errors
+
+
 def test_names_components_and_truncation() -> None:
     mrz = parse_mrz(
         generate_mrz(

@@ -199,6 +199,21 @@ def test_scale_and_inversion() -> None:
 
 
 @needs_font
+@pytest.mark.parametrize("gap", [2, 3, 4])
+def test_a_rule_across_the_cell_is_not_part_of_the_glyph(gap: int) -> None:
+    """A page edge or printed rule just above a line crosses every cell of it (measured on a
+    photo: 'JANE' read 'JXNE' before such rules were dropped)."""
+    ruled = []
+    for glyph in render_cells("JANE", 24):
+        top = int(np.flatnonzero((glyph < 128).any(axis=1))[0])
+        cell = np.vstack([np.full((8, glyph.shape[1]), 230, np.uint8), glyph])
+        row = top + 8 - gap - 2
+        cell[row : row + 2] = 40  # a thin dark line over the cell's whole width
+        ruled.append(cell)
+    assert read(ruled) == "JANE"
+
+
+@needs_font
 def test_the_filler_is_not_k_c_or_4() -> None:
     cells = render_cells("<K<C<4<", 14, blur=0.6)
     probabilities = classify(np.stack([normalize_cell(c) for c in cells]))

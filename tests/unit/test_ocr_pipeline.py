@@ -117,7 +117,8 @@ def test_result_fields_and_box() -> None:
     assert x1 - x0 == pytest.approx(44 * pitch, rel=0.05)  # cut to cut, left to right
     assert y3 > y0
     assert y2 > y1
-    assert mrz.document_number not in repr(result) and mrz.surname not in repr(result)
+    assert mrz.document_number not in repr(result)
+    assert mrz.surname not in repr(result)
 
 
 def test_box_follows_a_quarter_turn() -> None:
@@ -376,6 +377,18 @@ def test_decode_date_look_alike_by_grammar() -> None:
     assert decoded.step == "grammar"
     assert [str(r) for r in decoded.mrz.repairs] == ["line 2 column 16: 'O' -> '0' (grammar)"]
     assert decoded.confidence < 0.01  # the classifier never believed the '0'
+
+
+def test_decode_valid_reading_with_an_unknown_state_takes_the_likely_known_one() -> None:
+    """No check digit covers a state code: 'UTO' read as 'UT0'/'UTQ' stays valid, so the
+    decoder settles it by the known codes even when the first reading is valid."""
+    probs = _probabilities(SPECIMEN)
+    _set(probs, (0, 4), Q=0.5, O=0.4)  # the issuing state's 'O' looks like a 'Q'
+    decoded = decode(probs, today=TODAY)
+    assert decoded is not None
+    assert decoded.valid
+    assert decoded.mrz.issuing_state == "UTO"
+    assert [str(r) for r in decoded.mrz.repairs] == ["line 1 column 5: 'Q' -> 'O' (grammar)"]
 
 
 def test_decode_never_rewrites_digits_into_a_state_code() -> None:

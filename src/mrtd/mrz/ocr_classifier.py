@@ -48,6 +48,7 @@ _MIN_CONTRAST = 0.06  # darkest ink below 94 % of the paper's brightness, or the
 _MIN_EXTENT = 0.2  # ink narrower and lower than this fraction of the cell is a speck
 _MIN_INK = 4.0  # summed ink of a normalized cell below which classify answers "no idea"
 _CENTRE = (0.25, 0.75)  # horizontal band (fraction of the width) where the cell's glyph is
+_RULE = 0.25  # a component across the cell's width this flat (of the glyph's height) is a rule
 _INVERTED_BORDER = 0.7  # border pixels that are "ink" above which the cell is light-on-dark
 
 
@@ -272,6 +273,8 @@ def _glyph_mask(ink: NDArray[np.float32]) -> NDArray[np.bool_] | None:
             continue
         if (y == 0 or y + h == height) and y_inside < 0.5 * h:
             continue
+        if x == 0 and x + w == width and h < _RULE * h0:
+            continue  # a rule or page edge across the whole cell, not a stroke
         keep.append(label)
     kept = np.zeros(count, dtype=bool)
     kept[keep] = True

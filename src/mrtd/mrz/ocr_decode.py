@@ -7,7 +7,8 @@ In order, stopping at the first valid reading (9303-3 §4.9 check digits, field 
    likeliest allowed character; in a letters-and-digits field whose other characters are all
    digits an 'O' reads as '0' (the check digit cannot always tell: 'O' counts 24, and
    weights can make such differences cancel modulo 10); an issuing state or nationality
-   that is no known code becomes the likeliest known code within those choices;
+   that is no known code becomes the likeliest known code within those choices (also when
+   step 1 read valid: no check digit covers the codes);
 3. `repair_mrz` on that reading (look-alike swaps confirmed by two check digits, unique);
 4. one change at a position the classifier was torn about, to an alternative it found
    likely, if exactly one such change makes the MRZ valid.
@@ -89,7 +90,7 @@ def decode(probabilities: NDArray[np.float32], *, today: date | None = None) -> 
     if layout is None:
         return None
     first = parse_mrz(raw, strict=False, today=today)
-    if first.valid:
+    if first.valid and _codes_known(first):
         return _result(first, probs, "argmax")
 
     masks = _grammar_masks(layout.format)
@@ -155,7 +156,7 @@ def _known_code(
     characters (its reading, look-alike twin, and the classifier's likely letters)."""
     line, start, end = span
     code = "".join(grid[line][start:end])
-    if _is_known(code):
+    if _is_known(code) or not code.strip("<"):  # a blank field is blank, not misread
         return
     choices = []
     for c in range(start, end):
@@ -176,6 +177,11 @@ def _known_code(
                 best = (score, combo)
     if best is not None:
         grid[line][start:end] = list(best[1])
+
+
+def _codes_known(mrz: MRZ) -> bool:
+    """Both state codes known (an empty nationality is left alone: some cards print none)."""
+    return _is_known(mrz.issuing_state) and (not mrz.nationality or _is_known(mrz.nationality))
 
 
 def _is_known(code: str) -> bool:

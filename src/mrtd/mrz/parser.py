@@ -193,7 +193,9 @@ def _verify(covered: str, digit: str, quirk_label: str, warnings: list[str]) -> 
 
 def _code(field: str, raw: str, errors: list[str], warnings: list[str]) -> str:
     code = raw.rstrip("<")
-    if not code:
+    if not code and field == "nationality":  # no check digit covers it; some ID cards
+        warnings.append("nationality is empty")  # leave it blank (Macao SAR's, for one)
+    elif not code:
         errors.append(f"{LABELS[field]} is empty")
     elif code.isalpha():
         warning = code_warning(LABELS[field], code)
