@@ -33,7 +33,7 @@ $(VENV)/bin/python: | $(VENV)/.debs-build
 	$(BIN)/python -m pip install -q --upgrade pip
 
 $(VENV)/.installed: pyproject.toml src/mrtd/crypto/_core.c src/mrtd/crypto/_ec.c $(VENV)/.debs-build | $(VENV)/bin/python
-	$(BIN)/python -m pip install -q -e .
+	$(BIN)/python -m pip install -q -e '.[image]'  # the demo starts from a photo (OpenCV)
 	@touch $@
 
 $(VENV)/.installed-dev: pyproject.toml src/mrtd/crypto/_core.c src/mrtd/crypto/_ec.c $(VENV)/.debs-build | $(VENV)/bin/python

@@ -10,6 +10,8 @@ import numpy as np
 import pytest
 
 from mrtd.cli import main
+from mrtd.errors import OptionalDependencyError
+from mrtd.mrz import ocr
 from mrtd.sim.files import face_jpeg
 from mrtd.sim.pki import TestPKI
 from mrtd.sim.profile import Profile
@@ -132,8 +134,8 @@ def test_profile_file_is_used(
 def test_demo(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "demo")
     assert code == 0
-    assert "repaired MRZ matches the printed one" in out
-    assert "(check digit)" in out
+    assert "1. The data page photo (demo-page.jpg, taken at an angle) read by OCR" in out
+    assert "every check digit holds; the MRZ matches the printed one" in out
     assert "PACE (CAM, brainpoolP256r1, AES-128), chip authentication passed" in out
     assert "  chain          passed" in out
     assert "verdict          genuine" in out
@@ -143,8 +145,23 @@ def test_demo(capsys: pytest.CaptureFixture[str]) -> None:
     assert report["verification"]["passive"]["status"] == "passed"
     assert report["verification"]["passive"]["chain"]["status"] == "passed"
     assert report["verdict"] == "genuine"
-    assert report["demo"]["ocr_repair"]["matches_printed_mrz"] is True
+    assert report["demo"]["mrz_from"] == "photo"
+    assert report["demo"]["ocr"]["matches_printed_mrz"] is True
+    assert report["demo"]["ocr"]["engine"] == "mrtd"
     assert report["stats"]["modeled_seconds"] > 0
+
+
+def test_demo_without_opencv_takes_the_mrz_as_typed(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def missing(*_: object, **__: object) -> None:
+        raise OptionalDependencyError("MRZ OCR needs OpenCV: pip install 'mrtd[image]'")
+
+    monkeypatch.setattr(ocr, "read_mrz_image", missing)
+    code, out, _ = run(capsys, "demo")
+    assert code == 0
+    assert "1. The MRZ as typed (no OCR here: MRZ OCR needs OpenCV" in out
+    assert "verdict          genuine" in out
 
 
 def test_sim_exports_the_test_csca(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -126,7 +126,8 @@ def test_correct_reads_floor() -> None:
     """Correct = the whole MRZ text equals the ground truth (transcribed by eye)."""
     truth = json.loads(TRUTH.read_text())
     assert set(truth) == set(FORMATS)
-    correct, wrong = [], []
+    correct: list[str] = []
+    wrong: list[str] = []
     for name, (outcome, _) in sorted(outcomes().items()):
         if isinstance(outcome, OCRResult):
             (correct if list(outcome.mrz.lines) == truth.get(name) else wrong).append(name)

@@ -30,6 +30,7 @@ from mrtd.mrz.ocr import OCRResult, read_mrz_image  # noqa: E402
 from mrtd.mrz.ocr_decode import ALPHABET, decode  # noqa: E402
 from mrtd.mrz.ocr_tesseract import TesseractReading  # noqa: E402
 from mrtd.mrz.synthetic_page import EVAL_SEEDS, OCRB_FONT, render_page  # noqa: E402
+from mrtd.sim.profile import Profile  # noqa: E402
 
 pytestmark = pytest.mark.skipif(not OCRB_FONT.is_file(), reason="needs fonts-ocr-b")
 
@@ -142,6 +143,24 @@ def test_render_page_is_deterministic_and_physical() -> None:
     assert plain.shape[1] > 125 / 25.4 * 300  # the 125 mm page and a margin
     with pytest.raises(ValueError, match="kind"):
         render_page("TD4", seed=1)  # type: ignore[arg-type]
+
+
+def test_render_page_prints_a_given_mrz() -> None:
+    _, invented = render_page("TD2", seed=3, dpi=150)
+    pixels, printed = render_page("TD2", seed=4, dpi=150, mrz=invented)
+    assert printed is invented
+    assert read_mrz_image(pixels, tesseract=False).mrz.lines == invented.lines
+    with pytest.raises(ValueError, match="the MRZ is TD2, the page TD3"):
+        render_page("TD3", seed=4, mrz=invented)
+
+
+def test_the_demo_photo_is_reproduced_and_reads_back(tmp_path: Path) -> None:
+    from tools import make_demo_page  # noqa: PLC0415 - only this test needs the script
+
+    out = tmp_path / "page.jpg"
+    assert make_demo_page.main(["--out", str(out)]) == 0  # it checks the read-back itself
+    shipped = make_demo_page.OUT.read_bytes()
+    assert read_mrz_image(shipped, tesseract=False).mrz.lines == Profile.default().mrz.lines
 
 
 # -- input formats ----------------------------------------------------------------------------

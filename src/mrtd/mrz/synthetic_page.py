@@ -70,29 +70,37 @@ Color = tuple[int, int, int]
 
 
 def render_page(
-    kind: PageKind, *, seed: int, dpi: int = 300, augment: bool = False
+    kind: PageKind,
+    *,
+    seed: int,
+    dpi: int = 300,
+    augment: bool = False,
+    mrz: MRZ | None = None,
 ) -> tuple[NDArray[np.uint8], MRZ]:
     """A fictitious data page (BGR, HxWx3) and the MRZ printed on it (valid, parsed).
 
     The page lies on a plain surface with a margin round it. `dpi` fixes the physical scale
     (150 dpi gives a 15-pixel character pitch); `augment` photographs it badly (see the
-    module docstring). The same arguments always give the same pixels.
+    module docstring). `mrz` prints a given MRZ of the page's format (a simulated chip's,
+    say) instead of an invented one. The same arguments always give the same pixels.
     """
     if kind not in DOCUMENT_SIZES_MM:
         raise ValueError(f"kind must be TD1, TD2 or TD3, not {kind!r}")
+    if mrz is not None and mrz.format.value != kind:
+        raise ValueError(f"the MRZ is {mrz.format.value}, the page {kind}")
     if not 50 <= dpi <= 1200:
         raise ValueError("dpi must be between 50 and 1200")
     _require()
     import numpy as np  # noqa: PLC0415 - optional extras, checked above
 
     rng = np.random.default_rng(seed)
-    text = _mrz_text(rng, kind)
+    text = _mrz_text(rng, kind) if mrz is None else mrz.text
     page = _draw_page(rng, kind, text, dpi)
     surface = _surface_color(rng)
     pixels = _on_surface(rng, page, kind, surface)
     if augment:
         pixels = _augment(rng, pixels, surface, dpi)
-    return pixels, parse_mrz(text)
+    return pixels, parse_mrz(text) if mrz is None else mrz
 
 
 def _require() -> None:
