@@ -2,14 +2,21 @@
 
 Both are built from what the user has in hand: a parsed MRZ, or the three fields typed by hand
 when the camera fails. Their repr never shows the values.
+
+Each key keeps its secret in a bytearray that `wipe()` (or leaving a `with` block) zeroes;
+a wiped key raises `AccessKeyError` when used. What Python cannot wipe: the strings the key was
+built from (the MRZ, typed input), and the `bytes` that `password` and `key_seed` return.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 from datetime import date
-from typing import TYPE_CHECKING
+from types import TracebackType
+from typing import TYPE_CHECKING, Self
 
+from mrtd.crypto import wipe
 from mrtd.errors import AccessKeyError, MRZError
 from mrtd.mrz.checkdigit import check_digit
 
@@ -20,10 +27,51 @@ _MRZ_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<")
 MAX_DOCUMENT_NUMBER = 22  # TD1: 9 + the 13 overflow positions that leave room for the check
 
 
-class MRZKey:
+class _WipeableKey:
+    """The secret in a bytearray, zeroed by `wipe()`; comparisons in constant time."""
+
+    __slots__ = ("_secret",)
+
+    _secret: bytearray
+
+    def _value(self) -> bytearray:
+        if not self._secret:
+            raise AccessKeyError(f"this {type(self).__name__} was wiped")
+        return self._secret
+
+    def wipe(self) -> None:
+        """Zero the secret; the key cannot be used afterwards."""
+        wipe(self._secret)
+        self._secret.clear()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.wipe()
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, _WipeableKey) or type(other) is not type(self):
+            return False
+        return hmac.compare_digest(self._secret, other._secret)
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, hashlib.sha256(self._secret).digest()))
+
+    def __repr__(self) -> str:
+        state = "<redacted>" if self._secret else "<wiped>"
+        return f"{type(self).__name__}({state})"
+
+
+class MRZKey(_WipeableKey):
     """Document number, date of birth and date of expiry: the BAC / PACE-MRZ password."""
 
-    __slots__ = ("_birth", "_expiry", "_number")
+    __slots__ = ()
 
     def __init__(self, document_number: str, birth_date: date | str, expiry_date: date | str):
         number = "".join(document_number.split()).upper().rstrip("<")
@@ -31,9 +79,19 @@ class MRZKey:
             raise MRZError("document number is empty")
         if len(number) > MAX_DOCUMENT_NUMBER or not set(number) <= _MRZ_CHARS:
             raise MRZError("document number must be up to 22 characters A-Z, 0-9")
-        self._number = number
-        self._birth = _date_field(birth_date, "date of birth")
-        self._expiry = _date_field(expiry_date, "date of expiry")
+        birth = _date_field(birth_date, "date of birth")
+        expiry = _date_field(expiry_date, "date of expiry")
+        number = number.ljust(9, "<")
+        self._secret = bytearray(
+            (
+                number
+                + check_digit(number)
+                + birth
+                + check_digit(birth)
+                + expiry
+                + check_digit(expiry)
+            ).encode("ascii")
+        )
 
     @classmethod
     def from_mrz(cls, mrz: MRZ) -> MRZKey:
@@ -43,60 +101,33 @@ class MRZKey:
     @property
     def mrz_information(self) -> str:
         """Number (at least 9 positions), dates, each with its check digit (9303-11 §9.7.1)."""
-        number = self._number.ljust(9, "<")
-        return (
-            number
-            + check_digit(number)
-            + self._birth
-            + check_digit(self._birth)
-            + self._expiry
-            + check_digit(self._expiry)
-        )
+        return self._value().decode("ascii")
 
     @property
     def password(self) -> bytes:
         """SHA-1 of the MRZ information: the PACE password K for the MRZ (9303-11 §9.7.3)."""
-        mrz_information = self.mrz_information.encode("ascii")
-        return hashlib.sha1(mrz_information).digest()  # noqa: S324 - mandated by 9303-11
+        return hashlib.sha1(self._value()).digest()  # noqa: S324 - mandated by 9303-11
 
     @property
     def key_seed(self) -> bytes:
         """K_seed for BAC: the first 16 bytes of the password."""
         return self.password[:16]
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, MRZKey) and self.mrz_information == other.mrz_information
 
-    def __hash__(self) -> int:
-        return hash(self.mrz_information)
-
-    def __repr__(self) -> str:
-        return "MRZKey(<redacted>)"
-
-
-class CANKey:
+class CANKey(_WipeableKey):
     """The Card Access Number printed on the document (PACE only)."""
 
-    __slots__ = ("_can",)
+    __slots__ = ()
 
     def __init__(self, can: str):
         value = "".join(can.split())
         if len(value) != 6 or not value.isascii() or not value.isdigit():
             raise AccessKeyError("CAN must be 6 digits")
-        self._can = value
+        self._secret = bytearray(value.encode("ascii"))
 
     @property
     def password(self) -> bytes:
-        return self._can.encode("ascii")
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, CANKey) and self._can == other._can
-
-    def __hash__(self) -> int:
-        return hash(self._can)
-
-    def __repr__(self) -> str:
-        return "CANKey(<redacted>)"
+        return bytes(self._value())
 
 
 AccessKey = MRZKey | CANKey

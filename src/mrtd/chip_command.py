@@ -79,6 +79,7 @@ def run_read(args: argparse.Namespace) -> int:
         if progress is not None:
             progress.close()
         transport.close()
+        key.wipe()
     modeled = chip.modeled_seconds if chip is not None else None
     if args.out:
         _write(Path(args.out), document.files, document.faces)

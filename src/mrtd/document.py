@@ -7,11 +7,13 @@ the verdict fails closed: "genuine" needs a trusted CSCA.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, TypeVar
 
+from mrtd import redact
 from mrtd.checks import CheckOutcome, CheckStatus
 from mrtd.errors import DecodeError, MRZError
 from mrtd.lds import (
@@ -45,6 +47,7 @@ if TYPE_CHECKING:
 
 
 _T = TypeVar("_T")
+_log = logging.getLogger(__name__)
 
 
 PASSED, FAILED = CheckStatus.PASSED, CheckStatus.FAILED
@@ -103,6 +106,24 @@ class Verdict:
 
 @dataclass(frozen=True, slots=True, repr=False)
 class Document:
+    """What was read, parsed, and the verdict.
+
+    Personal data is only where a caller asks for it: `mrz` (its attributes), `files`,
+    `parsed`, `faces`, the DG11/DG12 details. `repr()` names the files, the access protocol and
+    the verdict, nothing personal. For display or logging, `redacted()` gives a JSON-able
+    summary with the holder's data masked (`mrtd.redact`):
+
+        {"document": {"format": "TD3", "document_code": "P", "issuing_state": "UTO",
+                      "nationality": "UTO", "document_number": "U0•••••••",
+                      "surname": "S•••", "given_names": "A••• J•••",
+                      "birth_date": "••••-••-••", "expiry_date": "••••-••-••"},
+         "access": {"protocol": "BAC", "downgraded": false},
+         "files": {"EF.COM": 22, "EF.SOD": 991, "DG1": 93, "DG2": 21469},
+         "denied": [], "absent": [], "problems": [],
+         "checks": {"passive": {"status": "not_checked", "reason": "..."}, ...},
+         "verdict": "incomplete", "verdict_reasons": ["passive: ..."]}
+    """
+
     files: Mapping[str, bytes]
     access: AccessReport = field(default_factory=AccessReport)
     denied: tuple[str, ...] = ()
@@ -151,6 +172,7 @@ class Document:
             try:
                 parsed[name] = parse_file(name, raw)
             except (DecodeError, MRZError) as exc:
+                _log.warning("%s could not be parsed: %s", name, exc)
                 problems.append(f"{name}: {exc}")
         com, dg1, dg2 = parsed.get("EF.COM"), parsed.get("DG1"), parsed.get("DG2")
         sod, dg11, dg12 = parsed.get("EF.SOD"), parsed.get("DG11"), parsed.get("DG12")
@@ -163,7 +185,8 @@ class Document:
             issuing_state=mrz.issuing_state if mrz is not None else None,
             now=now,
         )
-        return cls(
+        _log_passive(passive)
+        document = cls(
             files=dict(read.files),
             access=read.access,
             denied=tuple(read.denied),
@@ -186,6 +209,12 @@ class Document:
             passive=passive,
             stats=read.stats,
         )
+        if _log.isEnabledFor(logging.INFO):
+            checks = ", ".join(f"{n} {c.status}" for n, c in document.verdict.checks().items())
+            _log.info("verdict %s (%s)", document.verdict.summary, checks)
+            for reason in document.verdict.reasons:
+                _log.debug("verdict reason: %s", reason)
+        return document
 
     def _parsed(self, name: str, kind: type[_T]) -> _T | None:
         value = self.parsed.get(name)
@@ -235,8 +264,53 @@ class Document:
         """ "PACE" or "BAC"."""
         return self.access.protocol
 
+    def redacted(self) -> dict[str, object]:
+        """A JSON-able summary safe to log or show: document type, issuing state and
+        nationality as they are; document number, names and dates masked; access, the files
+        with their sizes, every check and the verdict. See the class docstring."""
+        mrz = self.mrz
+        document: dict[str, object] = {}
+        if mrz is not None:
+            document = {
+                "format": mrz.format.value,
+                "document_code": mrz.document_code,
+                "issuing_state": mrz.issuing_state,
+                "nationality": mrz.nationality,
+                "document_number": redact.document_number(mrz.document_number),
+                "surname": redact.name(mrz.surname),
+                "given_names": redact.name(mrz.given_names),
+                "birth_date": redact.date(mrz.birth_date or mrz.birth_date_text),
+                "expiry_date": redact.date(mrz.expiry_date or mrz.expiry_date_text),
+            }
+        return {
+            "document": document,
+            "access": self.access.as_dict(),
+            "files": {name: len(data) for name, data in self.files.items()},
+            "denied": list(self.denied),
+            "absent": list(self.absent),
+            "problems": list(self.problems),
+            "checks": {name: check.as_dict() for name, check in self.verdict.checks().items()},
+            "verdict": self.verdict.summary,
+            "verdict_reasons": list(self.verdict.reasons),
+        }
+
     def __repr__(self) -> str:
-        return f"Document({', '.join(self.files)}, <personal data redacted>)"
+        files = ", ".join(f"{name} {len(data)} B" for name, data in self.files.items())
+        access = f"; {self.access.protocol}" if self.access.protocol else ""
+        return f"Document({files or 'no files'}{access}; verdict {self.verdict.summary})"
+
+
+def _log_passive(passive: PassiveReport) -> None:
+    if _log.isEnabledFor(logging.DEBUG):
+        for name, check in passive.data_groups.items():
+            _log.debug("passive: %s hash %s", name, check.status)
+        for part in ("signature", "chain", "revocation"):
+            _log.debug("passive: %s %s", part, _outcome(getattr(passive, part)))
+    _log.info("passive authentication: %s", _outcome(passive.outcome))
+
+
+def _outcome(check: CheckOutcome) -> str:
+    return f"{check.status} ({check.reason})" if check.reason else str(check.status)
 
 
 def _access_check(access: AccessReport) -> CheckOutcome:

@@ -38,8 +38,13 @@ def read_document(
     `ReadResult` as `partial` to keep the files read so far if the read fails.
 
     `trust` (CSCA certificates, master lists, CRLs: `mrtd.verify.trust.TrustStore`) lets
-    Passive Authentication pass; without it the verdict is at best "unverified"."""
+    Passive Authentication pass; without it the verdict is at best "unverified".
+
+    The session keys are wiped when the read ends; `key` is the caller's to wipe
+    (`key.wipe()`, or `with MRZKey(...) as key:`)."""
     result = partial if partial is not None else ReadResult()
-    session = Session(transport, resume_timeout=resume_timeout, access=access, fallback=fallback)
-    session.read_document(key, progress=progress, result=result)
+    with Session(
+        transport, resume_timeout=resume_timeout, access=access, fallback=fallback
+    ) as session:  # wipes the session keys when the read ends, however it ends
+        session.read_document(key, progress=progress, result=result)
     return Document.from_read(result, today=today, trust=trust)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any, TextIO
 
+from mrtd import redact
 from mrtd.document import Document
 from mrtd.session import Stats
 
@@ -101,23 +102,26 @@ def print_document(
 ) -> None:
     mrz = document.mrz
     print(f"access           {_access_line(document)}", file=out)
-    if mrz is not None:
-        print(f"holder           {mrz.surname}, {mrz.given_names}", file=out)
-        print(f"document         {mrz.format.value} {mrz.document_code} {mrz.document_number} "
-              f"issued by {mrz.issuing_state}", file=out)  # fmt: skip
+    if mrz is not None:  # redacted: a terminal's output ends up in logs (--json has the data)
+        print(f"holder           {redact.name(mrz.surname)}, {redact.name(mrz.given_names)}",
+              file=out)  # fmt: skip
+        print(f"document         {mrz.format.value} {mrz.document_code} "
+              f"{redact.document_number(mrz.document_number)} issued by {mrz.issuing_state}",
+              file=out)  # fmt: skip
         print(f"nationality      {mrz.nationality}", file=out)
-        print(f"born             {mrz.birth_date or mrz.birth_date_text}  sex {mrz.sex}", file=out)
-        print(f"expires          {mrz.expiry_date or mrz.expiry_date_text}", file=out)
+        print(f"born             {redact.date(mrz.birth_date or mrz.birth_date_text)}", file=out)
+        print(f"expires          {redact.date(mrz.expiry_date or mrz.expiry_date_text)}"
+              f"  (personal data redacted; --json prints it)", file=out)  # fmt: skip
     for n, face in enumerate(document.faces, 1):
         size = f"{face.width}x{face.height}" if face.width and face.height else "size unknown"
         print(f"face {n}           {face.mime_type}, {size}, {len(face.image)} bytes", file=out)
     if document.personal_details is not None:
         place = ", ".join(document.personal_details.place_of_birth)
-        print(f"place of birth   {place}", file=out)
+        print(f"place of birth   {redact.text(place)}", file=out)
     if document.document_details is not None:
         dg12 = document.document_details
-        print(f"issued           {dg12.date_of_issue or dg12.date_of_issue_text} by "
-              f"{dg12.issuing_authority}", file=out)  # fmt: skip
+        issued = redact.date(dg12.date_of_issue or dg12.date_of_issue_text)
+        print(f"issued           {issued} by {dg12.issuing_authority}", file=out)
     files = ", ".join(f"{name} ({len(data)} B)" for name, data in document.files.items())
     print(f"files read       {files}", file=out)
     if document.denied:

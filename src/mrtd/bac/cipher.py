@@ -5,23 +5,32 @@ The hot secure-messaging path is in `mrtd.crypto`; this runs twice per BAC.
 
 from __future__ import annotations
 
+from typing import cast
+
 from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
 from cryptography.hazmat.primitives.ciphers import Cipher, modes
+
+from mrtd.crypto import BytesLike, wipe
 
 ZERO_IV = bytes(8)
 
 
-def _cipher(key: bytes) -> Cipher[modes.CBC]:
+def encrypt(key: BytesLike, data: BytesLike) -> bytes:
+    return _run(key, data, encrypt=True)
+
+
+def decrypt(key: BytesLike, data: BytesLike) -> bytes:
+    return _run(key, data, encrypt=False)
+
+
+def _run(key: BytesLike, data: BytesLike, *, encrypt: bool) -> bytes:
     if len(key) != 16:
         raise ValueError("BAC keys are 16 bytes (two-key 3DES)")
-    return Cipher(TripleDES(key + key[:8]), modes.CBC(ZERO_IV))
-
-
-def encrypt(key: bytes, data: bytes) -> bytes:
-    encryptor = _cipher(key).encryptor()
-    return encryptor.update(data) + encryptor.finalize()
-
-
-def decrypt(key: bytes, data: bytes) -> bytes:
-    decryptor = _cipher(key).decryptor()
-    return decryptor.update(data) + decryptor.finalize()
+    k1k2k1 = bytearray(key) + key[:8]
+    try:
+        # cryptography takes any buffer as a key; its stub says bytes
+        cipher = Cipher(TripleDES(cast("bytes", k1k2k1)), modes.CBC(ZERO_IV))
+        context = cipher.encryptor() if encrypt else cipher.decryptor()
+        return context.update(data) + context.finalize()
+    finally:
+        wipe(k1k2k1)

@@ -101,6 +101,15 @@ def constant_time_equal(a: BytesLike, b: BytesLike) -> bool:
     return _impl.equal(a, b)
 
 
+def wipe(*buffers: bytearray | None) -> None:
+    """Overwrite key material with zeros, in place (a same-size slice assignment neither moves
+    nor reallocates the buffer). Only a bytearray can be wiped: `bytes` copies made along the
+    way (hashlib digests, slices, cryptography's key schedules) stay in memory until freed."""
+    for buffer in buffers:
+        if buffer is not None:
+            buffer[:] = bytes(len(buffer))
+
+
 def mac(algo: SMAlgorithm, key: BytesLike, data: BytesLike) -> bytes:
     """Pad (ISO/IEC 9797-1 method 2), then the 8-byte MAC (retail MAC or AES-CMAC/8)."""
     return _impl.mac(algo, key, data)
@@ -178,6 +187,7 @@ __all__ = [
     "reference",
     "unwrap_command",
     "unwrap_response",
+    "wipe",
     "wrap_command",
     "wrap_response",
 ]

@@ -525,7 +525,10 @@ verify_mac(const core_state *st, EVP_CIPHER_CTX *ctx, const sm_params *p,
         raise_openssl();
         return -1;
     }
-    if (CRYPTO_memcmp(expected, received, MAC_LEN) != 0) {
+    /* CRYPTO_memcmp reads all MAC_LEN bytes whatever they hold: no early exit */
+    int differs = CRYPTO_memcmp(expected, received, MAC_LEN) != 0;
+    OPENSSL_cleanse(expected, MAC_LEN);
+    if (differs) {
         PyErr_Format(st->mac_error, "%sMAC does not verify", role);
         return -1;
     }

@@ -16,14 +16,19 @@ class Cipher(enum.Enum):
 ENC, MAC, PACE = 1, 2, 3  # counters: K_enc, K_mac, K_pi
 
 
-def derive_key(secret: bytes, counter: int, cipher: Cipher = Cipher.DES3) -> bytes:
-    """KDF(K, c) = H(K || c) truncated to the cipher's key length."""
-    data = secret + counter.to_bytes(4, "big")
+def derive_key(
+    secret: bytes | bytearray | memoryview, counter: int, cipher: Cipher = Cipher.DES3
+) -> bytes:
+    """KDF(K, c) = H(K || c) truncated to the cipher's key length. The secret is hashed where
+    it lies (no concatenated copy), so a bytearray the caller wipes leaves no copy here."""
+    sha1 = cipher in (Cipher.DES3, Cipher.AES128)
+    hasher = hashlib.sha1(secret) if sha1 else hashlib.sha256(secret)  # noqa: S324 - 9303-11
+    hasher.update(counter.to_bytes(4, "big"))
+    digest = hasher.digest()
     if cipher is Cipher.DES3:
-        return adjust_parity(hashlib.sha1(data).digest()[:16])  # noqa: S324 - 9303-11
+        return adjust_parity(digest[:16])
     if cipher is Cipher.AES128:
-        return hashlib.sha1(data).digest()[:16]  # noqa: S324 - 9303-11
-    digest = hashlib.sha256(data).digest()
+        return digest[:16]
     return digest[:24] if cipher is Cipher.AES192 else digest
 
 

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
+from mrtd import redact
 from mrtd.mrz.layout import MRZFormat
 
 
@@ -71,8 +72,17 @@ class MRZ:
         return "\n".join(self.lines)
 
     def __repr__(self) -> str:
+        """Format, document code, issuing state and validity; every personal value redacted
+        (`mrtd.redact`). The attributes, `text` and `to_dict()` give the values."""
         state = "valid" if self.valid else "invalid"
-        return f"MRZ({self.format.value}, {state}, <personal data redacted>)"
+        return (
+            f"MRZ({self.format.value} {self.document_code or '?'} "
+            f"{self.issuing_state or '?'}, {state}, "
+            f"number {redact.document_number(self.document_number) or '?'}, "
+            f"name {redact.name(self.surname) or '?'}, {redact.name(self.given_names) or '?'}, "
+            f"born {redact.date(self.birth_date or self.birth_date_text)}, "
+            f"expires {redact.date(self.expiry_date or self.expiry_date_text)})"
+        )
 
     __str__ = __repr__
 

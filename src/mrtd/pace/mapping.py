@@ -9,6 +9,8 @@ chip proves its static key (9303-11 §4.4.3.5). Both roles use these functions.
 
 from __future__ import annotations
 
+from mrtd import crypto
+from mrtd.crypto import BytesLike
 from mrtd.crypto.domains import ECCurve
 from mrtd.errors import InvalidPointError
 from mrtd.pace.groups import Agreement, ECAgreement
@@ -28,7 +30,7 @@ PRF_CONSTANTS = {
 }
 
 
-def generic_mapping(agreement: Agreement, nonce: bytes, private: int, peer: bytes) -> Agreement:
+def generic_mapping(agreement: Agreement, nonce: BytesLike, private: int, peer: bytes) -> Agreement:
     """The agreement on G~ = s*G + H, H = private * peer (DH: g~ = g^s * h mod p)."""
     s = int.from_bytes(nonce, "big")
     if isinstance(agreement, ECAgreement):
@@ -42,7 +44,7 @@ def generic_mapping(agreement: Agreement, nonce: bytes, private: int, peer: byte
     return agreement.with_generator(mapped)
 
 
-def integrated_mapping(agreement: Agreement, suite: Suite, s: bytes, t: bytes) -> Agreement:
+def integrated_mapping(agreement: Agreement, suite: Suite, s: BytesLike, t: bytes) -> Agreement:
     """The agreement on G~ = f_G(R_p(s, t)) (DH: g~ = R_p(s, t)^((p-1)/q) mod p)."""
     if isinstance(agreement, ECAgreement):
         p = agreement.curve.p
@@ -57,7 +59,7 @@ def integrated_mapping(agreement: Agreement, suite: Suite, s: bytes, t: bytes) -
     return agreement.with_generator(mapped)
 
 
-def pseudo_random(suite: Suite, s: bytes, t: bytes, p: int) -> int:
+def pseudo_random(suite: Suite, s: BytesLike, t: bytes, p: int) -> int:
     """R(s, t): key_1 = E(t, s); out_i = E(key_i, c1); key_{i+1} = E(key_i, c0), until the
     output is at least 64 bits longer than p, so that R mod p is close to uniform. The
     constants are as long as s (l bits); each key is cut to the key size (AES-192)."""
@@ -118,7 +120,9 @@ def check_chip_authentication(
     if not 0 < value < agreement.curve.n:
         return False
     group = agreement.group
-    return group.mul(value, group.check(static_public)) == group.check(map_public)
+    return crypto.constant_time_equal(
+        group.mul(value, group.check(static_public)), group.check(map_public)
+    )
 
 
 __all__ = [

@@ -12,6 +12,7 @@ infinity or outside the subgroup, a token that does not verify, or a malformed a
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
@@ -39,6 +40,8 @@ from mrtd.sm import SecureChannel
 Protocol = Generator[CommandAPDU, ResponseAPDU, "PACEResult"]
 # Status words chips give for a wrong password at the last step: 6300, 63Cx (tries left).
 WRONG_PASSWORD = (0x6300, 0x6982, 0x6A80)
+
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -81,7 +84,6 @@ def pace(
     backend: Backend | None = None,
 ) -> Protocol:
     suite = Suite(info.cipher)
-    oid = encode_oid(info.oid)
     try:
         answer = yield msg.set_at(info.oid, password_reference(key), info.parameter_id)
         if not answer.ok:
@@ -94,10 +96,18 @@ def pace(
             raise PACEError("encrypted nonce has the wrong length")
         if info.mapping is Mapping.IM and len(z) != suite.nonce_size:
             raise PACEError("the integrated mapping needs a nonce of l bits (9303-11 §4.4.3.3.2)")
-        s = suite.decrypt(suite.password_key(key), z)
+        k_pi = bytearray(suite.password_key(key))
+        try:
+            s = bytearray(suite.decrypt(k_pi, z))
+        finally:
+            crypto.wipe(k_pi)
+        _log.debug("PACE: nonce decrypted; %s mapping", info.mapping.value)
 
         agreement = agreement_for(domain, backend)
-        mapped, chip_map = yield from _map(info, agreement, suite, s, random_bytes)
+        try:
+            mapped, chip_map = yield from _map(info, agreement, suite, s, random_bytes)
+        finally:
+            crypto.wipe(s)
 
         ephemeral = mapped.keypair(random_bytes)
         answer = yield msg.general_authenticate(
@@ -107,21 +117,13 @@ def pace(
         chip_key = mapped.validate(msg.require(_objects(answer, step), msg.CHIP_KEY, step))
         if crypto.constant_time_equal(chip_key, ephemeral.public):
             raise PACEError("chip echoed the terminal's ephemeral key")
-        channel = suite.session(mapped.shared_secret(ephemeral.private, chip_key))
+        shared = bytearray(mapped.shared_secret(ephemeral.private, chip_key))
+        try:
+            channel = suite.session(shared)
+        finally:
+            crypto.wipe(shared)
 
-        token = suite.token(channel.k_mac, oid, mapped.public_key_object(chip_key))
-        answer = yield msg.general_authenticate({msg.TERMINAL_TOKEN: token}, last=True)
-        if answer.sw in WRONG_PASSWORD or answer.sw >> 4 == 0x63C:
-            raise PACEError("access denied: the chip refused the password (wrong MRZ or CAN?)",
-                            wrong_key=True)  # fmt: skip
-        objects = _objects(answer, "GENERAL AUTHENTICATE (tokens)")
-        expected = suite.token(channel.k_mac, oid, mapped.public_key_object(ephemeral.public))
-        if not crypto.constant_time_equal(msg.require(objects, msg.CHIP_TOKEN, "token"), expected):
-            raise PACEError("chip's authentication token does not verify")
-        ca_ic = b""
-        if info.mapping is Mapping.CAM:
-            encrypted = msg.require(objects, msg.CHIP_AUTHENTICATION_DATA, "CAM")
-            ca_ic = suite.decrypt_chip_data(channel.k_enc, encrypted)
+        ca_ic = yield from _tokens(info, suite, channel, mapped, chip_key, ephemeral.public)
     except InvalidPointError as exc:
         raise PACEError(f"chip sent an invalid public value: {exc}") from None
     except (DecodeError, SecureMessagingError) as exc:
@@ -129,11 +131,42 @@ def pace(
     return PACEResult(channel, info, domain, chip_map, ca_ic)
 
 
+def _tokens(  # noqa: PLR0917 - the state of one PACE run
+    info: PACEInfo,
+    suite: Suite,
+    channel: SecureChannel,
+    mapped: Agreement,
+    chip_key: bytes,
+    own_key: bytes,
+) -> Generator[CommandAPDU, ResponseAPDU, bytes]:
+    """Exchange the authentication tokens (9303-11 §4.4.3.4); with PACE-CAM, return the chip's
+    decrypted CA_IC. A channel whose tokens fail is wiped."""
+    oid = encode_oid(info.oid)
+    try:
+        token = suite.token(channel.k_mac, oid, mapped.public_key_object(chip_key))
+        answer = yield msg.general_authenticate({msg.TERMINAL_TOKEN: token}, last=True)
+        if answer.sw in WRONG_PASSWORD or answer.sw >> 4 == 0x63C:
+            raise PACEError("access denied: the chip refused the password (wrong MRZ or CAN?)",
+                            wrong_key=True)  # fmt: skip
+        objects = _objects(answer, "GENERAL AUTHENTICATE (tokens)")
+        expected = suite.token(channel.k_mac, oid, mapped.public_key_object(own_key))
+        if not crypto.constant_time_equal(msg.require(objects, msg.CHIP_TOKEN, "token"), expected):
+            raise PACEError("chip's authentication token does not verify")
+        _log.debug("PACE: the chip's authentication token verifies")
+        if info.mapping is not Mapping.CAM:
+            return b""
+        encrypted = msg.require(objects, msg.CHIP_AUTHENTICATION_DATA, "CAM")
+        return suite.decrypt_chip_data(channel.k_enc, encrypted)
+    except BaseException:
+        channel.wipe()
+        raise
+
+
 def _map(
     info: PACEInfo,
     agreement: Agreement,
     suite: Suite,
-    s: bytes,
+    s: bytearray,
     random_bytes: Callable[[int], bytes],
 ) -> Generator[CommandAPDU, ResponseAPDU, tuple[Agreement, bytes]]:
     step = "GENERAL AUTHENTICATE (mapping)"

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.ciphers import algorithms, modes
 from mrtd import crypto, tlv
 from mrtd.access_key import AccessKey, CANKey
 from mrtd.bac import cipher as des3  # two-key 3DES-CBC, zero IV, no padding
-from mrtd.crypto import SMAlgorithm
+from mrtd.crypto import BytesLike, SMAlgorithm
 from mrtd.crypto.kdf import ENC, MAC, PACE, Cipher, derive_key
 from mrtd.errors import PACEError
 from mrtd.sm import SecureChannel
@@ -51,14 +51,14 @@ class Suite:
         """K_pi = KDF_pi(pi): the MRZ password is SHA-1 of the MRZ information, the CAN itself."""
         return derive_key(key.password, PACE, self.cipher)
 
-    def encrypt(self, key: bytes, data: bytes) -> bytes:
+    def encrypt(self, key: BytesLike, data: BytesLike) -> bytes:
         """E(K, data): CBC with a zero IV, no padding (data is whole blocks)."""
         if self.cipher is Cipher.DES3:
             return des3.encrypt(key, data)
         encryptor = _aes_cbc(key).encryptor()
         return encryptor.update(data) + encryptor.finalize()
 
-    def decrypt(self, key: bytes, data: bytes) -> bytes:
+    def decrypt(self, key: BytesLike, data: BytesLike) -> bytes:
         if not data or len(data) % self.block_size:
             raise PACEError("encrypted nonce is not a whole number of cipher blocks")
         if self.cipher is Cipher.DES3:
@@ -66,7 +66,7 @@ class Suite:
         decryptor = _aes_cbc(key).decryptor()
         return decryptor.update(data) + decryptor.finalize()
 
-    def session(self, shared_secret: bytes) -> SecureChannel:
+    def session(self, shared_secret: BytesLike) -> SecureChannel:
         """KS_enc, KS_mac from the shared secret; the SSC starts at zero (9303-11 §9.8.2)."""
         return SecureChannel(
             self.algorithm,
@@ -75,7 +75,7 @@ class Suite:
             bytes(self.block_size),
         )
 
-    def token(self, k_mac: bytes, oid: bytes, public_key_object: bytes) -> bytes:
+    def token(self, k_mac: BytesLike, oid: bytes, public_key_object: bytes) -> bytes:
         """T = MAC(KS_mac, 7F49 {06 OID, 86/84 public key}) (9303-11 §4.4.3.4)."""
         data = tlv.encode(0x7F49, tlv.encode(0x06, oid) + public_key_object)
         if self.cipher is Cipher.DES3:  # retail MAC: padding method 2 is part of the algorithm
@@ -84,15 +84,15 @@ class Suite:
         signer.update(data)
         return signer.finalize()[:8]
 
-    def encrypt_chip_data(self, k_enc: bytes, data: bytes) -> bytes:
+    def encrypt_chip_data(self, k_enc: BytesLike, data: bytes) -> bytes:
         """PACE-CAM: A_IC = E(KS_enc, CA_IC), AES-CBC with IV = E(KS_enc, -1) (9303-11 §4.4.3.5)."""
         return crypto.encrypt(self.algorithm, k_enc, b"\xff" * self.block_size, data)
 
-    def decrypt_chip_data(self, k_enc: bytes, data: bytes) -> bytes:
+    def decrypt_chip_data(self, k_enc: BytesLike, data: bytes) -> bytes:
         return crypto.decrypt(self.algorithm, k_enc, b"\xff" * self.block_size, data)
 
 
-def _aes_cbc(key: bytes) -> _CipherImpl[modes.CBC]:
+def _aes_cbc(key: BytesLike) -> _CipherImpl[modes.CBC]:
     return _CipherImpl(algorithms.AES(key), modes.CBC(bytes(16)))
 
 

@@ -15,6 +15,7 @@ claim from the ATS.
 from __future__ import annotations
 
 import importlib
+import logging
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +24,7 @@ from mrtd import errors
 from mrtd.errors import CardRemovedError, DecodeError, ReaderNotFoundError, TransportError
 from mrtd.readers.atr import historical_extended_length
 
+_log = logging.getLogger(__name__)
 TECHNOLOGIES = ("106A", "106B")  # ISO 14443 Type A and Type B at 106 kbit/s
 POLL_INTERVAL = 0.1  # between two rounds of sensing for a tag
 
@@ -68,6 +70,7 @@ class NFCReader:
         except BaseException:
             self._clf.close()
             raise
+        _log.info("NFC: ISO 14443-4 tag at %r, extended length %s", path, self.extended_length)
 
     # -- Transport -----------------------------------------------------------------------------
 

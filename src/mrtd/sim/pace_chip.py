@@ -9,7 +9,7 @@ card does, never with an exception. A successful run hands back the secure chann
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from mrtd import crypto, tlv
 from mrtd.access_key import AccessKey
@@ -41,9 +41,9 @@ class ChipPACEOption:
 class _Run:
     option: ChipPACEOption
     suite: Suite
-    password: bytes
+    password: bytes = field(repr=False)  # K_pi: a secret, like the nonce
     step: int = 1
-    nonce: bytes = b""
+    nonce: bytes = field(default=b"", repr=False)
     agreement: Agreement | None = None
     map_key: KeyPair | None = None
     ephemeral: KeyPair | None = None

@@ -7,6 +7,8 @@ The byte work is in `mrtd.crypto` (C core, or its pure-Python twin).
 
 from __future__ import annotations
 
+from typing import Self
+
 from mrtd import crypto
 from mrtd.apdu import SHORT_MAX_NE, CommandAPDU, ResponseAPDU
 from mrtd.crypto import SMAlgorithm
@@ -15,24 +17,50 @@ from mrtd.errors import CardStatusError, SecureMessagingError
 BLOCK_SIZE = {SMAlgorithm.DES3: 8, SMAlgorithm.AES: 16}
 SM_CLA = 0x0C  # 9303-11 §9.8.4: CLA with secure messaging, header authenticated
 SM_ERRORS = (0x6987, 0x6988)  # SM data objects missing / incorrect: the chip ends SM
+CLOSED = "the secure channel is closed: its keys were wiped"
 
 
 class SecureChannel:
     """Keys and SSC of one secure-messaging session. Each side increments the SSC before
     protecting or unprotecting an APDU (9303-11 §9.8.2). A bare error status word means the
     chip did not process the protected command (e.g. 6700 to an extended APDU it cannot
-    take), so the terminal takes back the increment it made for that command."""
+    take), so the terminal takes back the increment it made for that command.
+
+    K_enc and K_mac are copied into bytearrays of the channel's own; `wipe()` (also `close()`,
+    or leaving a `with` block; the session calls it when it drops the channel) zeroes them,
+    and a wiped channel refuses to protect or unprotect anything. The C core reads the keys in
+    place; what Python cannot wipe is listed in `mrtd.crypto.wipe`."""
 
     __slots__ = ("_size", "_ssc", "algorithm", "k_enc", "k_mac")
 
-    def __init__(self, algorithm: SMAlgorithm, k_enc: bytes, k_mac: bytes, ssc: bytes):
+    def __init__(
+        self, algorithm: SMAlgorithm, k_enc: crypto.BytesLike, k_mac: crypto.BytesLike, ssc: bytes
+    ):
         if len(ssc) != BLOCK_SIZE[algorithm]:
             raise ValueError("SSC length must equal the cipher block size")
         self.algorithm = algorithm
         self._size = len(ssc)
-        self.k_enc = k_enc
-        self.k_mac = k_mac
+        self.k_enc = bytearray(k_enc)
+        self.k_mac = bytearray(k_mac)
         self._ssc = int.from_bytes(ssc, "big")
+
+    @property
+    def closed(self) -> bool:
+        return not self.k_mac
+
+    def wipe(self) -> None:
+        """Zero both session keys; the channel cannot be used afterwards."""
+        crypto.wipe(self.k_enc, self.k_mac)
+        self.k_enc.clear()
+        self.k_mac.clear()
+
+    close = wipe
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.wipe()
 
     @property
     def ssc(self) -> bytes:
@@ -50,6 +78,8 @@ class SecureChannel:
 
     def protect(self, command: CommandAPDU) -> CommandAPDU:
         """The SM command for a plain one (DO'87'/'85', DO'97', DO'8E')."""
+        if not self.k_mac:
+            raise RuntimeError(CLOSED)
         header = bytes((command.cla | SM_CLA, command.ins, command.p1, command.p2))
         le = _encode_le(command.ne)
         body = crypto.wrap_command(
@@ -75,6 +105,8 @@ class SecureChannel:
                 raise SecureMessagingError("chip answered 9000 without secure messaging")
             self._ssc = (self._ssc - 1) % (1 << (8 * self._size))
             raise CardStatusError(response.sw, "unprotected answer")
+        if not self.k_mac:
+            raise RuntimeError(CLOSED)
         data, sw = crypto.unwrap_response(
             self.algorithm, self.k_enc, self.k_mac, self._next(), response.data
         )
@@ -88,6 +120,8 @@ class SecureChannel:
         """The plain command inside an SM one (the chip checks its MAC)."""
         if command.cla & SM_CLA != SM_CLA:
             raise SecureMessagingError("command without secure messaging")
+        if not self.k_mac:
+            raise RuntimeError(CLOSED)
         data, le = crypto.unwrap_command(
             self.algorithm, self.k_enc, self.k_mac, self._next(), command.header, command.data
         )
@@ -95,13 +129,16 @@ class SecureChannel:
                            data, _decode_le(le))  # fmt: skip
 
     def protect_response(self, response: ResponseAPDU, *, odd: bool = False) -> ResponseAPDU:
+        if not self.k_mac:
+            raise RuntimeError(CLOSED)
         body = crypto.wrap_response(
             self.algorithm, self.k_enc, self.k_mac, self._next(), response.data, response.sw, odd
         )
         return ResponseAPDU(body, response.sw)
 
     def __repr__(self) -> str:
-        return f"SecureChannel({self.algorithm.name}, <keys redacted>)"
+        keys = "<keys wiped>" if self.closed else "<keys redacted>"
+        return f"SecureChannel({self.algorithm.name}, {keys})"
 
 
 def protected_response_size(ne: int, block: int) -> int:
