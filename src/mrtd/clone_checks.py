@@ -55,6 +55,9 @@ def chip_check(session: Session, result: ReadResult) -> CheckOutcome:
         return CheckOutcome(FAILED, f"Chip Authentication: {exc}")
     except CardStatusError as exc:
         return CheckOutcome(FAILED, f"Chip Authentication refused: {exc}")
+    except SecureMessagingError as exc:  # its answer under the current keys is not genuine
+        session.reopen()
+        return CheckOutcome(FAILED, f"Chip Authentication: the chip's answer is not genuine: {exc}")
     session.channel = done.channel
     try:
         answer = session.transmit(CommandAPDU(0x00, 0xA4, 0x04, 0x0C, EMRTD_AID))

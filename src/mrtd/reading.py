@@ -9,6 +9,7 @@ command and one response, whatever its status word.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
 
@@ -22,6 +23,7 @@ OFFSET_LIMIT_B0 = 0x7FFF  # READ BINARY B0 addresses 15 bits; beyond, odd INS B1
 
 SW_OK, SW_EOF, SW_WRONG_LENGTH, SW_OFFSET = 0x9000, 0x6282, 0x6700, 0x6B00
 SW_DENIED, SW_NOT_FOUND = 0x6982, 0x6A82
+_log = logging.getLogger(__name__)
 
 
 class FileAccessDeniedError(CardStatusError):
@@ -88,16 +90,20 @@ def read_file(
             retries += 1
             ne_override = answer.sw & 0xFF
             policy.learned = min(policy.learned or ne_override, ne_override)
+            _log.debug("READ BINARY %04X: chip asks for Le %d", answer.sw, ne_override)
             continue
         if answer.sw == SW_WRONG_LENGTH and retries < MAX_RETRIES:
             retries += 1
             if not policy.drop_extended():
                 policy.learned = max(1, min(policy.learned or ne, ne) // 2)
+            _log.debug("READ BINARY 6700: chunks of at most %d bytes now", policy.next_ne(None))
             continue
         if answer.sw == SW_OFFSET and total is not None:
             raise DecodeError("file is shorter than the length in its header")
         _check_status(answer, "READ BINARY")
-        chunk = _payload(answer.data, odd=offset > OFFSET_LIMIT_B0)
+        # Bytes past Le were not asked for (ISO/IEC 7816-4 §5.1: at most Ne come back): a chip
+        # that sends them anyway does not get them into the file.
+        chunk = _payload(answer.data, odd=offset > OFFSET_LIMIT_B0)[:ne]
         if not chunk:
             raise DecodeError("chip returned no data before the end of the file")
         data += chunk

@@ -5,11 +5,12 @@ This and `readers/` are the only modules that do I/O (DESIGN.md principle 1).
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
-from typing import Literal, TypeVar
+from typing import Literal, Self, TypeVar
 
 from mrtd.access_key import AccessKey, CANKey, MRZKey
 from mrtd.apdu import SHORT_MAX_NE, CommandAPDU, ResponseAPDU
@@ -23,6 +24,7 @@ from mrtd.errors import (
     MACError,
     PACEError,
     SecureMessagingError,
+    TransportError,
 )
 from mrtd.lds import LDS_FILES, COMFile, LDSFileInfo
 from mrtd.lds.security_infos import Mapping, SecurityInfos
@@ -32,13 +34,19 @@ from mrtd.pace.policy import AccessReport, PACEChoice, choose
 from mrtd.readers.base import Transport
 from mrtd.reading import ChunkPolicy, FileAccessDeniedError, FileNotFoundOnChipError, read_file
 from mrtd.sm import SecureChannel
+from mrtd.sm.channel import SM_ERRORS
 
 T = TypeVar("T")
 AccessMode = Literal["auto", "pace", "bac"]
 ACCESS_MODES = ("auto", "pace", "bac")
 EMRTD_AID = bytes.fromhex("A0000002471001")
+MASTER_FILE = bytes.fromhex("3F00")
 EXTENDED_CHUNK = 0xFF00  # plain bytes per extended READ BINARY (answer stays under 64 kB)
+MAX_ANSWER = 0x10000 + 2  # the longest response APDU: 65536 data bytes and SW1 SW2
 Progress = Callable[[str, int, int | None], None]
+
+_log = logging.getLogger(__name__)
+_apdu_log = logging.getLogger("mrtd.apdu")  # one DEBUG line per command and per answer
 
 
 @dataclass
@@ -66,7 +74,7 @@ class ReadResult:
     """What a read produced. Files already read stay here even when a later step fails."""
 
     access: AccessReport = field(default_factory=AccessReport)
-    files: dict[str, bytes] = field(default_factory=dict)
+    files: dict[str, bytes] = field(default_factory=dict, repr=False)  # personal data
     chip: CheckOutcome = CheckOutcome(CheckStatus.NOT_CHECKED, "Chip Authentication not run")
     active: CheckOutcome = CheckOutcome(CheckStatus.NOT_CHECKED, "Active Authentication not run")
     denied: list[str] = field(default_factory=list)
@@ -77,6 +85,17 @@ class ReadResult:
     def access_protocol(self) -> str:
         """ "PACE" or "BAC" (empty until access is open)."""
         return self.access.protocol
+
+
+def _listed_groups(com: bytes | None) -> tuple[int, ...]:
+    """The data groups EF.COM lists (none if it is missing or malformed: it is unsigned, and
+    the read goes on with the ones EF.SOD vouches for; the document reports the problem)."""
+    if com is None:
+        return ()
+    try:
+        return COMFile.from_bytes(com).data_groups
+    except DecodeError:
+        return ()
 
 
 def _hashed_groups(sod: bytes | None) -> tuple[int, ...]:
@@ -115,13 +134,39 @@ class Session:
         self.card_security: bytes | None = None  # EF.CardSecurity, read for PACE-CAM
         self._pace: PACEChoice | None = None
         self._access_probed = False
+        self._resync = False  # the chip may hold a secure channel this side gave up
+        self._in_application = False  # the eMRTD application may be selected (no power cycle)
         self._key: AccessKey | None = None
-        self.channel: SecureChannel | None = None
+        self._channel: SecureChannel | None = None
         self.stats = Stats()
         self.random_bytes = random_bytes
         use_extended = transport.extended_length if extended_length is None else extended_length
         self._extended = bool(use_extended)
         self.policy: ChunkPolicy | None = None
+
+    @property
+    def channel(self) -> SecureChannel | None:
+        """The open secure channel. Replacing it (new keys, access lost, `close`) wipes the
+        keys of the channel it replaces."""
+        return self._channel
+
+    @channel.setter
+    def channel(self, channel: SecureChannel | None) -> None:
+        old, self._channel = self._channel, channel
+        if old is not None and old is not channel:
+            old.wipe()
+
+    def close(self) -> None:
+        """Wipe the session keys and forget the access key (its own bytes are the caller's to
+        wipe: `MRZKey.wipe`). The transport stays open; the session cannot read any more."""
+        self.channel = None
+        self._key = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     # -- one exchange ----------------------------------------------------------------------
 
@@ -133,10 +178,15 @@ class Session:
         started = time.perf_counter()
         wire = self.channel.protect(command) if self.channel else command
         raw = wire.to_bytes()  # extended length only when the command needs it
+        trace = _apdu_log.isEnabledFor(logging.DEBUG)  # headers and sizes only, never data
+        if trace:
+            _apdu_log.debug("> %r, %d bytes on the wire", command, len(raw))
         self.stats.apdus += 1  # counted when sent: an APDU lost with the card was still sent
         self.stats.bytes_sent += len(raw)
         answer_raw = self.transport.transmit(raw)
         self.stats.bytes_received += len(answer_raw)
+        if len(answer_raw) > MAX_ANSWER:
+            raise TransportError(f"answer of {len(answer_raw)} bytes: more than 64 kB")
         answer = ResponseAPDU.from_bytes(answer_raw)
         try:
             if self.channel is not None:
@@ -149,6 +199,14 @@ class Session:
                     raise
         finally:
             self.stats.seconds += time.perf_counter() - started
+        if trace:
+            _apdu_log.debug("< %r, %d bytes on the wire", answer, len(answer_raw))
+        if wire is command and self._resync:
+            self._resync = False
+            if not answer.data and answer.sw in SM_ERRORS:
+                # The chip still held the secure channel this side gave up (an answer it
+                # refused, a PACE run it rejected) and has ended it now (9303-11 §9.8.7).
+                return self.transmit(command)
         return answer
 
     def run(self, protocol: Generator[CommandAPDU, ResponseAPDU, T]) -> T:
@@ -164,6 +222,7 @@ class Session:
     # -- access ----------------------------------------------------------------------------
 
     def select_application(self) -> None:
+        self._in_application = True  # even if the answer is lost: the chip may have done it
         answer = self.transmit(CommandAPDU(0x00, 0xA4, 0x04, 0x0C, EMRTD_AID))
         if not answer.ok:
             raise CardStatusError(answer.sw, "SELECT eMRTD application")
@@ -192,8 +251,10 @@ class Session:
         key = self._key
         assert key is not None
         self.channel = None
+        self._resync = True
         if not self._access_probed:
-            self._probe_card_access()
+            self._probe_card_access()  # a card that leaves the field here is probed again
+            self._access_probed = True
         if self._pace is not None:
             try:
                 self._run_pace(key, self._pace)
@@ -203,19 +264,21 @@ class Session:
                     raise
                 if isinstance(key, CANKey):
                     raise PACEError(f"{exc}; a CAN cannot be used with BAC") from exc
-                self._pace, self.channel = None, None
+                self._pace, self.channel, self._resync = None, None, True
                 self.access.downgraded, self.access.reason = True, f"PACE failed: {exc}"
+                _log.warning("PACE failed (%s); falling back to BAC", exc)
                 self.access.pace = {}
         if isinstance(key, CANKey):
             raise PACEError("the chip offers no PACE, and a CAN works with PACE only")
         self.select_application()
+        _log.debug("access: BAC")
         self.channel = self.run(bac(key, self.random_bytes))
         self.access.protocol = "BAC"
+        _log.info("access open: BAC")
         self._learn_limits(self.channel)
 
     def _probe_card_access(self) -> None:
         """Read EF.CardAccess (plain, in the master file) and pick the PACE variant."""
-        self._access_probed = True
         if self.access_mode == "bac":
             return
         plain = ChunkPolicy(short_max=SHORT_MAX_NE, extended_max=0)
@@ -225,8 +288,11 @@ class Session:
         except (CardStatusError, DecodeError) as exc:  # absent, refused or garbled: no PACE
             if self.access_mode == "pace":
                 raise PACEError(f"the chip offers no PACE (EF.CardAccess: {exc})") from exc
+            if isinstance(exc, DecodeError):
+                self.access.reason = f"EF.CardAccess is malformed ({exc}); PACE not attempted"
             return
         self.card_access = data
+        _log.debug("EF.CardAccess: %d bytes", len(data))
         try:
             self._pace = choose(SecurityInfos.from_bytes(data))
         except DecodeError as exc:
@@ -240,7 +306,9 @@ class Session:
             self.access.reason = "EF.CardAccess offers no supported PACE variant"
 
     def _run_pace(self, key: AccessKey, choice: PACEChoice) -> None:
+        _log.debug("access: PACE-%(mapping)s %(domain)s %(cipher)s", choice.describe())
         result = self.run(pace(key, choice.info, choice.domain, self.random_bytes))
+        _log.info("access open: PACE-%(mapping)s %(domain)s %(cipher)s", choice.describe())
         self.channel = result.channel
         self.access.protocol, self.access.pace = "PACE", choice.describe()
         if choice.info.mapping is Mapping.CAM:
@@ -253,11 +321,25 @@ class Session:
         in the master file); CA_IC must map it to the chip's mapping key."""
         info = LDS_FILES["EF.CardSecurity"]
         policy = ChunkPolicy(short_max=result.channel.max_short_ne(), extended_max=0)
-        data = self.run(read_file(info.fid, info.sfi, policy))
-        self.card_security = data
-        keys = SecurityInfos.from_card_security(data).chip_authentication_keys
+        try:
+            if self._in_application:  # access opened again without a power cycle
+                self._select_master_file()  # EF.SOD has EF.CardSecurity's FID and SFI
+            data = self.run(read_file(info.fid, info.sfi, policy))
+            self.card_security = data
+            keys = SecurityInfos.from_card_security(data).chip_authentication_keys
+        except (CardStatusError, DecodeError) as exc:  # refused, absent or malformed: no key
+            _log.warning("PACE-CAM: EF.CardSecurity is unusable (%s)", exc)
+            self.access.chip_authentication = "failed"
+            return
         passed = any(result.verify_chip_authentication(k.public_key) for k in keys)
         self.access.chip_authentication = "passed" if passed else "failed"
+        _log.info("PACE-CAM chip authentication: %s", self.access.chip_authentication)
+
+    def _select_master_file(self) -> None:
+        answer = self.transmit(CommandAPDU(0x00, 0xA4, 0x00, 0x0C, MASTER_FILE))
+        if not answer.ok:
+            raise CardStatusError(answer.sw, "SELECT master file")
+        self._in_application = False
 
     def _learn_limits(self, channel: SecureChannel) -> None:
         if self.policy is None:  # after a resume the chip's limits are the ones learned
@@ -282,7 +364,9 @@ class Session:
                 self.channel = None
                 if self.resume_timeout <= 0 or self.stats.resumes >= self.max_resumes:
                     raise
+                _log.warning("card left the field; waiting up to %g s for it", self.resume_timeout)
                 self.transport.reconnect(self.resume_timeout)
+                self._in_application = False  # power-cycled: the master file is current
                 self.stats.resumes += 1
                 need_access = self._key is not None
             except SecureMessagingError as exc:
@@ -290,6 +374,7 @@ class Session:
                 # on an answer is never retried: it may be tampering.
                 if isinstance(exc, MACError) or self._key is None or reopened:
                     raise
+                _log.warning("secure messaging ended (%s); opening access again", exc)
                 reopened = True
                 self.stats.reopened += 1
                 need_access = True
@@ -341,7 +426,7 @@ class Session:
             if self.card_security is not None:
                 result.files["EF.CardSecurity"] = self.card_security
         com = self._read_into(result, LDS_FILES["EF.COM"], progress)
-        listed = COMFile.from_bytes(com).data_groups if com is not None else ()
+        listed = _listed_groups(com)
         sod = self._read_into(result, LDS_FILES["EF.SOD"], progress)
         groups = list(data_groups if data_groups is not None else listed)
         if data_groups is None:  # EF.COM is unsigned: a clone could leave DG14/DG15 out of it
@@ -349,12 +434,14 @@ class Session:
         if 14 in groups:  # DG14 first: Chip Authentication protects the rest of the read
             groups.remove(14)
             self._read_into(result, LDS_FILES["DG14"], progress)
-        if authenticate:
-            result.chip = chip_check(self, result)
+        if authenticate:  # a card that leaves the field meanwhile is authenticated anew
+            result.chip = self._resumable(lambda: chip_check(self, result))
+            _log.info("chip authentication: %s", _outcome(result.chip))
         for number in groups:
             self._read_into(result, LDS_FILES[f"DG{number}"], progress)
         if authenticate:
-            result.active = active_check(self, result)
+            result.active = self._resumable(lambda: active_check(self, result))
+            _log.info("active authentication: %s", _outcome(result.active))
         return result
 
     def _read_into(
@@ -363,12 +450,19 @@ class Session:
         try:
             data = self.read_file(info, progress)
         except FileAccessDeniedError:
+            _log.info("%s: access denied", info.name)
             result.denied.append(info.name)
             return None
         except FileNotFoundOnChipError:
+            _log.info("%s: not on the chip", info.name)
             result.absent.append(info.name)
             return None
         except DecodeError as exc:
             raise DecodeError(f"{info.name}: {exc}") from exc
         result.files[info.name] = data
+        _log.info("read %s: %d bytes", info.name, len(data))
         return data
+
+
+def _outcome(check: CheckOutcome) -> str:
+    return f"{check.status} ({check.reason})" if check.reason else str(check.status)

@@ -17,13 +17,15 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from mrtd import errors
 from mrtd.errors import CardRemovedError, DecodeError, ReaderNotFoundError, TransportError
 from mrtd.readers.atr import ATR, parse_atr
+from mrtd.readers.responses import get_responses
 
 __all__ = ["PCSCReader", "get_responses", "list_readers", "translate_error"]
 
@@ -72,10 +74,7 @@ NAMES = {  # pyscard exceptions that carry no return code
     "InvalidReaderException": ReaderNotFoundError,
 }
 
-GET_RESPONSE_INS = 0xC0
-SW1_MORE_DATA = 0x61
-MAX_GET_RESPONSES = 256  # 256 x 256 bytes: more than any extended answer
-MAX_RESPONSE_BYTES = 0x10000 + 2
+_log = logging.getLogger(__name__)
 WAIT_SLICE_SECONDS = 0.5  # between looks for readers plugged in while waiting for a card
 REMOVAL_GRACE_SECONDS = 1.0  # pcscd polls some readers (vpcd among them) every 0.4 s
 REMOVAL_POLL_SECONDS = 0.05
@@ -112,6 +111,7 @@ class PCSCReader:
         self.atr = b""
         self.parsed_atr: ATR | None = None
         self._connect(self._target, timeout)
+        _log.info("PC/SC: card in %r, extended length %s", self.name, self.extended_length)
 
     @property
     def extended_length(self) -> bool:
@@ -204,28 +204,6 @@ class PCSCReader:
         connection, self._connection = self._connection, None
         if connection is not None:
             _release(connection)
-
-
-def get_responses(send: Callable[[bytes], bytes], apdu: bytes) -> bytes:
-    """Send `apdu`; while the card answers 61xx, fetch the rest with GET RESPONSE.
-
-    Returns the data of all answers joined, with the last status word. Bounded in the number
-    of rounds and the total size, since a hostile chip could answer 61xx forever."""
-    answer = send(apdu)
-    if len(answer) < 2:
-        raise TransportError(f"answer of {len(answer)} bytes has no status word")
-    data = bytearray(answer[:-2])
-    rounds = 0
-    while answer[-2] == SW1_MORE_DATA:
-        rounds += 1
-        if rounds > MAX_GET_RESPONSES or len(data) > MAX_RESPONSE_BYTES:
-            raise TransportError("the card keeps answering 61xx: response too long")
-        channel = apdu[0] & 0x03  # GET RESPONSE on the same basic logical channel
-        answer = send(bytes((channel, GET_RESPONSE_INS, 0x00, 0x00, answer[-1])))
-        if len(answer) < 2:
-            raise TransportError(f"answer of {len(answer)} bytes has no status word")
-        data += answer[:-2]
-    return bytes(data) + answer[-2:]
 
 
 def translate_error(exc: BaseException, context: str) -> TransportError:

@@ -1,21 +1,29 @@
-"""The simulated chip as a transport, in process (the embedded default reader)."""
+"""The simulated chip as a transport, in process (the embedded default reader).
+
+Like a PC/SC reader it completes 61xx answers with GET RESPONSE (bounded), and it waits
+`answer_timeout` seconds (modeled) for each answer: a chip that stalls longer raises
+`mrtd.errors.TimeoutError` at once, without real waiting."""
 
 from __future__ import annotations
 
 from mrtd.errors import CardRemovedError
+from mrtd.readers.responses import get_responses
 from mrtd.sim.chip import SimulatedChip
+
+ANSWER_TIMEOUT = 5.0  # seconds; ISO 14443-4's longest frame waiting time is about 5 s
 
 
 class SimulatedReader:
-    def __init__(self, chip: SimulatedChip) -> None:
+    def __init__(self, chip: SimulatedChip, *, answer_timeout: float = ANSWER_TIMEOUT) -> None:
         self.chip = chip
+        chip.answer_timeout = answer_timeout
 
     @property
     def extended_length(self) -> bool:
         return self.chip.extended_length
 
     def transmit(self, apdu: bytes) -> bytes:
-        return self.chip.transmit(apdu)
+        return get_responses(self.chip.transmit, apdu)
 
     def reconnect(self, timeout: float) -> None:
         """Wait (modeled time) for the card to come back after it left the field."""

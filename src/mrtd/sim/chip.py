@@ -8,9 +8,10 @@ air time (`modeled_seconds`) from the profile's link settings.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Mapping
 
-from mrtd import crypto
+from mrtd import crypto, errors
 from mrtd.access_key import AccessKey, CANKey, MRZKey
 from mrtd.apdu import SHORT_MAX_NE, CommandAPDU, ResponseAPDU
 from mrtd.bac import cipher
@@ -24,6 +25,7 @@ from mrtd.lds.security_infos import Mapping as PACEMapping
 from mrtd.pace.suite import PASSWORD_CAN, PASSWORD_MRZ
 from mrtd.sim.authentication import chip_keys
 from mrtd.sim.files import EMRTD_AID, ChipFile, build_files
+from mrtd.sim.hostile import HostileChip, step_of
 from mrtd.sim.pace_chip import ChipPACE
 from mrtd.sim.profile import Profile
 from mrtd.sim.security_files import card_access, card_security, pace_options, static_key
@@ -55,9 +57,14 @@ class SimulatedChip:
         self._bac_keys = derive_bac_keys(mrz_key)
         self.master_files: dict[int, ChipFile] = {}
         self.pace = self._setup_pace(mrz_key)
+        self.hostile = HostileChip(self.profile.faults)
+        self.hostile.rewrite_files(self.files, self.master_files)
         self.keys = chip_keys(self.profile)  # AA and CA: genuine, or a clone's own
         self.apdus = 0
         self.modeled_seconds = 0.0
+        # How long the reader waits for an answer, in modeled time (the in-process reader sets
+        # it); None on a real link (vpcd, nfc_target), where a late answer is really late.
+        self.answer_timeout: float | None = None
         self.present = True
         self._handlers: dict[int, Callable[[CommandAPDU], ResponseAPDU]] = {
             0xA4: self._select,
@@ -105,6 +112,7 @@ class SimulatedChip:
         self._rnd_icc: bytes | None = None
         if self.pace is not None:
             self.pace.reset()
+        self.hostile.reset()
 
     def remove(self) -> None:
         """The card leaves the field: power and every session state are gone."""
@@ -128,14 +136,24 @@ class SimulatedChip:
         return self.profile.chip.extended_length
 
     def transmit(self, raw: bytes) -> bytes:
+        """The answer to one command APDU. An answer later than `answer_timeout` (`[faults]
+        hostile = "stall"`) is the reader's `mrtd.errors.TimeoutError`, in modeled time."""
         if not self.present:
             raise CardRemovedError("no card in the field")
         self.apdus += 1
         if self.apdus in self.profile.faults.remove_at_apdu:
             self.remove()
             raise CardRemovedError("card left the field")
-        answer = self._answer(raw).to_bytes()
-        self.modeled_seconds += self._air_time(len(raw), len(answer))
+        answer = self.hostile.begin(self.apdus, raw)
+        if answer is None:
+            answer = self.hostile.finish(self._answer(raw).to_bytes())
+        late, timeout = self.hostile.delay(), self.answer_timeout
+        if timeout is not None and self.profile.link.latency_ms / 1000 + late > timeout:
+            self.modeled_seconds += timeout
+            raise errors.TimeoutError(f"the chip did not answer within {timeout:g} s")
+        if late and timeout is None:
+            time.sleep(late)
+        self.modeled_seconds += late + self._air_time(len(raw), len(answer))
         return answer
 
     def _air_time(self, sent: int, received: int) -> float:
@@ -168,7 +186,9 @@ class SimulatedChip:
             self._channel = None
             return ResponseAPDU(b"", SW_SM_WRONG)
         response = self._dispatch(plain)
-        protected = channel.protect_response(response, odd=bool(plain.ins & 1))
+        self._observe(plain, secure=True)
+        response = self.hostile.substitute(plain, response, len(channel.ssc))
+        protected = self.hostile.protect(channel, response, odd=bool(plain.ins & 1))
         ca = self.keys.chip
         new_channel = ca.take_new_channel() if ca is not None else None
         if new_channel is not None:  # Chip Authentication: its answer went under the old keys
@@ -181,10 +201,20 @@ class SimulatedChip:
             answer = self._dispatch(command)
             if self.pace is not None and self.pace.established is not None:
                 self._channel, self.pace.established = self.pace.established, None
-            return answer
-        if command.ins in (0xB0, 0xB1):
-            return ResponseAPDU(b"", SW_SECURITY) if self._app_selected else self._dispatch(command)
-        return ResponseAPDU(b"", SW_INS)
+        elif command.ins in (0xB0, 0xB1) and self._app_selected:
+            answer = ResponseAPDU(b"", SW_SECURITY)
+        elif command.ins in (0xB0, 0xB1):
+            answer = self._dispatch(command)
+        else:
+            answer = ResponseAPDU(b"", SW_INS)
+        self._observe(command, secure=False)
+        return self.hostile.substitute(command, answer, 0)
+
+    def _observe(self, command: CommandAPDU, *, secure: bool) -> None:
+        """Tell the hostile half what was asked: a protocol step, or which file was read."""
+        current = self._current if command.ins in (0xB0, 0xB1) else None
+        file = current.name if current is not None else ""
+        self.hostile.observe(step_of(command.ins, secure=secure), file)
 
     def _dispatch(self, command: CommandAPDU) -> ResponseAPDU:
         chaining = 0x10 if command.ins == 0x86 else 0  # GENERAL AUTHENTICATE is chained

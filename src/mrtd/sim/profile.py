@@ -8,6 +8,8 @@
     [link]                # bitrate = 424000; latency_ms = 5
     [details]             # DG11/DG12 content: place_of_birth, address, issuing_authority, ...
     [faults]              # remove_at_apdu = N (or [N, M]); return_after_ms = 300 (-1: never)
+                          # hostile = "wrong-mac"; at_apdu = 40 or target_file = "DG2" or
+                          # target_step = "AA"; times = 1 (0: every time); see FaultSettings
 
     [chip] aa = "rsa-2048-sha256"; ca = "ecdh-brainpoolP256r1-aes128"; dataset = "folder"
     [faults] clone = true  # the files of the document, but not its private keys
@@ -49,6 +51,14 @@ PACE_MAPPINGS = ("GM", "IM", "CAM")
 PACE_CIPHERS = ("3DES", "AES-128", "AES-192", "AES-256")
 PACE_PUBLIC_FAULTS = ("", "off-curve", "infinity", "small-subgroup", "echo")
 EOF_STATUSES = frozenset({"6282", "9000"})
+RESPONSE_FAULTS = ("wrong-mac", "replay", "reuse-ssc", "skip-ssc", "no-do99", "truncate",
+                   "overlong", "loop-61", "loop-6c", "stall")  # fmt: skip
+CONTENT_FAULTS = ("claim-length", "deep-nesting", "unknown-oids")
+TARGET_STEPS = ("BAC", "PACE", "CA", "AA")
+MAX_CLAIM = 0xFFFFFFFF  # the largest length a 4-byte BER length field holds
+MAX_ANSWER_FAULT = 1 << 24  # an over-long answer of up to 16 MB (readers take 64 kB)
+MAX_DEPTH_FAULT = 100_000
+MAX_DELAY_MS = 600_000
 MAX_PROFILE_BYTES = 64 * 1024
 
 
@@ -65,7 +75,7 @@ class PACESettings:
 @dataclass(frozen=True, slots=True)
 class ChipSettings:
     access: tuple[str, ...] = ("bac",)  # "pace" adds EF.CardAccess; order is preference
-    can: str = ""  # the card access number printed on the document (PACE only)
+    can: str = field(default="", repr=False)  # the card access number (PACE only): a secret
     pace: tuple[PACESettings, ...] = (PACESettings(),)
     max_response: int = 223  # plain bytes per READ BINARY answer
     extended_length: bool = False
@@ -120,6 +130,37 @@ class FaultSettings:
     # A cloned chip: the same files (EF.SOD still verifies) but not the genuine private keys,
     # which never leave a real chip; AA and CA answer with keys of their own.
     clone: bool = False
+    # A hostile chip (mrtd.sim.hostile). Response faults change the answers the selectors pick
+    # (all selectors given must match; the first `times` matching answers, 0: every one):
+    #   "wrong-mac"   the last byte of the answer's data is flipped: DO'8E' under secure
+    #                 messaging, BAC's MAC or PACE's token before it (a bare status word
+    #                 goes as it is)
+    #   "replay"      the chip's previous answer is sent again (an old SSC; the first
+    #                 answer goes as it is)
+    #   "reuse-ssc"   the answer is protected with the SSC of the previous answer
+    #   "skip-ssc"    the answer is protected with the SSC one step ahead
+    #   "no-do99"     DO'99' (the status word) is left out; the MAC is right over the rest
+    #   "truncate"    the answer is cut to `size` bytes (-1: half its data, and the
+    #                 status word)
+    #   "overlong"    the answer's data runs on past Le with junk, to `size` bytes on the wire
+    #                 (-1: 65538, the most a reader takes; under SM inside a valid MAC)
+    #   "loop-61"     61xx, and 61xx again to every GET RESPONSE after it
+    #   "loop-6c"     6Cxx with an Le other than the one asked, to every retry with that Le
+    #   "stall"       the answer comes `delay_ms` late (modeled: beyond the reader's
+    #                 timeout it times out; with no reader clock the chip really sleeps)
+    # Content faults rewrite `target_file` once, when the chip is made (EF.SOD is not
+    # re-signed, as a chip cannot):
+    #   "claim-length"  its TLV header claims `size` value bytes (-1: 0xFFFFFFFF)
+    #   "deep-nesting"  its value is wrapped in `depth` nested SEQUENCEs
+    #   "unknown-oids"  SecurityInfos with unknown OIDs first (EF.CardAccess or DG14)
+    hostile: str = ""
+    at_apdu: int = 0  # from APDU number N on (counted as remove_at_apdu; 0: any)
+    target_file: str = ""  # READ BINARY answers of this file ("EF.COM", "DG2", ...)
+    target_step: str = ""  # "BAC", "PACE", "CA" or "AA": that protocol's answers (step_of)
+    times: int = 1
+    size: int = -1
+    depth: int = 1000
+    delay_ms: int = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,12 +319,53 @@ def _validate(settings: object) -> None:
             f"[faults] pace_public must be one of {', '.join(map(repr, PACE_PUBLIC_FAULTS))}; "
             "pace_step 'mapping' or 'agreement'"
         )
+    if isinstance(settings, FaultSettings):
+        _validate_hostile(settings)
     if isinstance(settings, DetailSettings) and settings.date_of_issue:
         text = settings.date_of_issue
         if len(text) != 8 or not text.isdigit():
             raise ProfileError("[details] date_of_issue must be YYYYMMDD")
     if isinstance(settings, LinkSettings) and (settings.bitrate <= 0 or settings.latency_ms < 0):
         raise ProfileError("[link] bitrate must be positive and latency_ms not negative")
+
+
+def _validate_hostile(faults: FaultSettings) -> None:
+    """The hostile fault's name, selectors and sizes (FaultSettings)."""
+    from mrtd.lds import LDS_FILES  # noqa: PLC0415
+
+    names = ("size", "depth", "delay_ms", "at_apdu", "times")
+    if any(isinstance(getattr(faults, n), bool) or not isinstance(getattr(faults, n), int)
+           for n in names):  # fmt: skip
+        raise ProfileError(f"[faults] {', '.join(names)} must be whole numbers")
+    kind = faults.hostile
+    if not kind:
+        defaults = FaultSettings()
+        given = [n for n in (*names, "target_file", "target_step")
+                 if getattr(faults, n) != getattr(defaults, n)]  # fmt: skip
+        if given:
+            raise ProfileError(f"[faults] {', '.join(given)} need a hostile fault")
+        return
+    if kind not in RESPONSE_FAULTS + CONTENT_FAULTS:
+        known = ", ".join(RESPONSE_FAULTS + CONTENT_FAULTS)
+        raise ProfileError(f"[faults] unknown hostile fault {kind!r}; one of {known}")
+    if faults.target_file and faults.target_file not in LDS_FILES:
+        raise ProfileError(f"[faults] target_file {faults.target_file!r} is no LDS file")
+    if faults.target_step and faults.target_step not in TARGET_STEPS:
+        raise ProfileError(f"[faults] target_step must be one of {', '.join(TARGET_STEPS)}")
+    if faults.at_apdu < 0 or faults.times < 0:
+        raise ProfileError("[faults] at_apdu and times must not be negative")
+    limit = {"claim-length": MAX_CLAIM}.get(kind, MAX_ANSWER_FAULT)
+    if not -1 <= faults.size <= limit:
+        raise ProfileError(f"[faults] size must be -1 (the default) or 0..{limit}")
+    if not 1 <= faults.depth <= MAX_DEPTH_FAULT:
+        raise ProfileError(f"[faults] depth must be 1..{MAX_DEPTH_FAULT}")
+    if not 0 <= faults.delay_ms <= MAX_DELAY_MS:
+        raise ProfileError(f"[faults] delay_ms must be 0..{MAX_DELAY_MS}")
+    if kind in CONTENT_FAULTS:
+        if not faults.target_file or faults.at_apdu or faults.target_step:
+            raise ProfileError(f"[faults] {kind} rewrites a file: give target_file only")
+        if kind == "unknown-oids" and faults.target_file not in ("EF.CardAccess", "DG14"):
+            raise ProfileError("[faults] unknown-oids goes in EF.CardAccess or DG14")
 
 
 def _validate_pace(settings: PACESettings) -> None:
