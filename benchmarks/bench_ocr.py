@@ -130,8 +130,15 @@ def run(engine: Engine, images: list[Path]) -> None:
         engine.readings[path.name] = Reading(text, valid(text), seconds, error)
 
 
-def correct_names(engines: list[Engine], name: str) -> dict[str, bool]:
-    """Per engine: valid and agreed on by every engine that read this image valid."""
+def correct_names(
+    engines: list[Engine], name: str, truth: dict[str, list[str]] | None
+) -> dict[str, bool]:
+    """Per engine: valid and equal to the ground truth; without a truth file, valid and
+    agreed on by every engine that read this image valid."""
+    if truth is not None:
+        lines = truth.get(name)
+        return {e.name: e.readings[name].valid and e.readings[name].text.split("\n") == lines
+                for e in engines}  # fmt: skip
     valid_texts = {e.readings[name].text for e in engines if e.readings[name].valid}
     agreed = len(valid_texts) == 1
     return {e.name: e.readings[name].valid and agreed for e in engines}
@@ -143,6 +150,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
     images = sorted(p for p in args.images.iterdir() if p.suffix.lower() in EXTENSIONS)
+    truth_file = args.images.parent / f"{args.images.name}-truth.json"
+    truth = json.loads(truth_file.read_text()) if truth_file.is_file() else None
     engines = [e for e in (mrtd_engine(), passporteye_engine(), fastmrz_engine()) if e]
     for engine in engines:
         run(engine, images)
@@ -155,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     for engine in engines:
         readings = engine.readings
         valid_count = sum(readings[n].valid for n in positives)
-        correct = sum(correct_names(engines, n)[engine.name] for n in positives)
+        correct = sum(correct_names(engines, n, truth)[engine.name] for n in positives)
         rejected = sum(not readings[n].valid for n in negatives)
         times = sorted(r.seconds * 1000 for r in readings.values())
         median = statistics.median(times)

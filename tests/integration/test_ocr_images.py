@@ -45,7 +45,7 @@ VALID_FLOOR = 33  # measured 34 of 38 (all 34 that are valid as printed)
 CORRECT_FLOOR = 32  # measured 33: 43_pass-fra reads CHRISTOPHF (a faint bar; names have no
 # check digit)
 TRUTH = IMAGES.parent / "passporteye-truth.json"
-MEDIAN_BUDGET = 0.5  # seconds; a gross regression guard (measured 60-80 ms on one core)
+MEDIAN_BUDGET = 5.0  # seconds: a hang guard only; speed is measured in benchmarks/bench_ocr.py
 # the format of each MRZ that reads valid (measured): a guard against reading the wrong lines
 FORMATS = {
     "0_pass-lva.jpg": "TD3", "100_id-che.jpg": "TD1", "100_id-si.jpg": "TD1",
