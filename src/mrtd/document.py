@@ -185,6 +185,10 @@ class Document:
             issuing_state=mrz.issuing_state if mrz is not None else None,
             now=now,
         )
+        if "EF.SOD" in read.files and not isinstance(sod, SODFile):
+            # a chip that sends an EF.SOD no parser accepts has failed, not "has no EF.SOD"
+            why = next((p for p in problems if p.startswith("EF.SOD:")), "EF.SOD: malformed")
+            passive = PassiveReport(signature=CheckOutcome(FAILED, why))
         _log_passive(passive)
         document = cls(
             files=dict(read.files),
