@@ -19,6 +19,11 @@ from mrtd.errors import CardStatusError, DecodeError
 
 MAX_FILE = 1 << 20  # no LDS file is near 1 MB; a chip claiming more is refused
 MAX_RETRIES = 8
+# Real chips answer READ BINARY in pieces of 32 bytes or more (most 200+); a chip that drips a
+# file out a few bytes at a time (forcing tiny Les with 6700s, or just answering short) would
+# take a million APDUs for a 1 MB claim. This many tiny pieces in one file end the read.
+TINY_PIECE = 16
+MAX_TINY_PIECES = 32
 OFFSET_LIMIT_B0 = 0x7FFF  # READ BINARY B0 addresses 15 bits; beyond, odd INS B1 (DO'54')
 
 SW_OK, SW_EOF, SW_WRONG_LENGTH, SW_OFFSET = 0x9000, 0x6282, 0x6700, 0x6B00
@@ -76,6 +81,7 @@ def read_file(
     total = _file_length(bytes(data), max_size) if data else None
     retries = 0
     ne_override: int | None = None
+    tiny = 0
     use_sfi = sfi is not None and not data
     if not use_sfi:
         answer = yield CommandAPDU(0x00, 0xA4, 0x02, 0x0C, fid.to_bytes(2, "big"))
@@ -109,6 +115,12 @@ def read_file(
         data += chunk
         if total is None:
             total = _file_length(bytes(data), max_size)
+        if len(chunk) < TINY_PIECE and len(data) < (total or len(data) + 1):
+            tiny += 1
+            if tiny > MAX_TINY_PIECES:
+                raise DecodeError(
+                    f"chip answers READ BINARY in pieces of fewer than {TINY_PIECE} bytes"
+                )
         if answer.sw == SW_EOF and len(data) < (total or 0):
             raise DecodeError("file is shorter than the length in its header")
         if answer.sw == SW_OK and len(chunk) < ne and len(data) < (total or len(data) + 1):

@@ -104,6 +104,9 @@ class HostileChip:
         if self.kind == "loop-6c" and (self._hit or retry):
             self._retried = command
             return ResponseAPDU(b"", 0x6C00 | max(1, min(0xFF, (command.ne or 256) - 1)))
+        if self._hit and self.kind == "drip" and command.ins == 0xB0:
+            keep = self.faults.size if self.faults.size >= 0 else 1
+            return ResponseAPDU(answer.data[:keep], answer.sw)
         if self._hit and self.kind == "overlong":
             size = self.faults.size if self.faults.size >= 0 else READER_MAX_ANSWER
             room = _plain_room(size, block)

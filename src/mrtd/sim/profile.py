@@ -52,7 +52,7 @@ PACE_CIPHERS = ("3DES", "AES-128", "AES-192", "AES-256")
 PACE_PUBLIC_FAULTS = ("", "off-curve", "infinity", "small-subgroup", "echo")
 EOF_STATUSES = frozenset({"6282", "9000"})
 RESPONSE_FAULTS = ("wrong-mac", "replay", "reuse-ssc", "skip-ssc", "no-do99", "truncate",
-                   "overlong", "loop-61", "loop-6c", "stall")  # fmt: skip
+                   "overlong", "drip", "loop-61", "loop-6c", "stall")  # fmt: skip
 CONTENT_FAULTS = ("claim-length", "deep-nesting", "unknown-oids")
 TARGET_STEPS = ("BAC", "PACE", "CA", "AA")
 MAX_CLAIM = 0xFFFFFFFF  # the largest length a 4-byte BER length field holds
@@ -144,6 +144,8 @@ class FaultSettings:
     #                 status word)
     #   "overlong"    the answer's data runs on past Le with junk, to `size` bytes on the wire
     #                 (-1: 65538, the most a reader takes; under SM inside a valid MAC)
+    #   "drip"        a READ BINARY answer holds only `size` bytes of the file (-1: 1), properly
+    #                 protected: a file dripped out a byte at a time
     #   "loop-61"     61xx, and 61xx again to every GET RESPONSE after it
     #   "loop-6c"     6Cxx with an Le other than the one asked, to every retry with that Le
     #   "stall"       the answer comes `delay_ms` late (modeled: beyond the reader's
