@@ -1,7 +1,7 @@
 """Run the malicious-chip campaign (mrtd.sim.campaign) and print its table in Markdown.
 
     .venv/bin/python tools/malicious_chip_table.py                       # print the table
-    .venv/bin/python tools/malicious_chip_table.py --write docs/security-campaign.md
+    .venv/bin/python tools/malicious_chip_table.py --write docs/security.md
 
 With --write, the table replaces what stands between the lines `<!-- campaign:begin -->` and
 `<!-- campaign:end -->` of the file. One row per case: the fault, where it hits, what the

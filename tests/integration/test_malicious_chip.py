@@ -18,7 +18,7 @@ from mrtd.sim.chip import SimulatedChip
 from mrtd.sim.profile import Profile, ProfileError
 from tests.conftest import ROOT
 
-TABLE = ROOT / "docs" / "security-campaign.md"
+TABLE = ROOT / "docs" / "security.md"
 
 
 def _param(case: Case, *values: object, id: str) -> Any:  # noqa: A002 - pytest's name
