@@ -24,13 +24,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import cv2
-import pytesseract  # type: ignore[import-untyped]
+# one core: Tesseract (OpenMP) and numpy's BLAS, whose threads only wait on small matrices
+for _name in ("OMP_THREAD_LIMIT", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):
+    os.environ[_name] = "1"
 
-from mrtd.errors import MRZNotFoundError
-from mrtd.mrz.ocr_line import character_errors, read_mrz_line
+import cv2  # noqa: E402
+import pytesseract  # type: ignore[import-untyped]  # noqa: E402
 
-os.environ["OMP_THREAD_LIMIT"] = "1"  # read when tesseract starts, for each line
+from mrtd.errors import MRZNotFoundError  # noqa: E402
+from mrtd.mrz.ocr_line import character_errors, read_mrz_line  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 LINES = ROOT.parent / "shared" / "data" / "mrz-lines" / "doubango"

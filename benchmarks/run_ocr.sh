@@ -27,5 +27,5 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$key" ]; then
     printf '%s' "$key" >"$stamp"
 fi
 
-export OMP_THREAD_LIMIT=1
+export OMP_THREAD_LIMIT=1 OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1  # one core each (numpy BLAS too)
 exec "$VENV/bin/python" benchmarks/bench_ocr.py "$@"
