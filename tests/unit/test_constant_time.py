@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from mrtd import crypto
-from mrtd.access_key import MRZKey
+from mrtd.access_key import CANKey, MRZKey
 from mrtd.crypto import SMAlgorithm, _reference
 from mrtd.errors import MACError
 from mrtd.read import read_document
@@ -130,19 +130,26 @@ def test_the_scan_finds_what_it_is_for(tmp_path: Path) -> None:
 # -- the comparison functions themselves ------------------------------------------------------
 
 
-def test_constant_time_equal_is_the_c_core_or_compare_digest(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    if crypto.native is not None:
-        assert crypto._impl.equal is crypto.native.equal  # CRYPTO_memcmp
-    seen: list[tuple[bytes, bytes]] = []
+@pytest.fixture
+def compare_digest_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[object, object]]:
+    """Every call of hmac.compare_digest from now on, with its arguments."""
+    calls: list[tuple[object, object]] = []
     real = hmac.compare_digest
 
     def spy(a: bytes, b: bytes) -> bool:
-        seen.append((a, b))
+        calls.append((a, b))
         return real(a, b)
 
     monkeypatch.setattr(hmac, "compare_digest", spy)
+    return calls
+
+
+def test_constant_time_equal_is_the_c_core_or_compare_digest(
+    compare_digest_calls: list[tuple[object, object]],
+) -> None:
+    if crypto.native is not None:
+        assert crypto._impl.equal is crypto.native.equal  # CRYPTO_memcmp
+    seen = compare_digest_calls
     assert _reference.equal(bytearray(b"mac!"), memoryview(b"mac!"))
     assert not _reference.equal(b"mac!", b"mac?")
     assert seen == [(b"mac!", b"mac!"), (b"mac!", b"mac?")]
@@ -244,3 +251,13 @@ def test_pace_compares_tokens_and_cam_in_constant_time(monkeypatch: pytest.Monke
         "mrtd.pace.protocol.pace",  # an echoed ephemeral key
         "mrtd.pace.mapping.check_chip_authentication",  # PACE-CAM: CA_IC * PK_IC = PK_Map
     } <= callers
+
+
+def test_access_keys_compare_in_constant_time(
+    compare_digest_calls: list[tuple[object, object]],
+) -> None:
+    calls = compare_digest_calls
+    assert MRZKey("L898902C3", "740812", "120415") == MRZKey("l898902c3", "1974-08-12", "120415")
+    assert CANKey("123456") != CANKey("123457")
+    assert MRZKey("L898902C3", "740812", "120415") != CANKey("123456")
+    assert len(calls) == 2
