@@ -111,8 +111,9 @@ def _print_scan(scanned: Scan, same: bool, out: TextIO) -> None:
         print(f"1. The MRZ as typed (no OCR here: {details['why']}):", file=out)
     else:
         print(f"1. The data page photo ({details['image']}, taken at an angle) read by OCR "
-              f"in {details['milliseconds']} ms (engine {details['engine']}, lowest "
-              f"character confidence {details['confidence']}):", file=out)  # fmt: skip
+              f"in {details['milliseconds']} ms, loading its model included (engine "
+              f"{details['engine']}, lowest character confidence {details['confidence']}):",
+              file=out)  # fmt: skip
     for line in scanned.mrz.lines:
         print(f"     {line}", file=out)
     for repair in details.get("repairs", ()):
