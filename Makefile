@@ -9,14 +9,14 @@ DEBS_TEST  := pcscd vsmartcard-vpcd swig libpcsclite-dev fonts-ocr-b tesseract-o
 
 export OMP_THREAD_LIMIT := 1
 
-.PHONY: demo test lint typecheck pytest bench setup setup-dev clean
+.PHONY: demo test fuzz valgrind lint typecheck pytest bench setup setup-dev clean
 
 demo: $(VENV)/.installed
 	$(BIN)/mrtd demo
 
 test: $(VENV)/.installed-dev
-	$(BIN)/ruff check src tests benchmarks tools
-	$(BIN)/ruff format --check src tests benchmarks tools
+	$(BIN)/ruff check src tests benchmarks tools fuzz
+	$(BIN)/ruff format --check src tests benchmarks tools fuzz
 	$(BIN)/mypy
 	MRTD_REQUIRE_NATIVE=1 MRTD_REQUIRE_INTEROP=1 $(BIN)/python -m pytest -q
 	scripts/sanitize-test.sh
@@ -40,6 +40,17 @@ $(VENV)/.installed-dev: pyproject.toml src/mrtd/crypto/_core.c src/mrtd/crypto/_
 	[ -z "$(DEBS_TEST)" ] || scripts/ensure-debs.sh $(DEBS_TEST)
 	$(BIN)/python -m pip install -q -e '.[dev,nfc,pcsc,image]'
 	@touch $@ $(VENV)/.installed
+
+# Coverage-guided fuzzing (atheris), every harness of fuzz/ for FUZZ_SECONDS each (default 600),
+# then the C cores' harnesses against ASan+UBSan builds; `make test` runs a short smoke of each.
+fuzz: $(VENV)/.installed-dev
+	scripts/fuzz.sh
+	scripts/fuzz.sh --sanitize
+
+# The C cores' tests under valgrind memcheck (several minutes).
+valgrind: $(VENV)/.installed-dev
+	scripts/ensure-debs.sh valgrind
+	scripts/valgrind-test.sh
 
 bench: $(VENV)/.installed
 	benchmarks/run.sh

@@ -3,14 +3,16 @@
 # with AddressSanitizer + UndefinedBehaviorSanitizer.
 #
 # The cores are compiled straight with gcc (no setuptools) into build/sanitize/, next to a fresh
-# copy of src/mrtd, and that tree goes first on PYTHONPATH, so the project's .venv and its
-# normal build are left alone. Python itself is not instrumented: libasan is preloaded,
-# leak detection is off (the interpreter leaks by design), and PYTHONMALLOC=malloc sends
-# Python's small allocations (our PyMem buffers, bytes objects) through ASan's allocator so
-# their bounds are checked too. Any sanitizer report fails the run.
+# copy of src/mrtd (scripts/build-sanitized-cores.sh, shared with scripts/fuzz.sh --sanitize),
+# and that tree goes first on PYTHONPATH, so the project's .venv and its normal build are left
+# alone. Python itself is not instrumented: libasan is preloaded, leak detection is off (the
+# interpreter leaks by design), and PYTHONMALLOC=malloc sends Python's small allocations (our
+# PyMem buffers, bytes objects) through ASan's allocator so their bounds are checked too. Any
+# sanitizer report fails the run.
 #
 # Idempotent (rebuilds from scratch each time, about a second); takes well under a minute.
-# Usage: scripts/sanitize-test.sh [pytest args...]   (default: the crypto tests)
+# Usage: scripts/sanitize-test.sh [pytest args...]   (default: the crypto tests, and the
+# fuzz harnesses of the C cores over their seeds and mutations)
 # Needs: gcc with libasan/libubsan, libssl-dev, the project's .venv with the dev extras.
 set -euo pipefail
 
@@ -22,36 +24,14 @@ CC=${CC:-gcc}
 out=$root/build/sanitize
 log=$out/pytest.log
 
-if [ ! -x "$PYTHON" ]; then
-    echo "sanitize-test: no $PYTHON; run 'make setup-dev' first" >&2
-    exit 2
-fi
-libasan=$("$CC" -print-file-name=libasan.so)
-if [ ! -e "$libasan" ]; then
-    echo "sanitize-test: $CC has no libasan.so (install gcc's libasan)" >&2
-    exit 2
-fi
-
-include=$("$PYTHON" -c 'import sysconfig; print(sysconfig.get_paths()["include"])')
-suffix=$("$PYTHON" -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))')
-
-rm -rf "$out"
-mkdir -p "$out"
-cp -R src/mrtd "$out/mrtd"
-find "$out/mrtd" \( -name '*.so' -o -name __pycache__ \) -prune -exec rm -rf {} +
-
-sanitize="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
-for module in _core _ec; do
-    # shellcheck disable=SC2086  # word splitting of the flag lists is intended
-    "$CC" -shared -fPIC -g -O1 $sanitize -Wall -Wextra -Werror \
-        -Werror=implicit-function-declaration -I"$include" \
-        "src/mrtd/crypto/$module.c" -o "$out/mrtd/crypto/$module$suffix" -lcrypto
-done
+libasan=$(PYTHON="$PYTHON" CC="$CC" "$root/scripts/build-sanitized-cores.sh")
 
 if [ "$#" -eq 0 ]; then
     set -- tests/unit/test_crypto_sm.py tests/property/test_crypto_sm_properties.py \
         tests/unit/test_crypto_core.py tests/unit/test_crypto_ec.py \
-        tests/property/test_ec_properties.py
+        tests/property/test_ec_properties.py \
+        "tests/fuzz/test_fuzz_smoke.py::test_harness_accepts_its_corpus_and_mutations[sm_unwrap]" \
+        "tests/fuzz/test_fuzz_smoke.py::test_harness_accepts_its_corpus_and_mutations[ec_points]"
 fi
 
 # Reports go to files: pytest captures stderr, and a halted process never prints it back.

@@ -14,7 +14,7 @@ from typing import Literal, Protocol
 from mrtd.crypto import _ec_reference
 from mrtd.crypto._reference import BytesLike
 from mrtd.crypto.domains import ECCurve
-from mrtd.errors import InvalidPointError
+from mrtd.errors import DecodeError, InvalidPointError
 
 
 class GroupBackend(Protocol):
@@ -56,7 +56,11 @@ def ec_backend() -> Backend:
 
 
 class ECGroup:
-    """A curve ready for arithmetic. Scalars are ints; points are SEC1 bytes."""
+    """A curve ready for arithmetic. Scalars are ints; points are SEC1 bytes.
+
+    Parameters that make no usable curve (singular, n*h outside the Hasse bound, n*G != O...)
+    raise `DecodeError`, a ValueError: explicit parameters come from chips and certificates.
+    """
 
     __slots__ = ("_impl", "backend", "curve")
 
@@ -69,15 +73,18 @@ class ECGroup:
         def field(value: int) -> bytes:
             return value.to_bytes(size, "big")
 
-        self._impl = factory(
-            field(curve.p),
-            field(curve.a),
-            field(curve.b),
-            field(curve.gx),
-            field(curve.gy),
-            curve.n.to_bytes((curve.n.bit_length() + 7) // 8, "big"),
-            curve.h,
-        )
+        try:
+            self._impl = factory(
+                field(curve.p),
+                field(curve.a),
+                field(curve.b),
+                field(curve.gx),
+                field(curve.gy),
+                curve.n.to_bytes((curve.n.bit_length() + 7) // 8, "big"),
+                curve.h,
+            )
+        except ValueError as exc:  # explicit parameters from a chip or a certificate
+            raise DecodeError(f"EC domain parameters are not a usable curve: {exc}") from None
 
     @property
     def size(self) -> int:

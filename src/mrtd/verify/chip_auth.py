@@ -97,7 +97,10 @@ def chip_authentication(
     """
     cipher = session_cipher(info)
     key_id = _key_id(info, key)
-    agreement = agreement_for(key.domain, backend)
+    try:
+        agreement = agreement_for(key.domain, backend)
+    except DecodeError as exc:  # explicit parameters in DG14 that make no usable curve
+        raise ChipAuthError(f"the chip's domain parameters (DG14) are invalid: {exc}") from None
     if ephemeral_private is None:
         ephemeral = agreement.keypair(random_bytes)
     else:

@@ -17,7 +17,7 @@ from typing import Any
 from asn1crypto import x509
 
 from mrtd.checks import CheckOutcome, CheckStatus
-from mrtd.lds.sod import LDS_SECURITY_OBJECT_OID, SODFile, find_signer_certificate
+from mrtd.lds.sod import HASH_ALGORITHMS, LDS_SECURITY_OBJECT_OID, SODFile, find_signer_certificate
 from mrtd.verify.certificates import country
 from mrtd.verify.chain import check_chain
 from mrtd.verify.signature import SignatureCheckError, verify
@@ -73,6 +73,10 @@ def check_signature(sod: SODFile, certificate: x509.Certificate | None = None) -
     `certificate` or else the DS certificate EF.SOD carries."""
     if sod.signed_content_type != LDS_SECURITY_OBJECT_OID:
         return CheckOutcome(FAILED, "signed content type is not the LDS security object")
+    if sod.digest_algorithm not in HASH_ALGORITHMS:  # hashlib takes more (and OIDs as names)
+        return CheckOutcome(
+            CheckStatus.NOT_SUPPORTED, f"digest algorithm {sod.digest_algorithm} is not supported"
+        )
     digest = hashlib.new(sod.digest_algorithm, sod.encapsulated_content).digest()
     if sod.message_digest != digest:
         return CheckOutcome(FAILED, "message digest does not match the LDS security object")

@@ -15,6 +15,7 @@ DS keys again and again: loaded keys are cached by the DER of their SubjectPubli
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -152,7 +153,7 @@ class _ExplicitECKey:
         except ValueError:
             return False
         n = self.group.curve.n
-        if not (0 < r < n and 0 < s < n):
+        if not (0 < r < n and 0 < s < n) or math.gcd(s, n) != 1:  # n composite: no inverse
             return False
         e = int.from_bytes(digest, "big")
         if len(digest) * 8 > n.bit_length():
