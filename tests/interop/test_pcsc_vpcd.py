@@ -5,6 +5,7 @@ and stops pcscd). The first section needs pyscard only, not pcscd."""
 from __future__ import annotations
 
 import builtins
+import contextlib
 import hashlib
 import json
 import signal
@@ -12,6 +13,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -243,14 +245,27 @@ def test_cli_without_a_card_exits_4(pcsc_stack: PCSCStack) -> None:
     assert "Traceback" not in result.stderr
 
 
+@contextlib.contextmanager
+def _ctrl_c_for_children() -> Iterator[None]:
+    """A test run started in the background (`make test &`) ignores SIGINT, and a child
+    inherits an ignored signal: handle it here while the child starts, so the child gets the
+    default disposition (a handler does not survive exec), as under a terminal."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def test_mrtd_sim_vpcd_serves_the_chip_until_interrupted(pcsc_stack: PCSCStack) -> None:
-    server = subprocess.Popen(
-        [sys.executable, "-m", "mrtd.cli", "sim", "--vpcd", f"localhost:{pcsc_stack.port}"],
-        env=pcsc_stack.env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    with _ctrl_c_for_children():
+        server = subprocess.Popen(
+            [sys.executable, "-m", "mrtd.cli", "sim", "--vpcd", f"localhost:{pcsc_stack.port}"],
+            env=pcsc_stack.env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
     try:
         wait_for_card(pcsc_stack.readers[0], present=True, timeout=15)
         with PCSCReader(pcsc_stack.readers[0], timeout=5) as reader:
