@@ -2,7 +2,7 @@
 # Run the atheris/libFuzzer harnesses in fuzz/, one after another (never two at once).
 #
 #   scripts/fuzz.sh [--sanitize] [NAME ...]        (default: every fuzz/<name>.py harness)
-#   FUZZ_SECONDS=600 (each harness), FUZZ_ARGS="-jobs=..." (extra libFuzzer flags)
+#   FUZZ_SECONDS=600 (each harness), FUZZ_ARGS="-seed=1 ..." (extra libFuzzer flags)
 #
 # Seeds the corpora first (fuzz/seed_corpora.py); the corpus of each harness grows in
 # build/fuzz/corpus/<name>/ from run to run. Crash, timeout and out-of-memory inputs land in
@@ -93,7 +93,7 @@ for name in "$@"; do
         found=1
         tail -n 30 "$log" >&2
     fi
-    summary+=("$(printf '%-16s %8s %10s %8s %8s %6s' "$name$mode" "$seconds" "${runs:-?}" \
+    summary+=("$(printf '%-20s %8s %10s %8s %8s %6s' "$name$mode" "$seconds" "${runs:-?}" \
         "$(find "$corpus" -type f | wc -l)" "$new" "$status")")
 done
 
@@ -101,7 +101,7 @@ if [ "$sanitize" -eq 1 ] && [ -n "$(find "$out/sanitizer-reports" -type f)" ]; t
     cat "$out"/sanitizer-reports/* >&2
     found=1
 fi
-printf '%-16s %8s %10s %8s %8s %6s\n' harness seconds executions corpus crashes exit
+printf '%-20s %8s %10s %8s %8s %6s\n' harness seconds executions corpus crashes exit
 printf '%s\n' "${summary[@]}"
 if [ "$found" -ne 0 ]; then
     echo "fuzz: findings above; inputs in ${out#"$root"/}/crashes/" >&2
