@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from functools import partial
 
 import pytest
@@ -18,7 +19,7 @@ import pytest
 from mrtd.crypto import ec
 from mrtd.crypto.domains import CURVES, CURVES_BY_NAME, ECCurve
 from mrtd.crypto.ec import Backend, ECGroup, GroupBackend, GroupFactory
-from mrtd.errors import InvalidPointError
+from mrtd.errors import DecodeError, InvalidPointError
 from tests.conftest import VECTORS
 
 BACKENDS: list[Backend] = ["native", "python"]
@@ -453,3 +454,17 @@ def test_keyword_arguments_match_the_reference() -> None:
         assert g.mul(scalar=b"\x01", point=gen) == gen
         assert g.add(first=gen, second=gen) == g.mul(b"\x02")
         assert g.mul_add(scalar=b"\x01", point=gen) == g.mul(b"\x02")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_composite_field_is_refused_before_any_arithmetic(backend: Backend) -> None:
+    """Explicit parameters come from chips and certificates: over a composite "p" the
+    pure-Python square root (Tonelli-Shanks' search for a non-residue) would never end."""
+    p = 1_000_003 * 1_000_033  # odd, composite
+    fake = replace(BP256, name="", oid="", p=p, a=1, b=7, gx=1, gy=3, n=p + 1)
+    with pytest.raises(
+        DecodeError, match=exact("EC domain parameters are not a usable curve: p is not prime")
+    ):
+        ECGroup(fake, backend)
+    assert ec._probably_prime(BP256.p)
+    assert not ec._probably_prime(561)  # a Carmichael number

@@ -9,6 +9,8 @@ pure-Python twin. Every point from outside is validated before use; a bad one ra
 
 from __future__ import annotations
 
+import secrets
+from functools import lru_cache
 from typing import Literal, Protocol
 
 from mrtd.crypto import _ec_reference
@@ -55,6 +57,28 @@ def ec_backend() -> Backend:
     return "native" if native is not None else "python"
 
 
+@lru_cache(maxsize=64)
+def _probably_prime(p: int, rounds: int = 40) -> bool:
+    """Miller-Rabin with random bases (a crafted composite cannot pass them all but with
+    chance 4^-40); cached, as a few field primes come back again and again."""
+    if p < 5 or p % 2 == 0:
+        return p in (2, 3)
+    d, s = p - 1, 0
+    while d % 2 == 0:
+        d, s = d // 2, s + 1
+    for _ in range(rounds):
+        x = pow(secrets.randbelow(p - 3) + 2, d, p)
+        if x in (1, p - 1):
+            continue
+        for _ in range(s - 1):
+            x = x * x % p
+            if x == p - 1:
+                break
+        else:
+            return False
+    return True
+
+
 class ECGroup:
     """A curve ready for arithmetic. Scalars are ints; points are SEC1 bytes.
 
@@ -73,6 +97,8 @@ class ECGroup:
         def field(value: int) -> bytes:
             return value.to_bytes(size, "big")
 
+        if not _probably_prime(curve.p):  # the pure-Python square root would never end
+            raise DecodeError("EC domain parameters are not a usable curve: p is not prime")
         try:
             self._impl = factory(
                 field(curve.p),
