@@ -115,15 +115,11 @@ def read_file(
         data += chunk
         if total is None:
             total = _file_length(bytes(data), max_size)
-        if len(chunk) < TINY_PIECE and len(data) < (total or len(data) + 1):
-            tiny += 1
-            if tiny > MAX_TINY_PIECES:
-                raise DecodeError(
-                    f"chip answers READ BINARY in pieces of fewer than {TINY_PIECE} bytes"
-                )
+        unfinished = len(data) < (total or len(data) + 1)  # the header may be incomplete
+        tiny = _tiny_pieces(tiny, chunk, unfinished=unfinished)
         if answer.sw == SW_EOF and len(data) < (total or 0):
             raise DecodeError("file is shorter than the length in its header")
-        if answer.sw == SW_OK and len(chunk) < ne and len(data) < (total or len(data) + 1):
+        if answer.sw == SW_OK and len(chunk) < ne and unfinished:
             policy.learned = len(chunk)
         retries = 0
         if progress is not None:
@@ -131,6 +127,15 @@ def read_file(
     if total is None:
         raise DecodeError("file ended inside its TLV header")
     return bytes(data[:total])
+
+
+def _tiny_pieces(count: int, chunk: bytes, *, unfinished: bool) -> int:
+    """The count of tiny pieces so far, with this one; DecodeError past MAX_TINY_PIECES."""
+    if len(chunk) >= TINY_PIECE or not unfinished:
+        return count
+    if count >= MAX_TINY_PIECES:
+        raise DecodeError(f"chip answers READ BINARY in pieces of fewer than {TINY_PIECE} bytes")
+    return count + 1
 
 
 def _read_command(offset: int, ne: int, sfi: int | None) -> CommandAPDU:
