@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from typing import cast
 
-from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
 from cryptography.hazmat.primitives.ciphers import Cipher, modes
 
 from mrtd.crypto import BytesLike, wipe
+from mrtd.crypto._compat import TripleDES
 
 ZERO_IV = bytes(8)
 

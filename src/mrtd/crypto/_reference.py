@@ -11,10 +11,10 @@ import hmac
 import operator
 from typing import SupportsIndex
 
-from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
 from cryptography.hazmat.primitives import cmac
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
+from mrtd.crypto._compat import TripleDES
 from mrtd.errors import MACError, SecureMessagingError
 
 BytesLike = bytes | bytearray | memoryview
