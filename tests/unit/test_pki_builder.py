@@ -1,6 +1,9 @@
 """The test-PKI builder: keys, the 9303-12 certificate profile, explicit EC parameters, link
-certificates, CRLs and master lists. Where pyca/cryptography can read what we build, it checks
-our signatures (a second implementation); where it cannot (explicit parameters), it must refuse.
+certificates, CRLs and master lists. Where pyca/cryptography reads what we build with named
+curves and RSA, it checks our signatures (a second implementation). Keys with explicit
+parameters are checked against the curve data itself and verified by mrtd: what
+pyca/cryptography makes of them depends on its version (46 refuses them, 51 loads brainpool
+ones), and nothing here depends on which.
 """
 
 from __future__ import annotations
@@ -10,16 +13,16 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 
 import pytest
-from asn1crypto import cms, x509
+from asn1crypto import algos, cms, keys, x509
 from asn1crypto import parser as asn1_parser
 from cryptography import x509 as cryptography_x509
-from cryptography.exceptions import UnsupportedAlgorithm
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa, utils
 
 from mrtd import tlv
-from mrtd.crypto.domains import CURVES_BY_NAME
-from mrtd.lds.security_domains import DomainEncoding, decode_public_key
+from mrtd.crypto.domains import CURVES_BY_NAME, ECCurve
+from mrtd.crypto.ec import ECGroup
+from mrtd.lds.security_domains import DomainEncoding, decode_public_key, encode_public_key
 from mrtd.lds.sod import SignerKey, build_sod, sign_content, signature_algorithm_id
 from mrtd.sim.pki import TestPKI
 from mrtd.sim.pki_builder import (
@@ -120,11 +123,16 @@ def test_unknown_key_specs_are_refused(spec: str) -> None:
         generate_key(spec)
 
 
+UNCOMPRESSED = (serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+SHA256_ECDSA = algos.SignedDigestAlgorithm({"algorithm": "sha256_ecdsa"})
+
+
 @pytest.mark.parametrize(
     "curve", ["P-256", "P-384", "P-521", "brainpoolP256r1", "brainpoolP384r1", "brainpoolP512r1"]
 )
 def test_explicit_parameters_spell_out_the_curve(curve: str) -> None:
     key = generate_key(f"ec-{curve}")
+    assert isinstance(key, ec.EllipticCurvePrivateKey)
     info = public_key_info(key, explicit_parameters=True)
     expected = CURVES_BY_NAME[curve]
 
@@ -134,24 +142,65 @@ def test_explicit_parameters_spell_out_the_curve(curve: str) -> None:
     spec = parameters.chosen.native
     assert spec["version"] == "ecdpVer1"
     assert spec["field_id"] == {"field_type": "prime_field", "parameters": expected.p}
-    assert int.from_bytes(spec["curve"]["a"]) == expected.a
-    assert int.from_bytes(spec["curve"]["b"]) == expected.b
-    assert spec["base"] == expected.generator
+    p, a, b = expected.p, int.from_bytes(spec["curve"]["a"]), int.from_bytes(spec["curve"]["b"])
+    assert (a, b) == (expected.a, expected.b)
     assert (spec["order"], spec["cofactor"]) == (expected.n, 1)
-    # ... the library maps it to the named curve ...
+    # ... whose base point is the curve's generator as OpenSSL has it (the public key of the
+    # scalar 1), on y^2 = x^3 + ax + b, and n its order: (n-1)*G = -G.
+    generator = ec.derive_private_key(1, key.curve).public_key().public_bytes(*UNCOMPRESSED)
+    assert spec["base"] == generator == expected.generator
+    size = (p.bit_length() + 7) // 8
+    x, y = int.from_bytes(generator[1 : 1 + size]), int.from_bytes(generator[1 + size :])
+    assert (y * y - x * x * x - a * x - b) % p == 0
+    minus_g = ec.derive_private_key(expected.n - 1, key.curve).public_key().public_numbers()
+    assert (minus_g.x, minus_g.y) == (x, p - y)
+    # mrtd maps the parameters to the named curve ...
     domain, encoding, point = decode_public_key(tlv.decode_one(info.dump()))
     assert (domain, encoding) == (expected, DomainEncoding.EXPLICIT)
-    assert point == key.public_key().public_bytes(
-        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    assert point == key.public_key().public_bytes(*UNCOMPRESSED)
+    # ... and verifies the key's signatures through the explicit SubjectPublicKeyInfo.
+    message = b"signed attributes"
+    signature = key.sign(message, ec.ECDSA(hashes.SHA256()))
+    assert verify(info, SHA256_ECDSA, "sha256", message, signature)
+    assert not verify(info, SHA256_ECDSA, "sha256", message + b".", signature)
+    stranger = public_key_info(generate_key(f"ec-{curve}"), explicit_parameters=True)
+    assert not verify(stranger, SHA256_ECDSA, "sha256", message, signature)
+
+
+def test_explicit_parameters_of_no_named_curve_are_verified_with_our_own_group() -> None:
+    """P-256's field, a, b and n with 2G as the base point: no named curve. mrtd must neither
+    take it for P-256 (a look-alike) nor refuse it: its own EC arithmetic verifies, whatever
+    pyca/cryptography would make of such a key."""
+    p256 = CURVES_BY_NAME["P-256"]
+    doubled = ECGroup(p256).mul(2)
+    size = (p256.p.bit_length() + 7) // 8
+    gx, gy = int.from_bytes(doubled[1 : 1 + size]), int.from_bytes(doubled[1 + size :])
+    curve = ECCurve("look-alike", "", p256.p, p256.a, p256.b, gx, gy, p256.n, p256.h)
+    group = ECGroup(curve)
+    private = 0x1234567890ABCDEF
+    info = keys.PublicKeyInfo.load(
+        encode_public_key(curve, DomainEncoding.EXPLICIT, group.mul(private))
     )
-    # ... and pyca/cryptography refuses it for brainpool (which is why the builder exists),
-    # while it maps the NIST curves to their names as the library does.
-    if curve.startswith("brainpool"):
-        with pytest.raises((ValueError, UnsupportedAlgorithm)):
-            serialization.load_der_public_key(info.dump())
-    else:
-        loaded = serialization.load_der_public_key(info.dump())
-        assert loaded == key.public_key()
+    domain, encoding, _ = decode_public_key(tlv.decode_one(info.dump()))
+    assert encoding is DomainEncoding.EXPLICIT
+    assert isinstance(domain, ECCurve)
+    assert domain != p256
+    assert (domain.gx, domain.gy) == (gx, gy)
+
+    message = b"signed attributes"
+    e = int.from_bytes(hashlib.sha256(message).digest())
+    nonce = 0xFEDCBA9876543210
+    r = int.from_bytes(group.x(group.mul(nonce))) % p256.n
+    s = pow(nonce, -1, p256.n) * (e + r * private) % p256.n
+    assert verify(info, SHA256_ECDSA, "sha256", message, utils.encode_dss_signature(r, s))
+    assert not verify(
+        info, SHA256_ECDSA, "sha256", message + b".", utils.encode_dss_signature(r, s)
+    )
+    # The same point read as a P-256 key (the standard generator) does not verify it.
+    as_p256 = keys.PublicKeyInfo.load(
+        encode_public_key(p256, DomainEncoding.NAMED, group.mul(private))
+    )
+    assert not verify(as_p256, SHA256_ECDSA, "sha256", message, utils.encode_dss_signature(r, s))
 
 
 def test_named_parameters_are_what_cryptography_writes() -> None:
@@ -263,12 +312,21 @@ def test_cryptography_verifies_what_we_sign(kind: str) -> None:
     assert ski == cryptography_x509.SubjectKeyIdentifier.from_public_key(csca.public_key())
 
 
-def test_explicit_certificates_are_refused_by_cryptography_but_parse_with_asn1crypto() -> None:
-    ds = pki("explicit").ds.certificate
-    assert ds.public_key["algorithm"]["parameters"].name == "specified"
+def test_explicit_certificates_are_read_and_verified_by_mrtd() -> None:
+    """Real CSCA and DS certificates spell out brainpool parameters: asn1crypto parses them,
+    mrtd maps their keys to the named curves and checks the chain's signatures itself."""
+    generated = pki("explicit")
+    ds, csca = generated.ds.certificate, generated.csca.certificate
     assert x509.Certificate.load(ds.dump()).native["tbs_certificate"]["serial_number"] == 2
-    with pytest.raises((ValueError, UnsupportedAlgorithm)):
-        to_cryptography(ds).public_key()
+    for certificate, curve in ((ds, "brainpoolP256r1"), (csca, "brainpoolP384r1")):
+        assert certificate.public_key["algorithm"]["parameters"].name == "specified"
+        domain, encoding, _ = decode_public_key(tlv.decode_one(certificate.public_key.dump()))
+        assert (domain, encoding) == (CURVES_BY_NAME[curve], DomainEncoding.EXPLICIT)
+    assert signed_by(ds, csca)
+    tbs = ds["tbs_certificate"].dump()
+    changed = tbs[:-1] + bytes((tbs[-1] ^ 1,))
+    algorithm, signature = ds["signature_algorithm"], ds["signature_value"].native
+    assert not verify(csca.public_key, algorithm, "sha256", changed, signature)
 
 
 def test_generalized_time_from_2050() -> None:

@@ -1,7 +1,7 @@
 """Elliptic-curve arithmetic on any prime curve, brainpool included (DESIGN.md "The C core").
 
 pyca/cryptography and pycryptodome give ECDH on named curves but no point addition, which the
-PACE generic mapping needs (G~ = s*G + H), and refuse explicit parameters. The C core
+PACE generic mapping needs (G~ = s*G + H), nor (cryptography 46) explicit parameters. The C core
 (`mrtd.crypto._ec`, OpenSSL's EC_GROUP / EC_POINT) does both; `_ec_reference` is its
 pure-Python twin. Every point from outside is validated before use; a bad one raises
 `InvalidPointError`.

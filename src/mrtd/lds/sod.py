@@ -611,8 +611,9 @@ def _check_key_matches_certificate(key: SignerKey, certificate: x509.Certificate
     """ValueError unless `certificate` holds `key`'s public key.
 
     An EC key with explicit domain parameters (X9.62 SpecifiedECDomain, which
-    pyca/cryptography refuses to load) matches when the parameters are those of the key's
-    curve and the point is the key's point.
+    pyca/cryptography 46 refuses to load and 51 loads for some curves) is matched here, in
+    every version: when the parameters are those of the key's curve and the point is the
+    key's point.
     """
     if not isinstance(certificate, x509.Certificate):
         raise TypeError("signer_cert must be an asn1crypto.x509.Certificate")

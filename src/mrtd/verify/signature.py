@@ -2,10 +2,12 @@
 RSASSA-PSS with the AlgorithmIdentifier's parameters, and ECDSA on any prime curve, explicit
 parameters included.
 
-pyca/cryptography refuses EC keys with explicit parameters (seen in real DS and CSCA
-certificates); such a key is mapped to its named curve when cryptography knows that curve, and
-otherwise verified with the library's own EC group (public scalars only, so no secret is at
-stake in the arithmetic).
+EC keys are read by mrtd itself, never by pyca/cryptography's key loader: whether that loader
+takes explicit parameters (seen in real DS and CSCA certificates) depends on its version
+(46 refuses them, 51 loads brainpool ones). The parameters are matched to a named curve by
+value (p, a, b, G, n, h); a key on a curve cryptography implements is handed to it as that
+curve, any other is verified with the library's own EC group (public scalars only, so no
+secret is at stake in the arithmetic).
 
 Reading a key (parsing its SubjectPublicKeyInfo, matching explicit parameters, validating the
 point, building a group) costs more than an RSA verification, and a reader checks the same few
