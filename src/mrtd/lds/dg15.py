@@ -2,9 +2,10 @@
 
 6F DG15 { SubjectPublicKeyInfo }: RSA (ISO/IEC 9796-2 signatures) or EC (ECDSA). EC keys may
 spell their domain parameters out (X9.62 SpecifiedECDomain); those are mapped to the named
-curve they equal (`security_domains.decode_public_key`), because pyca/cryptography loads only
-named curves. Seen in specimen data and accepted: an RSA modulus written as a negative DER
-INTEGER (its leading zero byte left out); it is read as unsigned and flagged.
+curve they equal (`security_domains.decode_public_key`), by mrtd whatever the version of
+pyca/cryptography (46 loads only named curves). Seen in specimen data and accepted: an RSA
+modulus written as a negative DER INTEGER (its leading zero byte left out); it is read as
+unsigned and flagged.
 """
 
 from __future__ import annotations
@@ -91,6 +92,10 @@ class DG15File:
         """The key for pyca/cryptography; DecodeError if cryptography cannot hold it."""
         if self.curve is None:
             modulus, exponent, _ = _rsa_numbers(self.public_key_info)
+            # What cryptography checks too (n odd, e odd, 3 <= e < n; 3 is checked in
+            # from_bytes), checked here so that the outcome does not rest on its version.
+            if modulus % 2 == 0 or exponent % 2 == 0 or exponent >= modulus:
+                raise DecodeError("DG15: RSA key is not valid (modulus or exponent)")
             try:
                 return rsa.RSAPublicNumbers(exponent, modulus).public_key()
             except ValueError:

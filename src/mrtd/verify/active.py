@@ -157,7 +157,8 @@ def _check_ecdsa(
 
 @lru_cache(maxsize=64)
 def _rsa_numbers(dg15: DG15File) -> tuple[int, int]:
-    """(n, e), checked by cryptography (n odd, 3 <= e < n); a negative modulus read unsigned."""
+    """(n, e), checked by `DG15File.public_key` (n and e odd, 3 <= e < n); a negative modulus
+    read unsigned."""
     key = dg15.public_key()
     assert isinstance(key, rsa.RSAPublicKey)
     numbers = key.public_numbers()
