@@ -28,8 +28,8 @@ def _dataset(name: str) -> tuple[SODFile, dict[str, bytes]]:
 
 @pytest.mark.parametrize("name", sorted(DATASETS))
 def test_bsi_datasets_pass_hashes_and_signature(name: str) -> None:
-    # bsi2008: ECDSA-SHA1 by a DS key with explicit brainpoolP224r1 parameters, which
-    # pyca/cryptography cannot load (verified with the library's own EC group);
+    # bsi2008: ECDSA-SHA1 by a DS key with explicit brainpoolP224r1 parameters, a curve
+    # pyca/cryptography has no class for (verified with the library's own EC group);
     # bsi-dataset-2: RSASSA-PSS SHA-256.
     sod, files = _dataset(name)
     result = check_sod(sod, files)
