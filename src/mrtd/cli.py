@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from mrtd import __version__
 from mrtd.chip_command import run_read, run_readers, run_sim
 from mrtd.demo import run_demo
+from mrtd.doctor import add_doctor_parser
 from mrtd.errors import MRZError
 from mrtd.exit_status import (
     EXIT_OK,
@@ -98,6 +99,8 @@ def _parser() -> argparse.ArgumentParser:
     readers = commands.add_parser("readers", help="list the readers on this machine")
     readers.set_defaults(run=run_readers)
     sim.set_defaults(run=run_sim)
+
+    add_doctor_parser(commands)
     return parser
 
 
