@@ -301,11 +301,11 @@ _NOT_BUILT = (
 def check_core() -> CoreCheck:
     """Which core is in use, why native is not, and a self-test of the one in use."""
     backend, ec_backend = crypto.backend(), ec_backend_of_mrtd()
-    reasons = [
-        f"{module}: {_why_not_native(module)}"
-        for module, active in (("mrtd.crypto._core", backend), ("mrtd.crypto._ec", ec_backend))
-        if active != "native"
-    ]
+    modules_by_reason: dict[str, list[str]] = {}
+    for module, active in (("mrtd.crypto._core", backend), ("mrtd.crypto._ec", ec_backend)):
+        if active != "native":
+            modules_by_reason.setdefault(_why_not_native(module), []).append(module)
+    reasons = [f"{' and '.join(mods)}: {why}" for why, mods in modules_by_reason.items()]
     openssl = None
     if backend == "native":
         with contextlib.suppress(Exception):  # the version is a nicety

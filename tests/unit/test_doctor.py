@@ -90,6 +90,11 @@ def test_the_twin_is_reported_with_why_the_core_is_not_there(
     assert core.openssl is None
     assert core.reason.startswith("mrtd.crypto._core: not built: ")
     assert "libssl-dev" in core.reason
+    monkeypatch.setattr(doctor, "ec_backend_of_mrtd", lambda: "python")
+    monkeypatch.setitem(sys.modules, "mrtd.crypto._ec", None)
+    both = check_core()
+    assert both.reason.startswith("mrtd.crypto._core and mrtd.crypto._ec: not built: ")
+    assert both.reason.count("not built") == 1
     assert "crypto core: " in format_text(doctor.diagnose())
 
 
