@@ -106,7 +106,7 @@ def test_a_core_that_is_built_but_does_not_load(
     monkeypatch.setattr(doctor, "ec_backend_of_mrtd", lambda: "python")
     core = check_core()
     assert core.ec_backend == "python"
-    assert core.reason == (
+    assert core.reason.endswith(  # after _core's reason, on an install without the C core
         "mrtd.crypto._ec: built but does not load: ImportError: libcrypto.so.3: cannot open "
         "shared object file: No such file"
     )
