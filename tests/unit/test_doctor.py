@@ -84,6 +84,7 @@ def test_the_twin_is_reported_with_why_the_core_is_not_there(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(crypto, "backend", lambda: "python")
+    monkeypatch.setattr(doctor, "ec_backend_of_mrtd", lambda: "native")  # _core alone first
     monkeypatch.setitem(sys.modules, "mrtd.crypto._core", None)  # as if never built
     core = check_core()
     assert core.backend == "python"
