@@ -13,7 +13,8 @@ from mrtd.cli import main
 from mrtd.sim.pki import TestPKI
 from mrtd.sim.pki_builder import Issued, issue_crl
 from mrtd.sim.profile import Profile
-from tests.conftest import FIXTURES
+from tests.shared_data import shared_data_path
+from tests.trust_pki import csca as make_csca
 
 MRZ = list(Profile.default().mrz.lines)
 
@@ -102,11 +103,16 @@ def test_a_changed_data_group_fails_by_name(
     assert "DG2" in str(result["reason"])
 
 
+@pytest.mark.parametrize("unknown", ["german", "made-here"])
 def test_an_unknown_csca_fails_the_chain(
-    capsys: pytest.CaptureFixture[str], dump: Path, tmp_path: Path
+    capsys: pytest.CaptureFixture[str], dump: Path, tmp_path: Path, unknown: str
 ) -> None:
-    german = FIXTURES / "pki" / "DE_ROOT_CA_CSCA07.cer"
-    code, out, _ = run(capsys, "verify", str(dump), "--csca", str(german), "--json")
+    if unknown == "german":
+        other = shared_data_path("pki", "DE_ROOT_CA_CSCA07.cer")
+    else:
+        other = tmp_path / "other.cer"
+        other.write_bytes(make_csca("an unknown CSCA").der)
+    code, out, _ = run(capsys, "verify", str(dump), "--csca", str(other), "--json")
     assert code == 1
     result = passive(out)
     assert result["status"] == "failed"
@@ -135,9 +141,17 @@ def test_a_revoked_document_signer_fails(
     assert result["revocation"]["status"] == "failed"  # type: ignore[index]
 
 
-def test_the_bsi_data_sets_pass_hashes_and_signature(capsys: pytest.CaptureFixture[str]) -> None:
-    for folder in ("bsi2008", "bsi-dataset-2"):
-        code, out, _ = run(capsys, "verify", str(FIXTURES / "sod" / folder), "--json")
+def test_the_bsi_data_sets_pass_hashes_and_signature(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    hashed = {"bsi2008": (1, 2, 3, 14), "bsi-dataset-2": (1, 2, 3, 4, 14)}
+    for folder, groups in hashed.items():
+        # EF.SOD and the data groups it hashes (the shared folder has more: DG15, keys)
+        source, files = shared_data_path("lds", folder), tmp_path / folder
+        files.mkdir()
+        for name in ["EF_SOD.bin", *(f"Datagroup{n}.bin" for n in groups)]:
+            shutil.copy(source / name, files / name)
+        code, out, _ = run(capsys, "verify", str(files), "--json")
         result = passive(out)
         assert code == 1  # no CSCA for BSI's test Document Signers
         assert result["signature"] == {"status": "passed"}

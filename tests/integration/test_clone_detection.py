@@ -1,6 +1,6 @@
 """Clone detection end to end: Active and Chip Authentication against the simulated chip, its
-clone (`[faults] clone = true`: the same files, other keys), a real data set with its private
-keys, and the fail-closed verdict."""
+clone (`[faults] clone = true`: the same files, other keys), data sets with their private keys
+(one made here, the BSI one of the shared data), and the fail-closed verdict."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
 from mrtd.access_key import MRZKey
 from mrtd.cli import main
@@ -18,12 +20,13 @@ from mrtd.lds.com import build_com
 from mrtd.lds.sod import build_sod
 from mrtd.read import read_document
 from mrtd.readers.simulated import SimulatedReader
+from mrtd.sim.authentication import genuine_keys
 from mrtd.sim.chip import SimulatedChip
-from mrtd.sim.files import ChipFile
+from mrtd.sim.files import ChipFile, build_files
 from mrtd.sim.pki import TestPKI
 from mrtd.sim.profile import Profile
 from mrtd.verify.trust import TrustStore
-from tests.conftest import FIXTURES
+from tests.shared_data import shared_data_path
 
 AA = ["rsa-1024-sha1", "rsa-1792-sha256", "ecdsa-P-256-sha256", "ecdsa-brainpoolP256r1-sha256"]
 AA_EXTENDED = ["rsa-2048-sha256", "rsa-3072-sha256"]
@@ -142,8 +145,40 @@ def test_a_chip_that_hides_its_aa_key_fails(trust: TrustStore) -> None:
     assert "EF.SOD lists DG15" in document.verdict.active.reason
 
 
+def made_dataset(folder: Path) -> tuple[Path, Profile]:
+    """The simulated chip's files with AA (RSA-1024) and CA (ECDH brainpoolP256r1) dumped as a
+    data set like BSI's: EF_COM.bin, EF_SOD.bin, DatagroupN.bin, and the private keys as
+    PKCS#8 (DG15_sk.pkcs8, DG14_sk.pkcs8). The profile the files were made from."""
+    made = profile({"aa": AA[0], "ca": CA[0]})
+    for file in build_files(made).values():
+        names = {"EF.COM": "EF_COM.bin", "EF.SOD": "EF_SOD.bin"}
+        (folder / names.get(file.name, f"Datagroup{file.name[2:]}.bin")).write_bytes(file.data)
+    keys = genuine_keys(made)
+    assert keys.active is not None
+    assert keys.chip is not None
+    ca_key = ec.derive_private_key(keys.chip.key.private, ec.BrainpoolP256R1())
+    for name, key in (("DG15_sk.pkcs8", keys.active.private_key), ("DG14_sk.pkcs8", ca_key)):
+        (folder / name).write_bytes(
+            key.private_bytes(Encoding.DER, PrivateFormat.PKCS8, NoEncryption())
+        )
+    return folder, made
+
+
+def test_a_data_set_made_here_with_its_private_keys(trust: TrustStore, tmp_path: Path) -> None:
+    folder, made = made_dataset(tmp_path)
+    chip_profile = Profile.from_dict({"chip": {"dataset": str(folder)}})
+    assert chip_profile.mrz == made.mrz  # read from its DG1
+    document = read(chip_profile, trust)
+    assert document.verdict.chip.reason == "ECDH brainpoolP256r1 AES-128"
+    assert document.verdict.chip.status == "passed"
+    assert document.verdict.active.status == "passed"  # RSA-1024, ISO/IEC 9796-2
+    assert sorted(document.files) == ["DG1", "DG14", "DG15", "DG2", "EF.COM", "EF.SOD"]
+    assert document.passive.chain.status == "passed"  # the test CSCA is trusted
+    assert document.verdict.summary == "genuine"
+
+
 def test_the_bsi_data_set_with_its_private_keys(trust: TrustStore) -> None:
-    folder = FIXTURES / "lds" / "bsi-dataset-2"
+    folder = shared_data_path("lds", "bsi-dataset-2")
     chip_profile = Profile.from_dict({"chip": {"dataset": str(folder)}})
     document = read(chip_profile, trust)
     assert document.verdict.chip.status == "passed"  # ECDH brainpoolP224r1, 3DES
@@ -160,7 +195,7 @@ def test_the_bsi_data_set_with_its_private_keys(trust: TrustStore) -> None:
     assert document.verdict.summary == "failed"
 
 
-def test_profiles_refuse_unknown_keys_and_short_apdus_for_big_keys() -> None:
+def test_profiles_refuse_unknown_keys_and_short_apdus_for_big_keys(tmp_path: Path) -> None:
     from mrtd.sim.profile import ProfileError  # noqa: PLC0415
 
     with pytest.raises(ProfileError, match="aa"):
@@ -170,7 +205,7 @@ def test_profiles_refuse_unknown_keys_and_short_apdus_for_big_keys() -> None:
     with pytest.raises(ProfileError, match="extended_length"):
         profile({"aa": "rsa-2048-sha256"})
     with pytest.raises(ProfileError, match="clone needs generated keys"):
-        read(Profile.from_dict({"chip": {"dataset": str(FIXTURES / "lds" / "bsi-dataset-2")},
+        read(Profile.from_dict({"chip": {"dataset": str(made_dataset(tmp_path)[0])},
                                 "faults": {"clone": True}}))  # fmt: skip
 
 

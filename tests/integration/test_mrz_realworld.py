@@ -18,14 +18,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from itertools import permutations
-from pathlib import Path
 
 import pytest
 
 from mrtd.errors import MRZError
 from mrtd.mrz import MRZ, RepairStatus, parse_mrz, repair_mrz
-
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "mrz-lines" / "doubango"
+from tests.shared_data import shared_data_path
 
 # The corpus as measured; a different count means the data changed: re-measure VALID_FLOOR.
 GT_FILES = 1500
@@ -62,13 +60,7 @@ class Corpus:
 
 @pytest.fixture(scope="module")
 def corpus() -> Corpus:
-    if not DATA.is_dir():
-        pytest.fail(
-            f"MRZ line corpus not found at {DATA}: this test needs the shared data folder "
-            "(shared/data/mrz-lines/doubango) beside the repository clone",
-            pytrace=False,
-        )
-    files = sorted(DATA.glob("*.gt.txt"))
+    files = sorted(shared_data_path("mrz-lines", "doubango").glob("*.gt.txt"))
     assert len(files) == GT_FILES, f"corpus changed ({len(files)} gt files): re-measure"
     parts: dict[str, dict[int, str]] = {}
     synthetic: dict[str, str] = {}

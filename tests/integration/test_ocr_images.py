@@ -1,4 +1,5 @@
-"""MRZ OCR on real photos and scans of specimen documents (fixtures/mrz-images/passporteye).
+"""MRZ OCR on real photos and scans of specimen documents (mrz-images/passporteye of the shared
+data, tests/shared_data.py: without it these tests are skipped).
 
 No ground truth ships with the images: the check digits are the truth, so a read counts when
 `read_mrz_image` returns a valid MRZ. Of the 42 files, 4 show no MRZ and 5 show an MRZ that is
@@ -17,18 +18,18 @@ from __future__ import annotations
 import json
 import statistics
 import time
-from functools import cache
+from pathlib import Path
 
 import pytest
 
 from mrtd.errors import MRZNotFoundError
 from tests.conftest import FIXTURES
+from tests.shared_data import shared_data_path
 
 pytest.importorskip("cv2", reason="MRZ OCR needs the mrtd[ocr] extra")
 
 from mrtd.mrz.ocr import OCRResult, read_mrz_image
 
-IMAGES = FIXTURES / "mrz-images" / "passporteye"
 FILES = 42
 NEGATIVES = frozenset(
     {
@@ -44,7 +45,7 @@ INVALID_AS_PRINTED = frozenset(
 VALID_FLOOR = 33  # measured 34 of 38 (all 34 that are valid as printed)
 CORRECT_FLOOR = 32  # measured 33: 43_pass-fra reads CHRISTOPHF (a faint bar; names have no
 # check digit)
-TRUTH = IMAGES.parent / "passporteye-truth.json"
+TRUTH = FIXTURES / "mrz-images" / "passporteye-truth.json"  # our own, in the repository
 MEDIAN_BUDGET = 5.0  # seconds: a hang guard only; speed is measured in benchmarks/bench_ocr.py
 # the format of each MRZ that reads valid (measured): a guard against reading the wrong lines
 FORMATS = {
@@ -66,11 +67,16 @@ FORMATS = {
 Outcome = OCRResult | MRZNotFoundError
 
 
-@cache
-def outcomes() -> dict[str, tuple[Outcome, float]]:
+@pytest.fixture(scope="module")
+def images() -> Path:
+    return shared_data_path("mrz-images", "passporteye")
+
+
+@pytest.fixture(scope="module")
+def outcomes(images: Path) -> dict[str, tuple[Outcome, float]]:
     """Every image read once (the read is the expensive part), with its wall time."""
     found: dict[str, tuple[Outcome, float]] = {}
-    for path in sorted(IMAGES.iterdir()):
+    for path in sorted(images.iterdir()):
         if path.suffix.lower() not in (".jpg", ".png"):
             continue
         started = time.perf_counter()
@@ -82,39 +88,43 @@ def outcomes() -> dict[str, tuple[Outcome, float]]:
     return found
 
 
-def test_the_corpus_is_as_measured() -> None:
-    names = {path.name for path in IMAGES.iterdir() if path.suffix.lower() in (".jpg", ".png")}
+def test_the_corpus_is_as_measured(images: Path) -> None:
+    names = {path.name for path in images.iterdir() if path.suffix.lower() in (".jpg", ".png")}
     assert len(names) == FILES
     assert names >= NEGATIVES
     assert names >= INVALID_AS_PRINTED
     assert set(FORMATS) <= names
 
 
-def test_negatives_have_no_mrz() -> None:
+def test_negatives_have_no_mrz(outcomes: dict[str, tuple[Outcome, float]]) -> None:
     for name in sorted(NEGATIVES):
-        outcome, _ = outcomes()[name]
+        outcome, _ = outcomes[name]
         assert isinstance(outcome, MRZNotFoundError), f"{name}: an MRZ was returned"
 
 
-def test_mrzs_invalid_as_printed_are_never_made_valid() -> None:
+def test_mrzs_invalid_as_printed_are_never_made_valid(
+    outcomes: dict[str, tuple[Outcome, float]],
+) -> None:
     for name in sorted(INVALID_AS_PRINTED):
-        outcome, _ = outcomes()[name]
+        outcome, _ = outcomes[name]
         assert isinstance(outcome, MRZNotFoundError), f"{name}: made valid"
         assert outcome.best_guess, f"{name}: no best guess kept"
         assert outcome.best_guess.split("\n")[0][:5] not in str(outcome)
 
 
-def test_valid_reads_floor() -> None:
+def test_valid_reads_floor(outcomes: dict[str, tuple[Outcome, float]]) -> None:
     valid = sorted(
-        name for name, (outcome, _) in outcomes().items() if isinstance(outcome, OCRResult)
+        name for name, (outcome, _) in outcomes.items() if isinstance(outcome, OCRResult)
     )
-    missed = sorted(set(outcomes()) - set(valid) - NEGATIVES - INVALID_AS_PRINTED)
+    missed = sorted(set(outcomes) - set(valid) - NEGATIVES - INVALID_AS_PRINTED)
     print(f"\nMRZ OCR: {len(valid)} of {FILES - len(NEGATIVES)} images read valid; missed {missed}")
     assert len(valid) >= VALID_FLOOR, f"missed: {missed}"
 
 
-def test_valid_reads_have_the_expected_format() -> None:
-    for name, (outcome, _) in sorted(outcomes().items()):
+def test_valid_reads_have_the_expected_format(
+    outcomes: dict[str, tuple[Outcome, float]],
+) -> None:
+    for name, (outcome, _) in sorted(outcomes.items()):
         if isinstance(outcome, OCRResult):
             assert outcome.mrz.valid
             assert outcome.mrz.format.value == FORMATS.get(name), name
@@ -122,21 +132,21 @@ def test_valid_reads_have_the_expected_format() -> None:
             assert outcome.engine in ("mrtd", "tesseract")
 
 
-def test_correct_reads_floor() -> None:
+def test_correct_reads_floor(outcomes: dict[str, tuple[Outcome, float]]) -> None:
     """Correct = the whole MRZ text equals the ground truth (transcribed by eye)."""
     truth = json.loads(TRUTH.read_text())
     assert set(truth) == set(FORMATS)
     correct: list[str] = []
     wrong: list[str] = []
-    for name, (outcome, _) in sorted(outcomes().items()):
+    for name, (outcome, _) in sorted(outcomes.items()):
         if isinstance(outcome, OCRResult):
             (correct if list(outcome.mrz.lines) == truth.get(name) else wrong).append(name)
     print(f"\nMRZ OCR: {len(correct)} correct; valid but wrong: {wrong}")
     assert len(correct) >= CORRECT_FLOOR, f"valid but wrong: {wrong}"
 
 
-def test_latency() -> None:
-    times = sorted(seconds for _, seconds in outcomes().values())
+def test_latency(outcomes: dict[str, tuple[Outcome, float]]) -> None:
+    times = sorted(seconds for _, seconds in outcomes.values())
     median = statistics.median(times)
     p95 = times[round(0.95 * (len(times) - 1))]
     print(f"\nMRZ OCR latency: median {1000 * median:.0f} ms, p95 {1000 * p95:.0f} ms")
@@ -144,5 +154,5 @@ def test_latency() -> None:
 
 
 def test_fixture_provenance_is_recorded() -> None:
-    provenance = (IMAGES.parent / "PROVENANCE.md").read_text()
+    provenance = (TRUTH.parent / "PROVENANCE.md").read_text()
     assert "konstantint/PassportEye" in provenance

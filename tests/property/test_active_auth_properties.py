@@ -22,11 +22,12 @@ from mrtd.lds.security_domains import DomainEncoding, encode_public_key
 from mrtd.lds.security_info_types import ActiveAuthenticationInfo
 from mrtd.sim.active_auth_chip import ChipActiveAuthentication
 from mrtd.verify.active import active_authentication, check_active_authentication
-from tests.conftest import FIXTURES
+from tests.shared_data import shared_data_file, shared_data_path
 
-RSA_DG15 = DG15File.from_bytes(
-    (FIXTURES / "lds" / "bsi-dataset-2" / "Datagroup15.bin").read_bytes()
-)
+BSI_DG15 = ("lds", "bsi-dataset-2", "Datagroup15.bin")  # RSA-1024 (shared data, when present)
+REAL_KEYS = [
+    (DG15File.from_bytes(path.read_bytes()), None) for path in [shared_data_file(*BSI_DG15)] if path
+]
 RSA_CHIP = ChipActiveAuthentication.from_spec("rsa-1024-sha256", b"property")
 EC_CHIP = ChipActiveAuthentication.from_spec("ecdsa-P-256-sha256", b"property")
 _P224 = CURVES_BY_NAME["brainpoolP224r1"]
@@ -34,7 +35,7 @@ EXPLICIT_DG15 = DG15File.from_bytes(
     build_dg15(encode_public_key(_P224, DomainEncoding.EXPLICIT, ECGroup(_P224).mul(12345)))
 )
 KEYS = [
-    (RSA_DG15, None),
+    *REAL_KEYS,
     (DG15File.from_bytes(RSA_CHIP.dg15()), None),
     (DG15File.from_bytes(EC_CHIP.dg15()), EC_CHIP.security_info()),
     (DG15File.from_bytes(EC_CHIP.dg15()), None),
@@ -42,6 +43,13 @@ KEYS = [
     (EXPLICIT_DG15, ActiveAuthenticationInfo.build("0.4.0.127.0.7.1.1.4.1.2")),
 ]
 keys = st.sampled_from(KEYS)
+
+
+def test_the_real_key_is_among_the_keys() -> None:
+    dg15 = DG15File.from_bytes(shared_data_path(*BSI_DG15).read_bytes())
+    assert (dg15, None) in KEYS
+
+
 signatures = st.one_of(
     st.binary(max_size=600),
     st.sampled_from([56, 64, 128]).flatmap(lambda n: st.binary(min_size=n, max_size=n)),

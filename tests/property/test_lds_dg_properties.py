@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 from datetime import date, datetime
+from functools import cache
 
 import pytest
 from asn1crypto import keys
@@ -45,31 +46,49 @@ from mrtd.lds import (
 )
 from mrtd.lds.image import image_format, jp2_codestream
 from mrtd.lds.security_domains import DomainEncoding, encode_public_key
-from tests.conftest import FIXTURES
+from mrtd.sim.files import face_jpeg
+from tests.shared_data import shared_data_file, shared_data_path
+from tests.sim_files import sim_files
 
-LDS = FIXTURES / "lds"
 TINY_JPEG = bytes.fromhex("FFD8 FFE0 0004 0000 FFC0 000B 08 0002 0003 01 011100 FFD9")
-_DG3 = DG3File.from_bytes((LDS / "bsi2008" / "Datagroup3.bin").read_bytes())
 _CURVE = next(c for c in CURVES if c.name == "brainpoolP256r1")
+_FINGER = BiometricHeader(0x08, 0x09, 0x0101, 0x0007, creation_time=datetime(2024, 1, 2, 3, 4))
+_IRIS = BiometricHeader(0x10, 0x01, 0x0101, 0x0009, validity_period=("20240101", "20340101"))
+BSI = shared_data_file("lds", "bsi2008")  # the BSI specimen's files, when the shared data is here
+# Named "<file>" or "<file>-<variant>": the part before "-" names the parser.
 SAMPLES: dict[str, bytes] = {
-    # DG3 with its data blocks cut short, to keep the samples small
-    "DG3": build_dg3(BiometricRecord(r.header, r.data[:300]) for r in _DG3.records),
-    "DG4": (LDS / "bsi2008" / "Datagroup4.bin").read_bytes(),
+    # DG3 and DG4 records made here, in the layout of 19794-4 and 19794-6 (FIR, IIR)
+    "DG3": build_dg3([BiometricRecord(_FINGER, b"FIR\x00010\x00" + bytes(24))] * 2),
+    "DG4": build_dg4([BiometricRecord(_IRIS, b"IIR\x00010\x00" + bytes(20))]),
     "DG5": build_dg5([TINY_JPEG, b"\x00\x00\x00\x0cjP  "], other=((0x53, b"x"),)),
     "DG7": build_dg7([TINY_JPEG]),
     "DG13": build_dg13(tlv.encode(0x5F01, b"issuer")),
-    "DG14": (LDS / "bsi2008" / "Datagroup14.bin").read_bytes(),
-    "DG15": (LDS / "bsi2008" / "Datagroup15.bin").read_bytes(),
+    "DG14": sim_files()["DG14"],  # the simulated chip's: CA and AA infos
+    "DG15": sim_files()["DG15"],  # RSA-2048
     "DG16": build_dg16([PersonToNotify("SPECIMEN<<A", "1", ("X", "Y"), "20240131")]),
     # an EC key with explicit parameters, so that mangling reaches that parser too
     "DG15-EC": build_dg15(encode_public_key(_CURVE, DomainEncoding.EXPLICIT, _CURVE.generator)),
 }
+if BSI is not None:
+    _DG3 = DG3File.from_bytes((BSI / "Datagroup3.bin").read_bytes())
+    SAMPLES |= {
+        # DG3 with its data blocks cut short, to keep the samples small
+        "DG3-BSI": build_dg3(BiometricRecord(r.header, r.data[:300]) for r in _DG3.records),
+        "DG4-BSI": (BSI / "Datagroup4.bin").read_bytes(),
+        "DG14-BSI": (BSI / "Datagroup14.bin").read_bytes(),  # explicit brainpoolP224r1
+        "DG15-BSI": (BSI / "Datagroup15.bin").read_bytes(),  # a negative RSA modulus
+    }
+# Face images of the shared data (JPEG 2000), when present; the test adds images made here.
 IMAGES = [
-    DG2File.from_bytes((LDS / "bsi2008" / "Datagroup2.bin").read_bytes()).faces[0].image,
-    DG2File.from_bytes((LDS / "dg2-samples" / "ICAO_39794_5_AP_DG2_AllFields.dat").read_bytes())
-    .faces[0]
-    .image,
+    DG2File.from_bytes(path.read_bytes()).faces[0].image
+    for path in (
+        shared_data_file("lds", "bsi2008", "Datagroup2.bin"),
+        shared_data_file("lds", "dg2-samples", "ICAO_39794_5_AP_DG2_AllFields.dat"),
+    )
+    if path is not None
 ]
+IMAGES += [jp2_codestream(IMAGES[0]) or b""] if IMAGES else []  # the bare JPEG 2000 codestream
+MADE_IMAGES = 3  # the simulated chip's JPEG face, a JP2 OpenCV makes, and its codestream
 # the outer tag of each file: a SET for EF.CardAccess, a SEQUENCE (CMS) for EF.CardSecurity
 OUTER_TAGS = {
     name: LDS_FILES[name].tag or (0x31 if name == "EF.CardAccess" else 0x30) for name in PARSERS
@@ -101,7 +120,7 @@ def _mangle(data: bytes, draw: st.DataObject) -> bytes:
 @given(st.sampled_from(sorted(SAMPLES)), st.data())
 def test_mangled_files_only_raise_decode_error(name: str, data: st.DataObject) -> None:
     try:
-        parsed = parse_file(name.removesuffix("-EC"), _mangle(SAMPLES[name], data))
+        parsed = parse_file(name.partition("-")[0], _mangle(SAMPLES[name], data))
     except DecodeError:
         return
     if isinstance(parsed, DG15File):
@@ -249,12 +268,30 @@ def test_dg11_dg12_keep_other(other: tuple[tuple[int, bytes], ...]) -> None:
 # -- images ---------------------------------------------------------------------------------------
 
 
+def test_the_bsi_samples_are_mangled_too() -> None:
+    shared_data_path("lds", "bsi2008")
+    shared_data_path("lds", "dg2-samples")
+    assert {"DG3-BSI", "DG4-BSI", "DG14-BSI", "DG15-BSI"} <= set(SAMPLES)
+    assert len(IMAGES) == 3
+
+
+@cache
+def _made_jp2() -> bytes:
+    cv2 = pytest.importorskip("cv2")
+    np = pytest.importorskip("numpy")
+    rows, columns = np.mgrid[0:160, 0:120]
+    ok, encoded = cv2.imencode(".jp2", ((rows * 3 + columns) % 256).astype(np.uint8))
+    assert ok
+    return bytes(encoded.tobytes())
+
+
 @settings(max_examples=60, deadline=None)
-@given(st.sampled_from(range(len(IMAGES) + 1)), st.data())
+@given(st.sampled_from(range(len(IMAGES) + MADE_IMAGES)), st.data())
 def test_mangled_images_decode_or_raise_decode_error(index: int, data: st.DataObject) -> None:
     image_decode = pytest.importorskip("mrtd.lds.image_decode")
     pytest.importorskip("cv2")
-    source = IMAGES[index] if index < len(IMAGES) else jp2_codestream(IMAGES[0]) or b""
+    made = [face_jpeg(), _made_jp2(), jp2_codestream(_made_jp2()) or b""]
+    source = [*IMAGES, *made][index]
     try:
         pixels = image_decode.decode_image(_mangle(source, data))
     except DecodeError:

@@ -23,19 +23,33 @@ from mrtd.lds import (
     parse_face_data_block,
     parse_face_record,
 )
-from tests.conftest import FIXTURES, TODAY
+from tests.conftest import TODAY
+from tests.shared_data import shared_data_file, shared_data_path
+from tests.sim_files import sim_files
 
-LDS = FIXTURES / "lds"
 MRZ_CHARS = string.ascii_uppercase + string.digits + "<"
 PARSERS: dict[str, Callable[[bytes], object]] = {
-    "EF_COM.bin": COMFile.from_bytes,
-    "Datagroup1.bin": DG1File.from_bytes,
+    "EF.COM": COMFile.from_bytes,
+    "DG1": DG1File.from_bytes,
 }
-SAMPLES = {
-    name: (LDS / "bsi2008" / name).read_bytes()
-    for name in ("EF_COM.bin", "Datagroup1.bin", "Datagroup2.bin")
+BSI_NAMES = {"EF.COM": "EF_COM.bin", "DG1": "Datagroup1.bin", "DG2": "Datagroup2.bin"}
+DG2_39794 = ("lds", "dg2-samples", "ICAO_39794_5_AP_DG2_AllFields.dat")
+# The simulated chip's files, and the BSI specimen's and the 39794-5 sample (shared data) when
+# they are present.
+SAMPLES: dict[str, list[bytes]] = {
+    name: [
+        sim_files()[name],
+        *(path.read_bytes() for path in [shared_data_file("lds", "bsi2008", bsi)] if path),
+    ]
+    for name, bsi in BSI_NAMES.items()
 }
-DG2_39794 = (LDS / "dg2-samples" / "ICAO_39794_5_AP_DG2_AllFields.dat").read_bytes()
+SAMPLES["DG2"] += [path.read_bytes() for path in [shared_data_file(*DG2_39794)] if path]
+
+
+def test_the_shared_samples_are_mangled_too() -> None:
+    shared_data_path("lds", "bsi2008")
+    assert shared_data_path(*DG2_39794).read_bytes() in SAMPLES["DG2"]
+    assert [len(SAMPLES[name]) for name in BSI_NAMES] == [2, 2, 3]
 
 
 @given(
@@ -85,12 +99,13 @@ def _mangle(data: bytes, draw: st.DataObject) -> bytes:
 @settings(max_examples=300)
 @given(st.sampled_from(sorted(PARSERS)), st.data())
 def test_mangled_com_and_dg1_only_raise_decode_error(name: str, data: st.DataObject) -> None:
+    sample = data.draw(st.sampled_from(SAMPLES[name]))
     with contextlib.suppress(DecodeError):
-        PARSERS[name](_mangle(SAMPLES[name], data))
+        PARSERS[name](_mangle(sample, data))
 
 
 @settings(max_examples=100)
-@given(st.sampled_from([SAMPLES["Datagroup2.bin"], DG2_39794]), st.data())
+@given(st.sampled_from(SAMPLES["DG2"]), st.data())
 def test_mangled_dg2_only_raises_decode_error(sample: bytes, data: st.DataObject) -> None:
     try:
         dg2 = DG2File.from_bytes(_mangle(sample, data))

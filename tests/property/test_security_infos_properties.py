@@ -35,7 +35,8 @@ from mrtd.lds.security_oids import (
     decode_oid,
     encode_oid,
 )
-from tests.conftest import FIXTURES, VECTORS
+from tests.conftest import VECTORS
+from tests.shared_data import shared_data_file, shared_data_path
 
 KNOWN_OIDS = {*PACE_BY_OID, *PACE_DOMAIN_BY_OID, *CA_BY_OID, *PK_BY_OID, AA_OID}
 KINDS = (
@@ -220,13 +221,19 @@ def test_arbitrary_elements(contents: list[bytes]) -> None:
     _parses_or_decode_error(tlv.encode(0x31, b"".join(elements)))
 
 
+BSI_DG14 = ("lds", "bsi2008", "Datagroup14.bin")  # shared data, when present
 REAL = [
     bytes.fromhex(VECTORS["bsi_eac_worked_example.ecdh"]["ef_cardaccess"]),
     bytes.fromhex(VECTORS["bsi_eac_worked_example.dh"]["ef_cardaccess"]),
     tlv.decode_one(
-        (FIXTURES / "security_infos" / "bsi2008" / "Datagroup14.bin").read_bytes()
+        bytes.fromhex(VECTORS["ca.real_trace_ecdh_brainpoolP256r1_aes128"]["dg14"])
     ).value,
+    *(tlv.decode_one(path.read_bytes()).value for path in [shared_data_file(*BSI_DG14)] if path),
 ]
+
+
+def test_the_bsi_dg14_is_among_the_real_files() -> None:
+    assert tlv.decode_one(shared_data_path(*BSI_DG14).read_bytes()).value in REAL
 
 
 @given(st.sampled_from(REAL), st.data())

@@ -2,9 +2,13 @@
 nesting and unterminated indefinite length makes SODFile.from_bytes raise DecodeError, and
 nothing else (no RecursionError, MemoryError, or asn1crypto's ValueError), quickly.
 
-Mutations are structure-aware where it matters: a real SOD is split into its TLV tree, one
-node is changed, and every enclosing length is recomputed, so the damage reaches deep into the
-CMS, the certificate and the LDSSecurityObject instead of failing at the outer header.
+Mutations are structure-aware where it matters: a SOD is split into its TLV tree, one node is
+changed, and every enclosing length is recomputed, so the damage reaches deep into the CMS, the
+certificate and the LDSSecurityObject instead of failing at the outer header.
+
+The samples: the two real BSI SODs (shared data; skipped without it) and SODs made here in
+their image (ECDSA with SHA-1 like bsi2008's, RSASSA-PSS with SHA-256 like bsi-dataset-2's),
+plus one whose certificate has explicit brainpool parameters.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import time
 import tracemalloc
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import cache
 
 import pytest
 from asn1crypto import parser as asn1_parser
@@ -21,8 +26,9 @@ from hypothesis import strategies as st
 
 from mrtd.errors import DecodeError
 from mrtd.lds.sod import MAX_SOD_SIZE, SODFile, build_sod
+from mrtd.sim.pki import TestPKI
 from mrtd.sim.pki_builder import generate_pki
-from tests.conftest import FIXTURES
+from tests.shared_data import shared_data_file, shared_data_path
 
 DEEP = 10_000
 SECONDS = 2.0  # far above any real parse (about 1 ms): only a hang or a blow-up exceeds it
@@ -36,11 +42,40 @@ def _explicit_sod() -> bytes:
     return build_sod(groups, signer_key=pki.ds.key, signer_cert=pki.ds.certificate)
 
 
-SAMPLES = {
-    "bsi2008": (FIXTURES / "sod" / "bsi2008" / "EF_SOD.bin").read_bytes(),
-    "bsi-dataset-2": (FIXTURES / "sod" / "bsi-dataset-2" / "EF_SOD.bin").read_bytes(),
-    "explicit-brainpool": _explicit_sod(),
+def _built_sod(kind: str, scheme: str, hash_algorithm: str) -> bytes:
+    key, certificate = TestPKI().document_signer(kind)  # type: ignore[arg-type]
+    groups = {1: b"\x61\x03\x5f\x1f\x00", 2: b"\x75\x02\x7f\x61", 3: b"\x63\x00", 14: b"\x6e\x00"}
+    return build_sod(
+        groups,
+        signer_key=key,
+        signer_cert=certificate,
+        hash_algorithm=hash_algorithm,
+        signature_algorithm=scheme,
+    )
+
+
+REAL = ("bsi2008", "bsi-dataset-2")  # shared data: lds/<name>/EF_SOD.bin
+BUILT: dict[str, Callable[[], bytes]] = {
+    "built-sha1": lambda: _built_sod("ecdsa", "ecdsa", "sha1"),  # like bsi2008
+    "built-pss": lambda: _built_sod("rsa", "rsassa_pss", "sha256"),  # like bsi-dataset-2
+    "explicit-brainpool": _explicit_sod,
 }
+SHA1_SAMPLES = ["bsi2008", "built-sha1"]
+PSS_SAMPLES = ["bsi-dataset-2", "built-pss"]
+
+
+@cache
+def sample(name: str) -> bytes:
+    """A sample SOD by name: a real one skips the test (or fails it) without the shared data."""
+    if name in BUILT:
+        return BUILT[name]()
+    return shared_data_path("lds", name, "EF_SOD.bin").read_bytes()
+
+
+def available_samples() -> list[str]:
+    """The samples hypothesis draws from: the built ones, and the real ones when present."""
+    real = [name for name in REAL if shared_data_file("lds", name, "EF_SOD.bin")]
+    return sorted([*real, *BUILT])
 
 
 def parses_or_decode_error(data: bytes) -> SODFile | None:
@@ -115,29 +150,32 @@ def walk(nodes: list[Node]) -> Iterator[Node]:
             yield from walk(node.content)
 
 
-def damaged(sample: str, index: int, change: Callable[[Node], None]) -> bytes:
-    """SAMPLES[sample] with its `index`th node (pre-order) changed, lengths recomputed."""
-    (root,) = tree(SAMPLES[sample])
+def damaged(name: str, index: int, change: Callable[[Node], None]) -> bytes:
+    """sample(name) with its `index`th node (pre-order) changed, lengths recomputed."""
+    (root,) = tree(sample(name))
     change(list(walk([root]))[index])
     return root.encode()
 
 
-NODE_COUNTS = {name: len(list(walk(tree(raw)))) for name, raw in SAMPLES.items()}
+@cache
+def node_count(name: str) -> int:
+    return len(list(walk(tree(sample(name)))))
 
 
-def test_samples_are_der_and_parse() -> None:
-    for raw in SAMPLES.values():
-        (root,) = tree(raw)
-        assert root.encode() == raw
-        assert parses_or_decode_error(raw) is not None
+@pytest.mark.parametrize("name", sorted([*REAL, *BUILT]))
+def test_samples_are_der_and_parse(name: str) -> None:
+    raw = sample(name)
+    (root,) = tree(raw)
+    assert root.encode() == raw
+    assert parses_or_decode_error(raw) is not None
 
 
 # -- by hand ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("sample", sorted(SAMPLES))
-def test_every_truncation(sample: str) -> None:
-    raw = SAMPLES[sample]
+@pytest.mark.parametrize("name", sorted([*REAL, *BUILT]))
+def test_every_truncation(name: str) -> None:
+    raw = sample(name)
     body = asn1_parser.parse(raw)[4]
     for cut in range(len(raw)):
         decode_error(raw[:cut])
@@ -145,8 +183,9 @@ def test_every_truncation(sample: str) -> None:
         decode_error(bytes(asn1_parser.emit(1, 1, 23, body[:cut])))
 
 
-def test_every_byte_flipped() -> None:
-    raw = SAMPLES["bsi2008"]
+@pytest.mark.parametrize("name", SHA1_SAMPLES)
+def test_every_byte_flipped(name: str) -> None:
+    raw = sample(name)
     for at in range(len(raw)):
         changed = bytearray(raw)
         changed[at] ^= 0xFF
@@ -165,11 +204,11 @@ LIES: dict[str, Callable[[int], bytes]] = {
 
 
 @pytest.mark.parametrize("lie", sorted(LIES))
-@pytest.mark.parametrize("sample", ["bsi-dataset-2", "explicit-brainpool"])
-def test_every_length_lying(sample: str, lie: str) -> None:
+@pytest.mark.parametrize("name", [*PSS_SAMPLES, "explicit-brainpool"])
+def test_every_length_lying(name: str, lie: str) -> None:
     """Each node in turn declares a false length (or an indefinite one that never ends); its
     parents keep their true lengths."""
-    (root,) = tree(SAMPLES[sample])
+    (root,) = tree(sample(name))
     for node in walk([root]):
         node.declared = LIES[lie](len(node.inner()))
         lying = root.encode()
@@ -180,8 +219,9 @@ def test_every_length_lying(sample: str, lie: str) -> None:
             parses_or_decode_error(lying)
 
 
-def test_a_4_gib_length_allocates_nothing_big() -> None:
-    raw = SAMPLES["bsi-dataset-2"]
+@pytest.mark.parametrize("name", PSS_SAMPLES)
+def test_a_4_gib_length_allocates_nothing_big(name: str) -> None:
+    raw = sample(name)
     tracemalloc.start()
     try:
         decode_error(b"\x77\x84\xff\xff\xff\xff" + raw[4:])
@@ -212,9 +252,9 @@ def sod_with(body: bytes) -> bytes:
     return bytes(asn1_parser.emit(1, 1, 23, body))
 
 
-def replaced(sample: str, path: tuple[int, ...], content: bytes | list[Node]) -> bytes:
-    """SAMPLES[sample] with the node at `path` (child indexes from the root) given `content`."""
-    (root,) = tree(SAMPLES[sample])
+def replaced(name: str, path: tuple[int, ...], content: bytes | list[Node]) -> bytes:
+    """sample(name) with the node at `path` (child indexes from the root) given `content`."""
+    (root,) = tree(sample(name))
     node = root
     for index in path:
         assert isinstance(node.content, list)
@@ -223,9 +263,9 @@ def replaced(sample: str, path: tuple[int, ...], content: bytes | list[Node]) ->
     return root.encode()
 
 
-def appended(sample: str, path: tuple[int, ...], extra: bytes) -> bytes:
-    """SAMPLES[sample] with the raw TLV `extra` added after the children of the node at `path`."""
-    (root,) = tree(SAMPLES[sample])
+def appended(name: str, path: tuple[int, ...], extra: bytes) -> bytes:
+    """sample(name) with the raw TLV `extra` added after the children of the node at `path`."""
+    (root,) = tree(sample(name))
     node = root
     for index in path:
         assert isinstance(node.content, list)
@@ -239,40 +279,59 @@ def appended(sample: str, path: tuple[int, ...], extra: bytes) -> bytes:
 CONTENT_INFO, SIGNED_DATA = (0,), (0, 1, 0)
 ENCAP_CONTENT = (0, 1, 0, 2, 1)  # EncapsulatedContentInfo > [0] eContent
 SIGNER_INFO = (0, 1, 0, 4, 0)
-DEEP_CASES: dict[str, Callable[[], bytes]] = {
-    "sequences as the whole body": lambda: sod_with(nested(DEEP)),
-    "sets as the whole body": lambda: sod_with(nested(DEEP, b"\x31")),
-    "context tags as the whole body": lambda: sod_with(nested(DEEP, b"\xa0")),
-    "application 0x77 in 0x77": lambda: nested(DEEP, b"\x77"),
-    "indefinite sequences, ended": lambda: sod_with(indefinite(DEEP)),
-    "indefinite sequences, never ended": lambda: b"\x77\x80" + indefinite(DEEP, ended=False),
-    "indefinite 0x77, never ended": lambda: b"\x77\x80" * DEEP,
-    "as the ContentInfo content": lambda: replaced(
-        "bsi2008", (*CONTENT_INFO, 1), [raw_node(nested(DEEP))]
+# Each case gets the names of a SHA-1 and an RSASSA-PSS sample: the real pair, or the built one.
+DeepCase = Callable[[str, str], bytes]
+DEEP_CASES: dict[str, DeepCase] = {
+    "sequences as the whole body": lambda sha1, pss: sod_with(nested(DEEP)),
+    "sets as the whole body": lambda sha1, pss: sod_with(nested(DEEP, b"\x31")),
+    "context tags as the whole body": lambda sha1, pss: sod_with(nested(DEEP, b"\xa0")),
+    "application 0x77 in 0x77": lambda sha1, pss: nested(DEEP, b"\x77"),
+    "indefinite sequences, ended": lambda sha1, pss: sod_with(indefinite(DEEP)),
+    "indefinite sequences, never ended": lambda sha1, pss: (
+        b"\x77\x80" + indefinite(DEEP, ended=False)
     ),
-    "as the eContent, constructed octet strings": lambda: replaced(
-        "bsi2008", ENCAP_CONTENT, [raw_node(nested(DEEP, b"\x24", b"\x04\x00"))]
+    "indefinite 0x77, never ended": lambda sha1, pss: b"\x77\x80" * DEEP,
+    "as the ContentInfo content": lambda sha1, pss: replaced(
+        sha1, (*CONTENT_INFO, 1), [raw_node(nested(DEEP))]
     ),
-    "as the eContent, indefinite octet strings": lambda: replaced(
-        "bsi2008", ENCAP_CONTENT, [raw_node(indefinite(DEEP, b"\x24"))]
+    "as the eContent, constructed octet strings": lambda sha1, pss: replaced(
+        sha1, ENCAP_CONTENT, [raw_node(nested(DEEP, b"\x24", b"\x04\x00"))]
     ),
-    "as a signed attribute value": lambda: appended(
-        "bsi-dataset-2",
+    "as the eContent, indefinite octet strings": lambda sha1, pss: replaced(
+        sha1, ENCAP_CONTENT, [raw_node(indefinite(DEEP, b"\x24"))]
+    ),
+    "as a signed attribute value": lambda sha1, pss: appended(
+        pss,
         (*SIGNER_INFO, 3),
         b"\x30" + length(len(_attribute(nested(DEEP)))) + _attribute(nested(DEEP)),
     ),
-    "as an unsigned attribute value": lambda: appended(
-        "bsi-dataset-2",
+    "as an unsigned attribute value": lambda sha1, pss: appended(
+        pss,
         SIGNER_INFO,
         b"\xa1" + length(len(_unsigned(nested(DEEP)))) + _unsigned(nested(DEEP)),
     ),
-    "as a certificate": lambda: appended("explicit-brainpool", (*SIGNED_DATA, 3), nested(DEEP)),
-    "as the LDSSecurityObject": lambda: replaced(
+    "as a certificate": lambda sha1, pss: appended(
+        "explicit-brainpool", (*SIGNED_DATA, 3), nested(DEEP)
+    ),
+    "as the LDSSecurityObject": lambda sha1, pss: replaced(
         "explicit-brainpool",
         ENCAP_CONTENT,
         [raw_node(b"\x04" + length(len(nested(DEEP))) + nested(DEEP))],
     ),
 }
+ON_SAMPLES = {  # the cases that damage the SHA-1 or PSS sample: run on the real and the built
+    "as the ContentInfo content",
+    "as the eContent, constructed octet strings",
+    "as the eContent, indefinite octet strings",
+    "as a signed attribute value",
+    "as an unsigned attribute value",
+}
+DEEP_PARAMS = [
+    pytest.param(name, *pair, id=name if pair[0] in REAL else f"{name} (built)")
+    for name in sorted(DEEP_CASES)
+    for pair in zip(SHA1_SAMPLES, PSS_SAMPLES, strict=True)
+    if name in ON_SAMPLES or pair[0] in REAL
+]
 
 
 def _attribute(value: bytes) -> bytes:
@@ -286,34 +345,35 @@ def _unsigned(value: bytes) -> bytes:
     return b"\x30" + length(len(attribute)) + attribute
 
 
-@pytest.mark.parametrize("name", sorted(DEEP_CASES))
-def test_deep_nesting(name: str) -> None:
-    data = DEEP_CASES[name]()
+@pytest.mark.parametrize(("name", "sha1", "pss"), DEEP_PARAMS)
+def test_deep_nesting(name: str, sha1: str, pss: str) -> None:
+    data = DEEP_CASES[name](sha1, pss)
     assert len(data) <= MAX_SOD_SIZE
     decode_error(data)
 
 
-def unsigned_attribute_nested(depth: int) -> bytes:
-    """bsi-dataset-2 with an unsigned attribute whose value nests `depth` SEQUENCEs."""
+def unsigned_attribute_nested(name: str, depth: int) -> bytes:
+    """A PSS sample with an unsigned attribute whose value nests `depth` SEQUENCEs."""
     attribute = _unsigned(nested(depth))
-    return appended("bsi-dataset-2", SIGNER_INFO, b"\xa1" + length(len(attribute)) + attribute)
+    return appended(name, SIGNER_INFO, b"\xa1" + length(len(attribute)) + attribute)
 
 
-def test_nesting_depth_is_bounded_before_asn1crypto_recurses() -> None:
+@pytest.mark.parametrize(("pss", "sha1"), list(zip(PSS_SAMPLES, SHA1_SAMPLES, strict=True)))
+def test_nesting_depth_is_bounded_before_asn1crypto_recurses(pss: str, sha1: str) -> None:
     # 0x77, ContentInfo, [0], SignedData, SET, SignerInfo, [1], Attribute, SET: the value
     # starts at level 10, so 9 + 23 = 32 levels is the deepest accepted. Deeper fails the same
     # way whatever the caller's stack depth (asn1crypto alone would parse until Python's
     # recursion limit, which depends on it).
-    assert parses_or_decode_error(unsigned_attribute_nested(23)) is not None
+    assert parses_or_decode_error(unsigned_attribute_nested(pss, 23)) is not None
     for depth in (24, 200, 900, 5_000, DEEP):
-        error = decode_error(unsigned_attribute_nested(depth))
+        error = decode_error(unsigned_attribute_nested(pss, depth))
         assert "nested more than 32" in str(error)
-    assert SODFile.from_bytes(SAMPLES["bsi2008"]).hash_algorithm == "sha1"
+    assert SODFile.from_bytes(sample(sha1)).hash_algorithm == "sha1"
 
 
 # -- hypothesis ---------------------------------------------------------------------------------
 
-samples = st.sampled_from(sorted(SAMPLES))
+samples = st.sampled_from(available_samples())
 # INTEGER, OCTET STRING, NULL, OID, PrintableString, UTCTime; constructed OCTET STRING,
 # SEQUENCE, SET, [0], [1], and EF.SOD's own 0x77.
 IDENTIFIERS = [
@@ -347,21 +407,21 @@ def test_random_ber_in_an_sod_envelope(blob: bytes) -> None:
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(samples, st.data())
-def test_one_node_replaced_by_random_ber(sample: str, data: st.DataObject) -> None:
-    index = data.draw(st.integers(1, NODE_COUNTS[sample] - 1))
+def test_one_node_replaced_by_random_ber(name: str, data: st.DataObject) -> None:
+    index = data.draw(st.integers(1, node_count(name) - 1))
     blob = data.draw(tlv_trees(depth=3))
 
     def change(node: Node) -> None:
         node.content = blob if isinstance(node.content, bytes) else [raw_node(blob)]
 
-    parses_or_decode_error(damaged(sample, index, change))
+    parses_or_decode_error(damaged(name, index, change))
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(samples, st.data())
-def test_one_node_retagged_or_refilled(sample: str, data: st.DataObject) -> None:
+def test_one_node_retagged_or_refilled(name: str, data: st.DataObject) -> None:
     """One node gets another tag, or random content of its own kind, lengths kept true."""
-    index = data.draw(st.integers(1, NODE_COUNTS[sample] - 1))
+    index = data.draw(st.integers(1, node_count(name) - 1))
     identifier = data.draw(st.binary(min_size=1, max_size=2))
     filler = data.draw(st.binary(max_size=40))
 
@@ -373,13 +433,13 @@ def test_one_node_retagged_or_refilled(sample: str, data: st.DataObject) -> None
         else:
             node.content = node.content[: data.draw(st.integers(0, len(node.content)))]
 
-    parses_or_decode_error(damaged(sample, index, change))
+    parses_or_decode_error(damaged(name, index, change))
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(samples, st.data())
-def test_one_node_duplicated_or_dropped(sample: str, data: st.DataObject) -> None:
-    raw = SAMPLES[sample]
+def test_one_node_duplicated_or_dropped(name: str, data: st.DataObject) -> None:
+    raw = sample(name)
     (root,) = tree(raw)
     parents = [n for n in walk([root]) if isinstance(n.content, list) and n.content]
     parent = data.draw(st.sampled_from(parents))

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from mrtd.errors import DecodeError
 from mrtd.lds.sod import HASH_ALGORITHMS, SODFile, build_sod
 from mrtd.sim.pki import KINDS, Kind, TestPKI
-from tests.conftest import FIXTURES
+from tests.shared_data import shared_data_file, shared_data_path
 
 PKI = TestPKI()
 
@@ -21,13 +21,17 @@ def _built(kind: Kind) -> bytes:
     return build_sod(groups, signer_key=key, signer_cert=certificate, lds_version="0108")
 
 
-VALID = [
-    (FIXTURES / "sod" / "bsi2008" / "EF_SOD.bin").read_bytes(),
-    (FIXTURES / "sod" / "bsi-dataset-2" / "EF_SOD.bin").read_bytes(),
-    _built("rsa"),
-    _built("ecdsa"),
-]
+REAL = ("bsi2008", "bsi-dataset-2")  # the BSI SODs of the shared data, when it is present
+
+
+FOUND = [shared_data_file("lds", name, "EF_SOD.bin") for name in REAL]
+VALID = [*(path.read_bytes() for path in FOUND if path), _built("rsa"), _built("ecdsa")]
 valid_sods = st.sampled_from(VALID)
+
+
+def test_the_real_sods_are_among_the_samples() -> None:
+    for name in REAL:
+        assert shared_data_path("lds", name, "EF_SOD.bin").read_bytes() in VALID
 
 
 def parses_or_decode_error(data: bytes) -> SODFile | None:

@@ -31,22 +31,14 @@ from mrtd.verify.active import (
     internal_authenticate,
     response_size,
 )
-from tests.conftest import FIXTURES, ROOT, VECTORS
+from tests.conftest import VECTORS
+from tests.shared_data import shared_data_path
 
 H = bytes.fromhex
 PASSED, FAILED = CheckStatus.PASSED, CheckStatus.FAILED
 NOT_SUPPORTED = CheckStatus.NOT_SUPPORTED
 DOES_NOT_VERIFY = "Active Authentication signature does not verify"
 CHALLENGE = bytes.fromhex("0102030405060708")
-BSI_DG15 = FIXTURES / "lds" / "bsi-dataset-2" / "Datagroup15.bin"
-BSI_KEY = next(
-    (
-        folder / "bsi-dataset-2" / "DG15_sk.pkcs8"
-        for folder in (FIXTURES / "lds", ROOT.parent / "shared" / "data" / "lds")
-        if (folder / "bsi-dataset-2" / "DG15_sk.pkcs8").is_file()
-    ),
-    None,
-)
 RSA_ENCRYPTION = H("300D06092A864886F70D0101010500")  # AlgorithmIdentifier rsaEncryption, NULL
 
 
@@ -88,7 +80,7 @@ def test_internal_authenticate_asks_le_00_or_an_extended_le() -> None:
 
 
 def test_le_asks_for_the_longest_signature_the_key_makes() -> None:
-    assert response_size(DG15File.from_bytes(BSI_DG15.read_bytes())) == 128
+    assert response_size(files(chip("rsa-1024-sha256"))[0]) == 128
     assert response_size(files(chip("rsa-3072-sha256"))[0]) == 384
     assert response_size(files(chip("ecdsa-brainpoolP256r1-sha256"))[0]) == 72  # DER, at most
     assert response_size(files(chip("ecdsa-P-521-sha512"))[0]) == 141
@@ -357,15 +349,19 @@ def test_ecdsa_on_a_curve_cryptography_lacks(encoding: DomainEncoding) -> None:
 # -- a real data set's key -----------------------------------------------------------------------
 
 
-@pytest.mark.skipif(BSI_KEY is None, reason="bsi-dataset-2/DG15_sk.pkcs8 is not available")
+def test_le_for_the_bsi_rsa_1024_key() -> None:
+    dg15 = shared_data_path("lds", "bsi-dataset-2", "Datagroup15.bin").read_bytes()
+    assert response_size(DG15File.from_bytes(dg15)) == 128
+
+
 @pytest.mark.parametrize("hash_algorithm", ["sha1", "sha256"])
 def test_bsi_dataset_2_private_key_matches_its_dg15(hash_algorithm: str) -> None:
-    assert BSI_KEY is not None
-    card = ChipActiveAuthentication.from_private_key_file(BSI_KEY, hash_algorithm)
-    assert ChipActiveAuthentication.from_private_key_file(BSI_KEY.read_bytes(), "sha1").dg15() == (
+    bsi_key = shared_data_path("lds", "bsi-dataset-2", "DG15_sk.pkcs8")
+    card = ChipActiveAuthentication.from_private_key_file(bsi_key, hash_algorithm)
+    assert ChipActiveAuthentication.from_private_key_file(bsi_key.read_bytes(), "sha1").dg15() == (
         card.dg15()
     )
-    dg15 = DG15File.from_bytes(BSI_DG15.read_bytes())
+    dg15 = DG15File.from_bytes(bsi_key.with_name("Datagroup15.bin").read_bytes())
     assert DG15File.from_bytes(card.dg15()) == dg15
     _, outcome = run(active_authentication(dg15, None), card.answer)
     assert outcome.status is PASSED
@@ -373,7 +369,7 @@ def test_bsi_dataset_2_private_key_matches_its_dg15(hash_algorithm: str) -> None
 
 def test_private_key_file_must_be_a_key() -> None:
     with pytest.raises(ValueError, match="not an unencrypted PKCS#8 private key"):
-        ChipActiveAuthentication.from_private_key_file(BSI_DG15.read_bytes(), "sha256")
+        ChipActiveAuthentication.from_private_key_file(chip("rsa-1024-sha256").dg15(), "sha256")
     pem = chip("ecdsa-P-256-sha256").private_key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,

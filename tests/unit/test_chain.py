@@ -12,11 +12,12 @@ from asn1crypto import x509
 from mrtd.checks import CheckStatus
 from mrtd.lds.sod import SODFile
 from mrtd.mrz.codes import ISO_3166_ALPHA3, country_alpha2
+from mrtd.sim.pki_builder import generate_pki
 from mrtd.verify.certificates import clear_signature_cache
 from mrtd.verify.chain import ChainCheck, check_chain
 from mrtd.verify.master_list import read_master_list
 from mrtd.verify.trust import TrustStore
-from tests.conftest import FIXTURES
+from tests.shared_data import shared_data_path
 from tests.trust_pki import AT, UTC, Issued, crl, csca, issue, name
 
 PASSED, FAILED = CheckStatus.PASSED, CheckStatus.FAILED
@@ -282,7 +283,7 @@ def test_at_must_be_timezone_aware() -> None:
 
 def test_the_german_master_list_signer_chains_to_the_german_csca() -> None:
     # Real data: explicit EC parameters on both certificates (brainpool).
-    raw = (FIXTURES / "pki" / "DE_ML_2026-05-28-08-28-45.ml").read_bytes()
+    raw = shared_data_path("pki", "DE_ML_2026-05-28-08-28-45.ml").read_bytes()
     master_list = read_master_list(raw)
     trust = TrustStore()
     trust.add_certificate(master_list.signer_issuer)
@@ -293,10 +294,27 @@ def test_the_german_master_list_signer_chains_to_the_german_csca() -> None:
     assert later.outcome.reason.startswith("Document Signer expired")
 
 
+def test_a_master_list_signer_with_explicit_parameters_chains_to_its_csca() -> None:
+    # Made here like the German list: explicit brainpool parameters on both certificates.
+    generated = generate_pki(
+        csca_key="ec-brainpoolP384r1", ds_key="ec-brainpoolP256r1", explicit_parameters=True
+    )
+    data, _ = generated.master_list(signer_key="ec-brainpoolP256r1")
+    master_list = read_master_list(data)
+    for certificate in (master_list.signer, master_list.signer_issuer):
+        assert certificate.public_key["algorithm"]["parameters"].name == "specified"
+    trust = TrustStore()
+    trust.add_certificate(master_list.signer_issuer)
+    result = check_chain(master_list.signer, trust, at=AT, issuing_state="UTO")
+    assert result.outcome.status is PASSED, result.outcome
+    later = check_chain(master_list.signer, trust, at=dt.datetime(2037, 1, 1, tzinfo=UTC))
+    assert later.outcome.reason.startswith("Document Signer expired")
+
+
 def test_the_bsi_specimen_document_signer_is_not_in_the_german_master_list() -> None:
     trust = TrustStore()
-    trust.add_path(FIXTURES / "pki" / "DE_ML_2026-05-28-08-28-45.ml")
-    sod = SODFile.from_bytes((FIXTURES / "sod" / "bsi2008" / "EF_SOD.bin").read_bytes())
+    trust.add_path(shared_data_path("pki", "DE_ML_2026-05-28-08-28-45.ml"))
+    sod = SODFile.from_bytes(shared_data_path("lds", "bsi2008", "EF_SOD.bin").read_bytes())
     assert sod.signer_certificate is not None
     result = check_chain(sod.signer_certificate, trust, at=AT, issuing_state="D")
     assert result.outcome.status is FAILED

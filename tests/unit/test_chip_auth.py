@@ -34,10 +34,9 @@ from mrtd.verify.chip_auth import (
     set_at,
     set_kat,
 )
-from tests.conftest import FIXTURES
+from tests.shared_data import shared_data_path
 
 H = bytes.fromhex
-BSI = FIXTURES / "lds" / "bsi-dataset-2"
 BRAINPOOL = CURVES_BY_NAME["brainpoolP256r1"]
 SELECT = CommandAPDU(0x00, 0xA4, 0x02, 0x0C, H("0101"))
 READ = ResponseAPDU(H("610F5F1F0C"), 0x9000)
@@ -133,8 +132,9 @@ def test_key_ids_travel_in_data_object_84() -> None:
 
 
 def test_bsi_dataset_chip_authenticates_with_its_published_key() -> None:
-    dg14 = (BSI / "Datagroup14.bin").read_bytes()
-    chip = ChipChipAuthentication.from_private_key((BSI / "DG14_sk.pkcs8").read_bytes(), dg14)
+    bsi = shared_data_path("lds", "bsi-dataset-2")
+    dg14 = (bsi / "Datagroup14.bin").read_bytes()
+    chip = ChipChipAuthentication.from_private_key((bsi / "DG14_sk.pkcs8").read_bytes(), dg14)
     assert repr(chip) == "ChipChipAuthentication(ECDH, brainpoolP224r1, 3DES)"
     assert all(info.to_bytes() in dg14 for info in chip.security_infos())
     sent, result, chip_channel = authenticate(chip, dg14)
@@ -167,10 +167,12 @@ def test_private_keys_in_pkcs8_dh_and_named_curve() -> None:
 
 
 def test_private_key_not_in_dg14_is_refused() -> None:
-    other = ChipChipAuthentication.from_spec("ecdh-brainpoolP224r1-3des", b"another chip")
+    key = ec.generate_private_key(ec.BrainpoolP256R1())  # the same curve as DG14's, another key
+    pkcs8 = key.private_bytes(Encoding.DER, PrivateFormat.PKCS8, NoEncryption())
+    other = ChipChipAuthentication.from_spec("ecdh-brainpoolP256r1-3des", b"another chip")
     dg14 = SecurityInfos(other.security_infos()).to_dg14()
     with pytest.raises(ValueError, match="matches no"):
-        ChipChipAuthentication.from_private_key((BSI / "DG14_sk.pkcs8").read_bytes(), dg14)
+        ChipChipAuthentication.from_private_key(pkcs8, dg14)
     with pytest.raises(ValueError, match="PKCS#8"):
         ChipChipAuthentication.from_private_key(b"\x30\x03\x02\x01\x00", dg14)
 

@@ -1,36 +1,63 @@
-"""Decoding and saving face and displayed images with OpenCV: real samples, a JPEG made here,
-byte-exact saves, re-encoding, decompression bombs and undecodable data."""
+"""Decoding and saving face and displayed images with OpenCV: real samples (shared data), a
+JPEG and a JPEG 2000 made here, byte-exact saves, re-encoding, decompression bombs and
+undecodable data."""
 
 from __future__ import annotations
 
 import sys
+from functools import cache
 from pathlib import Path
 
 import pytest
 
 from mrtd.errors import DecodeError, OptionalDependencyError
-from mrtd.lds import DG2File, DisplayedImage, FaceImage, decode_image, parse_face_record, save_image
+from mrtd.lds import (
+    DG2File,
+    DisplayedImage,
+    FaceImage,
+    build_dg2,
+    decode_image,
+    parse_face_record,
+    save_image,
+)
 from mrtd.lds.image import jp2_codestream
 from mrtd.lds.image_decode import MAX_PIXELS, declared_size
-from tests.conftest import FIXTURES
+from tests.shared_data import shared_data_path
 
 cv2 = pytest.importorskip("cv2", reason="the mrtd[image] extra is not installed")
 np = pytest.importorskip("numpy")
 
-LDS = FIXTURES / "lds"
 JP2_DG2 = ["bsi2008/Datagroup2.bin", "bsi-dataset-2/Datagroup2.bin"]
 DG2_39794 = "dg2-samples/ICAO_39794_5_AP_DG2_AllFields.dat"
+MADE = "made-here"  # a DG2 made here around a JP2 that OpenCV encodes, 413 x 531 like BSI's
+JP2_SOURCES = [JP2_DG2[0], MADE]
 # a JPEG header that declares 3 x 2 pixels and carries no scan
 TINY_JPEG = bytes.fromhex("FFD8 FFE0 0004 0000 FFC0 000B 08 0002 0003 01 011100 FFD9")
 
 
 def _face(path: str) -> FaceImage:
-    (face,) = DG2File.from_bytes((LDS / path).read_bytes()).faces
+    """The face of a shared DG2 file (`path` under lds/), or of the DG2 made here (MADE)."""
+    if path == MADE:
+        data = build_dg2(_made_jp2(), 413, 531)
+    else:
+        data = shared_data_path("lds", *path.split("/")).read_bytes()
+    (face,) = DG2File.from_bytes(data).faces
     return face
 
 
-def _jp2() -> bytes:
-    return _face(JP2_DG2[0]).image
+def _jp2(source: str = JP2_DG2[0]) -> bytes:
+    return _face(source).image
+
+
+@cache
+def _made_jp2() -> bytes:
+    """A 413 x 531 JP2 file of a gradient with some noise, encoded by OpenCV."""
+    rows, columns = np.mgrid[0:531, 0:413]
+    noise = np.random.default_rng(9303).integers(0, 64, (531, 413))
+    gray = ((rows + columns) // 4 + noise).astype(np.uint8)
+    ok, encoded = cv2.imencode(".jp2", cv2.merge([gray, gray // 2, 255 - gray]))
+    assert ok
+    return bytes(encoded.tobytes())
 
 
 def _jpeg(width: int = 64, height: int = 48) -> bytes:
@@ -41,7 +68,7 @@ def _jpeg(width: int = 64, height: int = 48) -> bytes:
     return bytes(encoded.tobytes())
 
 
-@pytest.mark.parametrize("path", [*JP2_DG2, DG2_39794])
+@pytest.mark.parametrize("path", [*JP2_DG2, DG2_39794, MADE])
 def test_jpeg2000_faces_decode(path: str) -> None:
     face = _face(path)
     pixels = face.decode()
@@ -51,12 +78,14 @@ def test_jpeg2000_faces_decode(path: str) -> None:
 
 
 def test_bare_19794_5_record_jpeg_decodes() -> None:
-    (face,) = parse_face_record((LDS / "dg2-samples" / "ISO19794_Test1_Data.bin").read_bytes())
+    record = shared_data_path("lds", "dg2-samples", "ISO19794_Test1_Data.bin").read_bytes()
+    (face,) = parse_face_record(record)
     assert face.decode().shape == (70, 148, 3)
 
 
-def test_bare_codestream_decodes_like_its_jp2() -> None:
-    jp2 = _jp2()
+@pytest.mark.parametrize("source", JP2_SOURCES)
+def test_bare_codestream_decodes_like_its_jp2(source: str) -> None:
+    jp2 = _jp2(source)
     codestream = jp2_codestream(jp2)
     assert codestream is not None
     assert codestream.startswith(b"\xff\x4f\xff\x51")
@@ -71,23 +100,37 @@ def test_jpeg_made_here_decodes() -> None:
 
 
 @pytest.mark.parametrize(
-    ("suffix", "source"), [(".jpg", "jpeg"), (".JPEG", "jpeg"), (".jp2", "jp2"), (".j2c", "j2k")]
+    ("suffix", "source"),
+    [
+        (".jpg", "jpeg"),
+        (".JPEG", "jpeg"),
+        (".jp2", "jp2"),
+        (".j2c", "j2k"),
+        (".jp2", "jp2-made"),
+        (".j2c", "j2k-made"),
+    ],
 )
 def test_save_in_the_stored_format_is_byte_exact(tmp_path: Path, suffix: str, source: str) -> None:
-    data = {"jpeg": _jpeg(), "jp2": _jp2(), "j2k": jp2_codestream(_jp2()) or b""}[source]
+    if source == "jpeg":
+        data = _jpeg()
+    else:
+        jp2 = _jp2(MADE if source.endswith("-made") else JP2_DG2[0])
+        data = jp2 if source.startswith("jp2") else jp2_codestream(jp2) or b""
     written = save_image(data, tmp_path / f"face{suffix}")
     assert written == tmp_path / f"face{suffix}"
     assert written.read_bytes() == data
 
 
-def test_jp2_saved_as_codestream_keeps_the_codestream(tmp_path: Path) -> None:
-    written = save_image(_jp2(), tmp_path / "face.j2k")
-    assert written.read_bytes() == jp2_codestream(_jp2())
+@pytest.mark.parametrize("source", JP2_SOURCES)
+def test_jp2_saved_as_codestream_keeps_the_codestream(tmp_path: Path, source: str) -> None:
+    written = save_image(_jp2(source), tmp_path / "face.j2k")
+    assert written.read_bytes() == jp2_codestream(_jp2(source))
 
 
+@pytest.mark.parametrize("path", [DG2_39794, MADE])
 @pytest.mark.parametrize("suffix", [".png", ".bmp", ".tif"])
-def test_save_reencodes_other_formats(tmp_path: Path, suffix: str) -> None:
-    written = _face(DG2_39794).save(tmp_path / f"face{suffix}")
+def test_save_reencodes_other_formats(tmp_path: Path, suffix: str, path: str) -> None:
+    written = _face(path).save(tmp_path / f"face{suffix}")
     read_back = cv2.imread(str(written))
     assert read_back.shape == (531, 413, 3)
 
@@ -99,8 +142,9 @@ def test_png_is_lossless(tmp_path: Path) -> None:
     assert np.array_equal(cv2.imread(str(written)), decode_image(jpeg))
 
 
-def test_cross_format_saves(tmp_path: Path) -> None:
-    as_jpeg = save_image(_jp2(), tmp_path / "face.jpg").read_bytes()
+@pytest.mark.parametrize("source", JP2_SOURCES)
+def test_cross_format_saves(tmp_path: Path, source: str) -> None:
+    as_jpeg = save_image(_jp2(source), tmp_path / "face.jpg").read_bytes()
     assert as_jpeg.startswith(b"\xff\xd8\xff")
     assert decode_image(as_jpeg).shape == (531, 413, 3)
     as_codestream = save_image(_jpeg(), tmp_path / "face.j2k").read_bytes()
@@ -139,8 +183,9 @@ def test_decompression_bombs_are_refused_before_decoding(tmp_path: Path) -> None
     assert MAX_PIXELS < 60000 * 60000
 
 
-def test_jp2_whose_codestream_lies_about_its_size_is_refused() -> None:
-    jp2 = _jp2()
+@pytest.mark.parametrize("source", JP2_SOURCES)
+def test_jp2_whose_codestream_lies_about_its_size_is_refused(source: str) -> None:
+    jp2 = _jp2(source)
     codestream = jp2_codestream(jp2) or b""
     start = jp2.index(codestream)
     huge = (60000).to_bytes(4, "big") * 2  # Xsiz, Ysiz
@@ -167,8 +212,9 @@ def test_undecodable_data(data: bytes, message: str) -> None:
         decode_image(data)
 
 
-def test_truncated_jpeg2000_is_a_decode_error() -> None:
-    jp2 = _jp2()
+@pytest.mark.parametrize("source", JP2_SOURCES)
+def test_truncated_jpeg2000_is_a_decode_error(source: str) -> None:
+    jp2 = _jp2(source)
     with pytest.raises(DecodeError, match="JP2 file"):
         decode_image(jp2[:400])
 

@@ -17,9 +17,8 @@ from mrtd.lds import (
     build_dg4,
 )
 from mrtd.lds.biometric import FINGERPRINT, IRIS
-from tests.conftest import FIXTURES
+from tests.shared_data import shared_data_path
 
-LDS = FIXTURES / "lds"
 FINGER_HEADER = BiometricHeader(FINGERPRINT, 0x09, 0x0101, 0x0007)
 
 
@@ -33,7 +32,7 @@ def _template(header: bytes = b"\x81\x01\x08", data: bytes = b"FIR\x00") -> byte
 
 @pytest.mark.parametrize("folder", ["bsi2008", "bsi-dataset-2"])
 def test_bsi_dg3_fingerprints(folder: str) -> None:
-    data = (LDS / folder / "Datagroup3.bin").read_bytes()
+    data = shared_data_path("lds", folder, "Datagroup3.bin").read_bytes()
     dg3 = DG3File.from_bytes(data)
     assert [r.header for r in dg3.records] == [
         BiometricHeader(FINGERPRINT, 0x09, 0x0101, 0x0007),  # right index finger
@@ -50,7 +49,7 @@ def test_bsi_dg3_fingerprints(folder: str) -> None:
 
 @pytest.mark.parametrize("folder", ["bsi2008", "bsi-dataset-2"])
 def test_bsi_dg4_irises(folder: str) -> None:
-    data = (LDS / folder / "Datagroup4.bin").read_bytes()
+    data = shared_data_path("lds", folder, "Datagroup4.bin").read_bytes()
     dg4 = DG4File.from_bytes(data)
     headers = [r.header for r in dg4.records]
     assert [(h.biometric_type, h.biometric_subtype) for h in headers] == [(IRIS, 1), (IRIS, 2)]
@@ -64,7 +63,7 @@ def test_bsi_dg4_irises(folder: str) -> None:
 
 
 def test_repr_shows_no_data() -> None:
-    dg3 = DG3File.from_bytes((LDS / "bsi2008" / "Datagroup3.bin").read_bytes())
+    dg3 = DG3File.from_bytes(shared_data_path("lds", "bsi2008", "Datagroup3.bin").read_bytes())
     assert repr(dg3) == "DG3File(2 record(s))"
     assert repr(dg3.records[0]) == "BiometricRecord(type=08, subtype=09, FIR, 16435 bytes)"
     when = BiometricHeader(FINGERPRINT, creation_time=datetime(2024, 1, 2, 3, 4, 5))
@@ -156,7 +155,7 @@ def test_malformed(data: bytes, message: str) -> None:
 
 
 def test_lying_length_and_deep_nesting() -> None:
-    data = (LDS / "bsi2008" / "Datagroup3.bin").read_bytes()
+    data = shared_data_path("lds", "bsi2008", "Datagroup3.bin").read_bytes()
     with pytest.raises(DecodeError, match="runs"):
         DG3File.from_bytes(data[:7] + b"\x7f\xff" + data[9:])  # 7F61 claims more than it has
     with pytest.raises(DecodeError):

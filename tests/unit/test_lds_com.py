@@ -7,16 +7,14 @@ import pytest
 from mrtd import tlv
 from mrtd.errors import DecodeError
 from mrtd.lds import COMFile, build_com
-from tests.conftest import FIXTURES
-
-LDS = FIXTURES / "lds"
+from tests.shared_data import shared_data_path
 
 
 @pytest.mark.parametrize(
     ("folder", "groups"), [("bsi2008", (1, 2, 3, 14)), ("bsi-dataset-2", (1, 2, 3, 4, 14))]
 )
 def test_bsi_specimens(folder: str, groups: tuple[int, ...]) -> None:
-    com = COMFile.from_bytes((LDS / folder / "EF_COM.bin").read_bytes())
+    com = COMFile.from_bytes(shared_data_path("lds", folder, "EF_COM.bin").read_bytes())
     assert (com.lds_version, com.unicode_version) == ("0107", "040000")
     assert com.data_groups == groups
     assert com.tags[:2] == (0x61, 0x75)
@@ -31,7 +29,7 @@ def test_build_then_parse() -> None:
 
 
 def test_build_reproduces_bsi_2008() -> None:
-    data = (LDS / "bsi2008" / "EF_COM.bin").read_bytes()
+    data = shared_data_path("lds", "bsi2008", "EF_COM.bin").read_bytes()
     assert build_com([1, 2, 3, 14], lds_version="0107") == data
 
 

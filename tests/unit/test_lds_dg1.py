@@ -10,9 +10,9 @@ from mrtd import tlv
 from mrtd.errors import DecodeError
 from mrtd.lds import DG1File, build_dg1
 from mrtd.mrz import MRZFormat
-from tests.conftest import FIXTURES, TODAY, VECTORS
+from tests.conftest import TODAY, VECTORS
+from tests.shared_data import shared_data_path
 
-LDS = FIXTURES / "lds"
 SPECIMENS = {
     MRZFormat.TD1: "mrz.specimen.TD1",
     MRZFormat.TD2: "mrz.specimen.TD2",
@@ -22,7 +22,8 @@ SPECIMENS = {
 
 @pytest.mark.parametrize("folder", ["bsi2008", "bsi-dataset-2"])
 def test_bsi_specimens(folder: str) -> None:
-    dg1 = DG1File.from_bytes((LDS / folder / "Datagroup1.bin").read_bytes(), today=TODAY)
+    data = shared_data_path("lds", folder, "Datagroup1.bin").read_bytes()
+    dg1 = DG1File.from_bytes(data, today=TODAY)
     mrz = dg1.mrz
     assert mrz.format is MRZFormat.TD3
     assert mrz.valid, mrz.errors
@@ -43,7 +44,7 @@ def test_build_then_parse_each_format(fmt: MRZFormat) -> None:
 
 
 def test_build_reproduces_bsi_2008() -> None:
-    data = (LDS / "bsi2008" / "Datagroup1.bin").read_bytes()
+    data = shared_data_path("lds", "bsi2008", "Datagroup1.bin").read_bytes()
     assert build_dg1(DG1File.from_bytes(data).mrz.text) == data
 
 

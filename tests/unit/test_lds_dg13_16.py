@@ -24,9 +24,7 @@ from mrtd.lds import (
 )
 from mrtd.lds.opaque import build_opaque
 from mrtd.lds.security_domains import DomainEncoding, encode_domain, encode_public_key
-from tests.conftest import FIXTURES
-
-LDS = FIXTURES / "lds"
+from tests.shared_data import shared_data_path
 
 # -- DG13 and DG8-DG10 --------------------------------------------------------------------------
 
@@ -70,7 +68,7 @@ def test_opaque_data_groups() -> None:
 
 
 def test_bsi2008_rsa_key_with_negative_modulus() -> None:
-    data = (LDS / "bsi2008" / "Datagroup15.bin").read_bytes()
+    data = shared_data_path("lds", "bsi2008", "Datagroup15.bin").read_bytes()
     dg15 = DG15File.from_bytes(data)
     assert (dg15.algorithm, dg15.key_size, dg15.curve) == ("RSA", 1024, None)
     assert dg15.negative_modulus  # the leading 00 of the modulus is missing
@@ -85,7 +83,7 @@ def test_bsi2008_rsa_key_with_negative_modulus() -> None:
 
 
 def test_bsi_dataset_2_rsa_key() -> None:
-    data = (LDS / "bsi-dataset-2" / "Datagroup15.bin").read_bytes()
+    data = shared_data_path("lds", "bsi-dataset-2", "Datagroup15.bin").read_bytes()
     dg15 = DG15File.from_bytes(data)
     assert (dg15.algorithm, dg15.key_size, dg15.negative_modulus) == ("RSA", 1024, False)
     key = dg15.public_key()
@@ -93,7 +91,9 @@ def test_bsi_dataset_2_rsa_key() -> None:
     assert key.key_size == 1024
     assert key.public_numbers().e == 65537
     assert DG15File.from_bytes(build_dg15(dg15.public_key_info.dump())) == dg15
-    assert dg15 != DG15File.from_bytes((LDS / "bsi2008" / "Datagroup15.bin").read_bytes())
+    assert dg15 != DG15File.from_bytes(
+        shared_data_path("lds", "bsi2008", "Datagroup15.bin").read_bytes()
+    )
 
 
 def _spki(key: ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey) -> bytes:

@@ -17,9 +17,10 @@ from mrtd.lds import (
     parse_face_record,
 )
 from mrtd.lds.face import ISO_19794_5, ISO_39794_5
-from tests.conftest import FIXTURES, ROOT
+from tests.conftest import ROOT
+from tests.shared_data import shared_data_path
+from tests.sim_files import made_jp2
 
-LDS = FIXTURES / "lds"
 FACE_JPG = ROOT / "src" / "mrtd" / "sim" / "data" / "face.jpg"
 JP2_MAGIC = bytes.fromhex("0000000C6A5020200D0A870A")
 # the smallest JPEG header the size reader needs: SOI, then SOF0 for 3 x 2 pixels
@@ -28,7 +29,7 @@ TINY_JPEG = bytes.fromhex("FFD8 FFE0 0004 0000 FFC0 000B 08 0002 0003 01 011100 
 
 @pytest.mark.parametrize("folder", ["bsi2008", "bsi-dataset-2"])
 def test_bsi_specimen(folder: str) -> None:
-    dg2 = DG2File.from_bytes((LDS / folder / "Datagroup2.bin").read_bytes())
+    dg2 = DG2File.from_bytes(shared_data_path("lds", folder, "Datagroup2.bin").read_bytes())
     (face,) = dg2.faces
     assert face.mime_type == "image/jp2"
     assert face.image.startswith(JP2_MAGIC)
@@ -39,7 +40,7 @@ def test_bsi_specimen(folder: str) -> None:
 
 def test_39794_5_sample() -> None:
     dg2 = DG2File.from_bytes(
-        (LDS / "dg2-samples" / "ICAO_39794_5_AP_DG2_AllFields.dat").read_bytes()
+        shared_data_path("lds", "dg2-samples", "ICAO_39794_5_AP_DG2_AllFields.dat").read_bytes()
     )
     (face,) = dg2.faces
     assert (face.mime_type, face.standard) == ("image/jp2", ISO_39794_5)
@@ -49,7 +50,8 @@ def test_39794_5_sample() -> None:
 
 
 def test_19794_5_bare_record() -> None:
-    (face,) = parse_face_record((LDS / "dg2-samples" / "ISO19794_Test1_Data.bin").read_bytes())
+    record = shared_data_path("lds", "dg2-samples", "ISO19794_Test1_Data.bin").read_bytes()
+    (face,) = parse_face_record(record)
     assert face.mime_type == "image/jpeg"
     assert face.image.startswith(b"\xff\xd8\xff")
     assert (face.width, face.height) == (148, 70)
@@ -85,8 +87,8 @@ def test_build_record_layout() -> None:
     assert record[46:] == TINY_JPEG
 
 
-def test_build_with_jpeg2000() -> None:
-    jp2 = parse_face_data_block(_39794_block())[0].image
+def test_build_with_jpeg2000(block_39794: bytes) -> None:
+    jp2 = parse_face_data_block(block_39794)[0].image
     (face,) = DG2File.from_bytes(build_dg2(jp2, 413, 531)).faces
     assert (face.mime_type, face.width, face.height) == ("image/jp2", 413, 531)
     assert build_face_record(jp2, 413, 531)[35] == 1  # image data type JPEG 2000
@@ -167,20 +169,47 @@ def _template(block: bytes, tag: int = 0x5F2E) -> bytes:
     return tlv.encode(0x7F60, tlv.encode(0xA1, tlv.encode(0x81, b"\x02")) + tlv.encode(tag, block))
 
 
-def _39794_block() -> bytes:
-    data = (LDS / "dg2-samples" / "ICAO_39794_5_AP_DG2_AllFields.dat").read_bytes()
-    dg2 = tlv.decode_one(data, max_depth=32)
+def _sample_39794_block() -> bytes:
+    """The 7F2E block of the ICAO 39794-5 sample DG2 (shared data)."""
+    path = shared_data_path("lds", "dg2-samples", "ICAO_39794_5_AP_DG2_AllFields.dat")
+    dg2 = tlv.decode_one(path.read_bytes(), max_depth=32)
     return dg2.require(0x7F61).require(0x7F60).require(0x7F2E).value
 
 
-def test_two_faces() -> None:
+def _made_39794_block() -> bytes:
+    """A 7F2E block made here like the sample's: one base 2D representation holding a JP2 of
+    413 x 531 whose imageSizeBlock says 572 x 731 (the image's own header wins)."""
+    size = tlv.encode(0xA7, tlv.encode(0x80, b"\x02\x3c") + tlv.encode(0x81, b"\x02\xdb"))
+    info = tlv.encode(0xA1, tlv.encode(0xA0, tlv.encode(0x80, b"\x01")) + size)
+    base = tlv.encode(0xA0, tlv.encode(0xA0, tlv.encode(0x80, made_jp2(413, 531)) + info))
+    return tlv.encode(0xA1, _representation(base))
+
+
+@pytest.fixture(params=["sample", "made-here"])
+def block_39794(request: pytest.FixtureRequest) -> bytes:
+    return _sample_39794_block() if request.param == "sample" else _made_39794_block()
+
+
+def test_made_39794_block_reads_like_the_sample() -> None:
+    (face,) = parse_face_data_block(_made_39794_block())
+    assert (face.mime_type, face.standard, face.width, face.height) == (
+        "image/jp2",
+        ISO_39794_5,
+        413,
+        531,
+    )
+    (face,) = DG2File.from_bytes(_dg2(_template(_made_39794_block(), 0x7F2E))).faces
+    assert face.image == made_jp2(413, 531)
+
+
+def test_two_faces(block_39794: bytes) -> None:
     record = build_face_record(TINY_JPEG, 3, 2)
-    dg2 = DG2File.from_bytes(_dg2(_template(record), _template(_39794_block(), 0x7F2E)))
+    dg2 = DG2File.from_bytes(_dg2(_template(record), _template(block_39794, 0x7F2E)))
     assert [f.standard for f in dg2.faces] == [ISO_19794_5, ISO_39794_5]
 
 
-def test_bare_39794_block_without_dg2_wrapper() -> None:
-    inner = tlv.decode_one(_39794_block(), max_depth=32).require(0x65).encode()
+def test_bare_39794_block_without_dg2_wrapper(block_39794: bytes) -> None:
+    inner = tlv.decode_one(block_39794, max_depth=32).require(0x65).encode()
     assert parse_face_data_block(inner)[0].mime_type == "image/jp2"
 
 
@@ -258,7 +287,8 @@ def test_malformed_39794_block(block: bytes, message: str) -> None:
         parse_face_data_block(block)
 
 
-def test_fixture_files_exist() -> None:
-    names = {p.relative_to(LDS).as_posix() for p in LDS.rglob("*") if p.is_file()}
-    assert "PROVENANCE.md" in names
+def test_shared_files_exist() -> None:
+    lds = shared_data_path("lds")
+    names = {p.relative_to(lds).as_posix() for p in lds.rglob("*") if p.is_file()}
     assert {"dg2-samples/ICAO_39794_5_AP_DG2_AllFields.dat", "bsi2008/Datagroup2.bin"} <= names
+    assert "lds/dg2-samples/" in (lds.parent / "PROVENANCE.md").read_text()

@@ -17,22 +17,30 @@ from mrtd.lds import (
     build_dg7,
 )
 from mrtd.lds.image import image_format, jp2_codestream
-from tests.conftest import FIXTURES
+from tests.shared_data import shared_data_path
+from tests.sim_files import made_jp2
 
-LDS = FIXTURES / "lds"
 # the smallest JPEG header the size reader needs: SOI, then SOF0 for 3 x 2 pixels
 TINY_JPEG = bytes.fromhex("FFD8 FFE0 0004 0000 FFC0 000B 08 0002 0003 01 011100 FFD9")
-JP2 = DG2File.from_bytes((LDS / "bsi2008" / "Datagroup2.bin").read_bytes()).faces[0].image
 WSQ = bytes.fromhex("FFA0 FFA8 0002")  # a fingerprint-style WSQ start: neither JPEG nor JP2
 
 
-def test_dg5_round_trip_with_jpeg_and_jpeg2000() -> None:
-    data = build_dg5([TINY_JPEG, JP2])
+@pytest.fixture(params=["bsi2008", "made-here"])
+def jp2(request: pytest.FixtureRequest) -> bytes:
+    """A JP2 of 413 x 531: the BSI specimen's face (shared data), or headers made here."""
+    if request.param == "made-here":
+        return made_jp2(413, 531)
+    dg2 = shared_data_path("lds", "bsi2008", "Datagroup2.bin").read_bytes()
+    return DG2File.from_bytes(dg2).faces[0].image
+
+
+def test_dg5_round_trip_with_jpeg_and_jpeg2000(jp2: bytes) -> None:
+    data = build_dg5([TINY_JPEG, jp2])
     assert data[0] == 0x65
     dg5 = DG5File.from_bytes(data)
     assert dg5.images == (
         DisplayedImage(TINY_JPEG, "image/jpeg", 3, 2),
-        DisplayedImage(JP2, "image/jp2", 413, 531),
+        DisplayedImage(jp2, "image/jp2", 413, 531),
     )
     assert dg5.other == ()
     assert build_dg5(image.image for image in dg5.images) == data
@@ -96,11 +104,11 @@ def test_builder_limit() -> None:
         build_dg5([TINY_JPEG] * 256)
 
 
-def test_image_format_names_the_stored_form() -> None:
-    codestream = jp2_codestream(JP2)
+def test_image_format_names_the_stored_form(jp2: bytes) -> None:
+    codestream = jp2_codestream(jp2)
     assert codestream is not None
     assert codestream.startswith(b"\xff\x4f\xff\x51")
-    assert [image_format(d) for d in (TINY_JPEG, JP2, codestream, WSQ, b"")] == [
+    assert [image_format(d) for d in (TINY_JPEG, jp2, codestream, WSQ, b"")] == [
         "jpeg",
         "jp2",
         "j2k",
@@ -108,4 +116,4 @@ def test_image_format_names_the_stored_form() -> None:
         None,
     ]
     assert jp2_codestream(codestream) is None  # not a JP2 file
-    assert jp2_codestream(JP2[: JP2.index(b"jp2c")]) is None  # cut before the codestream box
+    assert jp2_codestream(jp2[: jp2.index(b"jp2c")]) is None  # cut before the codestream box

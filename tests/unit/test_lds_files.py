@@ -7,9 +7,8 @@ import pytest
 from mrtd import tlv
 from mrtd.errors import DecodeError
 from mrtd.lds import EMRTD_AID, LDS_FILES, LDS_TAGS, file_for_tag, lds_tag_of
-from tests.conftest import FIXTURES
-
-LDS = FIXTURES / "lds"
+from tests.shared_data import shared_data_path
+from tests.sim_files import sim_files
 
 
 def test_table_of_9303_10() -> None:
@@ -48,9 +47,15 @@ def test_table_is_read_only() -> None:
     [("EF_COM.bin", 0x60), ("Datagroup1.bin", 0x61), ("Datagroup2.bin", 0x75)],
 )
 def test_recognise_dumped_files(name: str, tag: int) -> None:
-    data = (LDS / "bsi2008" / name).read_bytes()
+    data = shared_data_path("lds", "bsi2008", name).read_bytes()
     assert lds_tag_of(data) == tag
     assert lds_tag_of(data[:4]) == tag  # the first bytes are enough
+
+
+def test_recognise_the_simulated_chips_files() -> None:
+    for name, data in sim_files().items():
+        assert file_for_tag(lds_tag_of(data)).name == name
+        assert lds_tag_of(data[:4]) == lds_tag_of(data)  # the first bytes are enough
 
 
 @pytest.mark.parametrize(

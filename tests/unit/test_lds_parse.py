@@ -25,9 +25,9 @@ from mrtd.lds import (
 )
 from mrtd.lds.security_infos import SecurityInfos
 from mrtd.lds.sod import SODFile
-from tests.conftest import FIXTURES
+from tests.shared_data import shared_data_path
+from tests.sim_files import sim_files
 
-LDS = FIXTURES / "lds"
 FILES = {
     "EF.COM": ("EF_COM.bin", COMFile),
     "DG1": ("Datagroup1.bin", DG1File),
@@ -47,25 +47,43 @@ def test_every_lds_file_with_content_has_a_parser() -> None:
 @pytest.mark.parametrize("name", sorted(FILES))
 def test_bsi_files_by_name_and_by_tag(folder: str, name: str) -> None:
     filename, kind = FILES[name]
-    data = (LDS / folder / filename).read_bytes()
+    data = shared_data_path("lds", folder, filename).read_bytes()
     assert isinstance(parse_file(name, data), kind)
     found, parsed = parse_by_tag(data)
     assert found == name
     assert isinstance(parsed, kind)
 
 
+def test_simulated_chip_files_by_name_and_by_tag() -> None:
+    kinds = {name: kind for name, (_, kind) in FILES.items()}
+    kinds |= {"EF.SOD": SODFile, "DG11": DG11File, "DG12": DG12File}
+    files = sim_files()
+    assert set(files) == set(kinds)
+    for name, data in files.items():
+        assert isinstance(parse_file(name, data), kinds[name]), name
+        found, parsed = parse_by_tag(data)
+        assert found == name
+        assert isinstance(parsed, kinds[name])
+    card_access = tlv.decode_one(files["DG14"]).value  # the bare SET, as EF.CardAccess holds it
+    assert isinstance(parse_file("EF.CardAccess", card_access), SecurityInfos)
+    with pytest.raises(DecodeError):
+        parse_file("EF.CardSecurity", card_access)
+    with pytest.raises(DecodeError, match="DG3 must have tag 63, not 76"):
+        parse_file("DG3", files["DG4"])
+
+
 def test_dg14_through_the_registry() -> None:
-    infos = parse_file("DG14", (LDS / "bsi2008" / "Datagroup14.bin").read_bytes())
+    infos = parse_file("DG14", shared_data_path("lds", "bsi2008", "Datagroup14.bin").read_bytes())
     assert isinstance(infos, SecurityInfos)
     (key,) = infos.chip_authentication_keys
     assert key.domain.name == "brainpoolP224r1"
 
 
 def test_card_access_and_sod_through_the_registry() -> None:
-    dg14 = (LDS / "bsi2008" / "Datagroup14.bin").read_bytes()
+    dg14 = shared_data_path("lds", "bsi2008", "Datagroup14.bin").read_bytes()
     card_access = tlv.decode_one(dg14).value  # the bare SET, as EF.CardAccess holds it
     assert isinstance(parse_file("EF.CardAccess", card_access), SecurityInfos)
-    sod = (FIXTURES / "sod" / "bsi2008" / "EF_SOD.bin").read_bytes()
+    sod = shared_data_path("lds", "bsi2008", "EF_SOD.bin").read_bytes()
     assert isinstance(parse_file("EF.SOD", sod), SODFile)
     with pytest.raises(DecodeError):
         parse_file("EF.CardSecurity", card_access)
@@ -78,7 +96,7 @@ def test_no_parser_is_a_decode_error(name: str) -> None:
 
 
 def test_a_file_under_the_wrong_name() -> None:
-    dg4 = (LDS / "bsi2008" / "Datagroup4.bin").read_bytes()
+    dg4 = shared_data_path("lds", "bsi2008", "Datagroup4.bin").read_bytes()
     with pytest.raises(DecodeError, match="DG3 must have tag 63, not 76"):
         parse_file("DG3", dg4)
     with pytest.raises(DecodeError, match="not an LDS file tag"):

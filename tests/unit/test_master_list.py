@@ -1,9 +1,11 @@
-"""CSCA master lists (9303-12 §9): the German list verifies and loads; a list whose signature or
-content is touched is refused whole; the signer must chain to a CSCA in the list or the store."""
+"""CSCA master lists (9303-12 §9): the German list (shared data) and a list made here verify and
+load; a list whose signature or content is touched is refused whole; the signer must chain to a
+CSCA in the list or the store."""
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 
 import pytest
 from asn1crypto import cms
@@ -14,16 +16,41 @@ from mrtd.lds.sod import LDS_SECURITY_OBJECT_OID, sign_content
 from mrtd.verify.certificates import country
 from mrtd.verify.master_list import read_master_list
 from mrtd.verify.trust import TrustStore
-from tests.conftest import FIXTURES
+from tests.shared_data import shared_data_path
 from tests.trust_pki import csca, issue, master_list
 
-PKI = FIXTURES / "pki"
-GERMAN_LIST = (PKI / "DE_ML_2026-05-28-08-28-45.ml").read_bytes()
-GERMAN_CSCA = (PKI / "DE_ROOT_CA_CSCA07.cer").read_bytes()
+
+@dataclass(frozen=True)
+class Listed:
+    """A master list, the CSCA that issued its signer (listed in it too), how many CSCAs it
+    holds and the signer's country."""
+
+    data: bytes
+    csca: bytes
+    count: int
+    country: str
+
+
+def _german() -> Listed:
+    pki = shared_data_path("pki")
+    data = (pki / "DE_ML_2026-05-28-08-28-45.ml").read_bytes()
+    return Listed(data, (pki / "DE_ROOT_CA_CSCA07.cer").read_bytes(), 588, "DE")
+
+
+def _made_here() -> Listed:
+    root = csca("ml-root")
+    data = master_list([root, csca("ml-other", country="FR")], issue(root, "ml-signer"))
+    return Listed(data, root.der, 2, "UT")
+
+
+@pytest.fixture(params=["german", "made-here"])
+def listed(request: pytest.FixtureRequest) -> Listed:
+    return _german() if request.param == "german" else _made_here()
 
 
 def test_the_german_master_list_verifies_and_loads() -> None:
-    result = read_master_list(GERMAN_LIST)
+    german = _german()
+    result = read_master_list(german.data)
     assert len(result.certificates) == 588
     assert result.skipped == ()
     assert result.country == "DE"
@@ -32,29 +59,29 @@ def test_the_german_master_list_verifies_and_loads() -> None:
     assert result.signing_time is not None
     assert result.signing_time.isoformat() == "2026-05-28T06:28:45+00:00"
     # The signer's issuer is the German root CSCA, which the list also carries.
-    assert result.signer_issuer.dump() == GERMAN_CSCA
-    assert GERMAN_CSCA in {c.dump() for c in result.certificates}
+    assert result.signer_issuer.dump() == german.csca
+    assert german.csca in {c.dump() for c in result.certificates}
 
 
-def test_the_german_master_list_in_a_store() -> None:
+def test_a_master_list_in_a_store(listed: Listed) -> None:
     trust = TrustStore()
-    assert trust.add_master_list(GERMAN_LIST, "DE.ml") == 588
-    assert len(trust) == 588
+    assert trust.add_master_list(listed.data, "list.ml") == listed.count
+    assert len(trust) == listed.count
     (source,) = trust.sources
-    assert (source.source, source.kind, source.count) == ("DE.ml", "master list", 588)
-    assert "signed by DE" in source.detail
+    assert (source.source, source.kind, source.count) == ("list.ml", "master list", listed.count)
+    assert f"signed by {listed.country}" in source.detail
     assert "in the list itself" in source.detail
     assert trust.problems == ()
     # The same CSCA again, and the list again, add nothing.
-    assert trust.add_bytes(GERMAN_CSCA, "csca.cer") == 0
-    assert trust.add_bytes(GERMAN_LIST, "again.ml") == 0
-    assert len(trust) == 588
+    assert trust.add_bytes(listed.csca, "csca.cer") == 0
+    assert trust.add_bytes(listed.data, "again.ml") == 0
+    assert len(trust) == listed.count
 
 
-def test_a_list_vouched_for_by_a_csca_already_trusted() -> None:
+def test_a_list_vouched_for_by_a_csca_already_trusted(listed: Listed) -> None:
     trust = TrustStore()
-    trust.add_bytes(GERMAN_CSCA)
-    trust.add_master_list(GERMAN_LIST)
+    trust.add_bytes(listed.csca)
+    trust.add_master_list(listed.data)
     assert "a CSCA already trusted" in trust.sources[-1].detail
 
 
@@ -64,26 +91,26 @@ def _flip(data: bytes, at: int) -> bytes:
     return bytes(changed)
 
 
-def test_a_changed_certificate_in_the_list_is_refused_whole() -> None:
+def test_a_changed_certificate_in_the_list_is_refused_whole(listed: Listed) -> None:
     trust = TrustStore()
-    where = GERMAN_LIST.index(GERMAN_CSCA) + 200  # inside a certificate of the list
+    where = listed.data.index(listed.csca) + 200  # inside a certificate of the list
     with pytest.raises(TrustStoreError, match="message digest does not match"):
-        trust.add_bytes(_flip(GERMAN_LIST, where), "tampered.ml")
+        trust.add_bytes(_flip(listed.data, where), "tampered.ml")
     assert len(trust) == 0
     assert trust.sources == ()
 
 
-def test_a_changed_signature_is_refused() -> None:
-    signed_data = cms.ContentInfo.load(GERMAN_LIST)["content"]
+def test_a_changed_signature_is_refused(listed: Listed) -> None:
+    signed_data = cms.ContentInfo.load(listed.data)["content"]
     signature = bytes(signed_data["signer_infos"][0]["signature"].native)
-    where = GERMAN_LIST.rindex(signature) + len(signature) // 2
+    where = listed.data.rindex(signature) + len(signature) // 2
     with pytest.raises(TrustStoreError, match="signature does not verify"):
-        read_master_list(_flip(GERMAN_LIST, where), what="tampered.ml")
+        read_master_list(_flip(listed.data, where), what="tampered.ml")
 
 
-def test_a_truncated_list_is_refused() -> None:
+def test_a_truncated_list_is_refused(listed: Listed) -> None:
     with pytest.raises(TrustStoreError, match=r"^cut\.ml: malformed master list"):
-        read_master_list(GERMAN_LIST[:-100], what="cut.ml")
+        read_master_list(listed.data[:-100], what="cut.ml")
 
 
 def test_a_built_list_with_its_signer_issued_by_a_listed_csca() -> None:

@@ -13,15 +13,29 @@ from mrtd.lds.sod import SODFile, build_sod
 from mrtd.sim.pki import TestPKI
 from mrtd.verify.passive import check_hashes, check_signature, check_sod
 from mrtd.verify.signature import verify
-from tests.conftest import FIXTURES
+from tests.shared_data import shared_data_path
+from tests.sim_files import sim_files
 
-SOD_FIXTURES = FIXTURES / "sod"
-DATASETS = {"bsi2008": (1, 2, 3, 14), "bsi-dataset-2": (1, 2, 3, 4, 14)}
+# The BSI data sets (shared data) and the simulated chip's files (EF.SOD over DG1-4, DG11, DG12,
+# DG14 and DG15, ECDSA brainpoolP256r1 by the test Document Signer).
+DATASETS = {
+    "bsi2008": (1, 2, 3, 14),
+    "bsi-dataset-2": (1, 2, 3, 4, 14),
+    "simulated": (1, 2, 3, 4, 11, 12, 14, 15),
+}
+
+
+def _raw_sod(name: str) -> bytes:
+    if name == "simulated":
+        return sim_files()["EF.SOD"]
+    return shared_data_path("lds", name, "EF_SOD.bin").read_bytes()
 
 
 def _dataset(name: str) -> tuple[SODFile, dict[str, bytes]]:
-    folder = SOD_FIXTURES / name
-    sod = SODFile.from_bytes((folder / "EF_SOD.bin").read_bytes())
+    sod = SODFile.from_bytes(_raw_sod(name))
+    if name == "simulated":
+        return sod, {f"DG{n}": sim_files()[f"DG{n}"] for n in DATASETS[name]}
+    folder = shared_data_path("lds", name)
     files = {f"DG{n}": (folder / f"Datagroup{n}.bin").read_bytes() for n in DATASETS[name]}
     return sod, files
 
@@ -53,8 +67,7 @@ def test_a_changed_byte_fails_that_data_group_by_name(name: str) -> None:
 
 @pytest.mark.parametrize("name", sorted(DATASETS))
 def test_a_changed_signature_fails(name: str) -> None:
-    folder = SOD_FIXTURES / name
-    raw = bytearray((folder / "EF_SOD.bin").read_bytes())
+    raw = bytearray(_raw_sod(name))
     sod = SODFile.from_bytes(bytes(raw))
     at = bytes(raw).rindex(sod.signature) + len(sod.signature) // 2
     raw[at] ^= 0x01

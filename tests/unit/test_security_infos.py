@@ -39,9 +39,17 @@ from mrtd.lds.security_infos import (
     UnknownSecurityInfo,
 )
 from mrtd.lds.security_oids import SECURITY_OBJECT_OID, encode_oid
-from tests.conftest import FIXTURES, VECTORS
+from tests.conftest import VECTORS
+from tests.shared_data import shared_data_path
 
-DG14_FIXTURES = FIXTURES / "security_infos"
+
+def _dg14(source: str) -> bytes:
+    """A real DG14: a BSI data set's (shared data), or the real chip trace's of the vectors."""
+    if source == "real-trace":
+        return bytes.fromhex(VECTORS["ca.real_trace_ecdh_brainpoolP256r1_aes128"]["dg14"])
+    return shared_data_path("lds", source, "Datagroup14.bin").read_bytes()
+
+
 CARD_ACCESS_ECDH = bytes.fromhex(VECTORS["bsi_eac_worked_example.ecdh"]["ef_cardaccess"])
 CARD_ACCESS_DH = bytes.fromhex(VECTORS["bsi_eac_worked_example.dh"]["ef_cardaccess"])
 KNOWN_TYPES = (
@@ -188,7 +196,7 @@ def test_bsi_worked_example_card_access(
 
 @pytest.mark.parametrize("folder", ["bsi2008", "bsi-dataset-2"])
 def test_bsi_dg14(folder: str) -> None:
-    data = (DG14_FIXTURES / folder / "Datagroup14.bin").read_bytes()
+    data = _dg14(folder)
     infos = SecurityInfos.from_dg14(data)
     (key,) = infos.chip_authentication_keys
     curve = CURVES_BY_NAME["brainpoolP224r1"]
@@ -207,7 +215,7 @@ def test_bsi_dg14(folder: str) -> None:
 
 
 def test_dg14_key_matches_the_published_public_key() -> None:
-    folder = DG14_FIXTURES / "bsi-dataset-2"
+    folder = shared_data_path("lds", "bsi-dataset-2")
     (key,) = SecurityInfos.from_dg14(
         (folder / "Datagroup14.bin").read_bytes()
     ).chip_authentication_keys
@@ -482,8 +490,9 @@ def test_every_bit_flip(data: bytes) -> None:
     assert all(outcomes.values()), outcomes  # each outcome happens
 
 
-def test_every_bit_flip_in_dg14() -> None:
-    data = (DG14_FIXTURES / "bsi2008" / "Datagroup14.bin").read_bytes()
+@pytest.mark.parametrize("source", ["bsi2008", "real-trace"])
+def test_every_bit_flip_in_dg14(source: str) -> None:
+    data = _dg14(source)
     for position in range(len(data) * 8):
         damaged = bytearray(data)
         damaged[position // 8] ^= 1 << position % 8
@@ -525,8 +534,9 @@ def test_deep_nesting() -> None:
         SecurityInfos.from_bytes(a_set(nested))
 
 
-def test_dg14_errors() -> None:
-    content = tlv.decode_one((DG14_FIXTURES / "bsi2008" / "Datagroup14.bin").read_bytes()).value
+@pytest.mark.parametrize("source", ["bsi2008", "real-trace"])
+def test_dg14_errors(source: str) -> None:
+    content = tlv.decode_one(_dg14(source)).value
     with pytest.raises(DecodeError, match="tag 6E"):
         SecurityInfos.from_dg14(tlv.encode(0x6F, content))
     with pytest.raises(DecodeError, match="exactly one SET"):

@@ -1,4 +1,5 @@
-"""EF.SOD: build -> parse round trips, the real BSI SODs, BER quirks and malformed input."""
+"""EF.SOD: build -> parse round trips, the real BSI SODs (shared data), BER quirks and malformed
+input."""
 
 from __future__ import annotations
 
@@ -25,9 +26,8 @@ from mrtd.lds.sod import (
     build_sod,
 )
 from mrtd.sim.pki import Kind, TestPKI
-from tests.conftest import FIXTURES
+from tests.shared_data import shared_data_path
 
-SOD_FIXTURES = FIXTURES / "sod"
 PKI = TestPKI()
 DATA_GROUPS = {1: b"\x61\x03\x5f\x1f\x00", 2: b"\x75\x02\x7f\x61", 14: b"\x6e\x00", 15: b"\x6f\x00"}
 HASHES: dict[str, type[hashes.HashAlgorithm]] = {
@@ -395,7 +395,7 @@ REAL = {
 @pytest.mark.parametrize("name", sorted(REAL))
 def test_real_sod(name: str) -> None:
     hash_algorithm, groups, scheme, signer = REAL[name]
-    folder = SOD_FIXTURES / name
+    folder = shared_data_path("lds", name)
     sod = SODFile.from_bytes((folder / "EF_SOD.bin").read_bytes())
 
     assert sod.hash_algorithm == hash_algorithm
@@ -412,7 +412,7 @@ def test_real_sod(name: str) -> None:
 
 
 def test_textbook_ecdsa_rejects_a_wrong_message() -> None:
-    sod = SODFile.from_bytes((SOD_FIXTURES / "bsi2008" / "EF_SOD.bin").read_bytes())
+    sod = SODFile.from_bytes(shared_data_path("lds", "bsi2008", "EF_SOD.bin").read_bytes())
     assert sod.signer_certificate is not None
     point = explicit_brainpool_p224r1_point(sod.signer_certificate)
     assert point is not None
@@ -424,7 +424,7 @@ def test_textbook_ecdsa_rejects_a_wrong_message() -> None:
 
 @pytest.mark.parametrize("name", sorted(REAL))
 def test_real_sod_data_groups_detect_a_change(name: str) -> None:
-    folder = SOD_FIXTURES / name
+    folder = shared_data_path("lds", name)
     sod = SODFile.from_bytes((folder / "EF_SOD.bin").read_bytes())
     content = bytearray((folder / "Datagroup1.bin").read_bytes())
     content[-1] ^= 1
@@ -436,7 +436,7 @@ def test_real_sod_data_groups_detect_a_change(name: str) -> None:
 
 def sod_sources() -> list[tuple[str, Callable[[], bytes]]]:
     def real(name: str) -> Callable[[], bytes]:
-        return (SOD_FIXTURES / name / "EF_SOD.bin").read_bytes
+        return lambda: shared_data_path("lds", name, "EF_SOD.bin").read_bytes()
 
     return [
         ("bsi2008", real("bsi2008")),
@@ -602,8 +602,9 @@ def test_decode_error_chains_the_asn1crypto_cause() -> None:
     assert caught.value.__cause__ is not None
 
 
-def test_fixture_folder_documents_its_provenance() -> None:
-    text = (SOD_FIXTURES / "PROVENANCE.md").read_text()
+def test_shared_folder_documents_its_provenance() -> None:
+    lds = shared_data_path("lds")
+    text = (lds.parent / "PROVENANCE.md").read_text()
     for folder in REAL:
         assert f"lds/{folder}/" in text
-        assert Path(SOD_FIXTURES / folder / "EF_SOD.bin").is_file()
+        assert Path(lds / folder / "EF_SOD.bin").is_file()

@@ -8,10 +8,8 @@ import pytest
 
 from mrtd import tlv
 from mrtd.errors import DecodeError
-from tests.conftest import FIXTURES
-
-LDS = FIXTURES / "lds"
-
+from tests.shared_data import shared_data_path
+from tests.sim_files import sim_files
 
 # -- accepted --------------------------------------------------------------------------------
 
@@ -110,12 +108,25 @@ def test_require_names_the_missing_tag() -> None:
         tlv.decode_one(bytes.fromhex("61 00")).require(0x5F1F)
 
 
+def _decodes_whole(data: bytes) -> None:
+    decoded = tlv.decode_one(data)
+    tag, header_length, value_length = tlv.header(data[:8]) or (0, 0, 0)
+    assert (tag, header_length + value_length) == (decoded.tag, len(data))
+
+
 def test_real_lds_files_decode() -> None:
-    for path in sorted(LDS.glob("bsi*/*.bin")):
-        data = path.read_bytes()
-        decoded = tlv.decode_one(data)
-        tag, header_length, value_length = tlv.header(data[:8]) or (0, 0, 0)
-        assert (tag, header_length + value_length) == (decoded.tag, len(data))
+    paths = sorted(shared_data_path("lds").glob("bsi*/*.bin"))
+    assert paths
+    for path in paths:
+        _decodes_whole(path.read_bytes())
+
+
+def test_simulated_chip_files_decode() -> None:
+    """Every file the simulated chip makes (EF.COM, EF.SOD, DG1-4, DG11, DG12, DG14, DG15)."""
+    files = sim_files()
+    assert len(files) == 10
+    for data in files.values():
+        _decodes_whole(data)
 
 
 # -- indefinite lengths: refused unless asked for -----------------------------------------------

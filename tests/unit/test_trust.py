@@ -14,19 +14,29 @@ from mrtd.errors import TrustStoreError
 from mrtd.sim.pki import TestPKI
 from mrtd.verify import trust as trust_module
 from mrtd.verify.trust import TrustProblem, TrustSource, TrustStore
-from tests.conftest import FIXTURES
+from tests.shared_data import shared_data_path
 from tests.trust_pki import crl, crl_der, csca, issue
 
-GERMAN_CSCA = FIXTURES / "pki" / "DE_ROOT_CA_CSCA07.cer"
+
+@pytest.fixture(params=["german", "made-here"])
+def csca_file(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A DER CSCA certificate file of over 1000 bytes, in a folder of files over 1000 bytes:
+    the German root CSCA (shared data; explicit EC parameters) beside the German master list,
+    or the simulated chip's RSA CSCA alone."""
+    if request.param == "german":
+        return shared_data_path("pki", "DE_ROOT_CA_CSCA07.cer")
+    path = tmp_path_factory.mktemp("csca") / "UT_CSCA.cer"
+    path.write_bytes(TestPKI().csca_certificate("rsa").dump())
+    return path
 
 
-def test_a_der_certificate_file() -> None:
+def test_a_der_certificate_file(csca_file: Path) -> None:
     trust = TrustStore()
-    assert trust.add_path(GERMAN_CSCA) == 1
+    assert trust.add_path(csca_file) == 1
     assert len(trust) == 1
-    assert trust.certificates[0].dump() == GERMAN_CSCA.read_bytes()
-    assert trust.sources == (TrustSource(str(GERMAN_CSCA), "certificate", 1),)
-    assert trust.add_path(str(GERMAN_CSCA)) == 0  # already there
+    assert trust.certificates[0].dump() == csca_file.read_bytes()
+    assert trust.sources == (TrustSource(str(csca_file), "certificate", 1),)
+    assert trust.add_path(str(csca_file)) == 0  # already there
     assert len(trust) == 1
 
 
@@ -135,20 +145,22 @@ def test_a_fifo_in_a_folder_is_not_read(tmp_path: Path) -> None:
     assert trust.problems == (TrustProblem(str(tmp_path / "pipe"), "not a regular file"),)
 
 
-def test_from_paths(tmp_path: Path) -> None:
+def test_from_paths(tmp_path: Path, csca_file: Path) -> None:
     (tmp_path / "a.cer").write_bytes(csca("paths").der)
-    trust = TrustStore.from_paths([tmp_path, GERMAN_CSCA])
+    trust = TrustStore.from_paths([tmp_path, csca_file])
     assert len(trust) == 2
 
 
-def test_files_over_the_limit_are_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_files_over_the_limit_are_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, csca_file: Path
+) -> None:
     monkeypatch.setattr(trust_module, "MAX_FILE_SIZE", 1000)
     with pytest.raises(TrustStoreError, match="more than 1000"):
-        TrustStore().add_path(GERMAN_CSCA)
+        TrustStore().add_path(csca_file)
     with pytest.raises(TrustStoreError, match="more than 1000"):
-        TrustStore().add_bytes(GERMAN_CSCA.read_bytes())
+        TrustStore().add_bytes(csca_file.read_bytes())
     trust = TrustStore()
-    trust.add_path(GERMAN_CSCA.parent)
+    trust.add_path(csca_file.parent)
     assert len(trust) == 0
     assert {p.reason.endswith("more than 1000") for p in trust.problems} == {True}
 
