@@ -13,7 +13,12 @@ fastmrz needs a Tesseract model named `mrz` that it does not ship (it lives in i
 repository, which this machine cannot reach); it runs with Tesseract's `eng` model installed
 under that name, and the table says so.
 
-    benchmarks/run_ocr.sh [--images DIR] [--json PATH]
+    benchmarks/run_ocr.sh [--images DIR] [--truth JSON] [--json PATH]
+
+The images are by default the shared test data's mrz-images/passporteye (tests/shared_data.py:
+$MRTD_SHARED_DATA or ../shared/data); without it and without --images the run is skipped. The
+ground truth of that set is the project's own, fixtures/mrz-images/passporteye-truth.json; for
+another folder DIR, DIR-truth.json beside it if there is one.
 """
 
 from __future__ import annotations
@@ -32,7 +37,11 @@ from pathlib import Path
 os.environ["OMP_THREAD_LIMIT"] = "1"
 
 ROOT = Path(__file__).resolve().parents[1]
-IMAGES = ROOT / "fixtures" / "mrz-images" / "passporteye"
+if str(ROOT) not in sys.path:
+    sys.path.append(str(ROOT))
+from tests.shared_data import shared_data_file  # noqa: E402 - the tests' lookup of shared data
+
+TRUTH = ROOT / "fixtures" / "mrz-images" / "passporteye-truth.json"  # of the passporteye set
 NEGATIVES = {
     "tests_pacman.jpg",
     "tests_pacman.png",
@@ -146,11 +155,18 @@ def correct_names(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--images", type=Path, default=IMAGES)
+    parser.add_argument("--images", type=Path, help="default: the shared passporteye set")
+    parser.add_argument("--truth", type=Path, help="ground truth JSON: file name -> MRZ lines")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
-    images = sorted(p for p in args.images.iterdir() if p.suffix.lower() in EXTENSIONS)
-    truth_file = args.images.parent / f"{args.images.name}-truth.json"
+    folder = args.images or shared_data_file("mrz-images", "passporteye")
+    if folder is None:
+        print("shared data absent, skipping the MRZ OCR benchmark (or give --images DIR)")
+        return 0
+    images = sorted(p for p in folder.iterdir() if p.suffix.lower() in EXTENSIONS)
+    truth_file = args.truth or folder.parent / f"{folder.name}-truth.json"
+    if args.truth is None and not truth_file.is_file() and folder.name == "passporteye":
+        truth_file = TRUTH
     truth = json.loads(truth_file.read_text()) if truth_file.is_file() else None
     engines = [e for e in (mrtd_engine(), passporteye_engine(), fastmrz_engine()) if e]
     for engine in engines:

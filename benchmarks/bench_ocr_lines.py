@@ -1,8 +1,9 @@
 """MRZ line crops: character error rate and line accuracy, mrtd against Tesseract.
 
-The data set is DoubangoTelecom's 1,500 MRZ line crops with ground truth
-(shared/data/mrz-lines/doubango; 1,180 synthetic `font_generate_*` lines and 320 cut from
-photos and scans), reported apart because they differ so much. Tesseract (Debian's `eng`
+The data set is DoubangoTelecom's 1,500 MRZ line crops with ground truth (mrz-lines/doubango
+of the shared test data, tests/shared_data.py: $MRTD_SHARED_DATA or ../shared/data; without it
+and without --lines the run is skipped; 1,180 synthetic `font_generate_*` lines and 320 cut
+from photos and scans), reported apart because they differ so much. Tesseract (Debian's `eng`
 model, one line: `--psm 7`, restricted to the MRZ alphabet) is the peer: the other open MRZ
 readers (PassportEye, fastmrz) need a whole MRZ, not a line. One core for both
 (OMP_THREAD_LIMIT=1, OpenCV with one thread).
@@ -35,7 +36,10 @@ from mrtd.errors import MRZNotFoundError  # noqa: E402
 from mrtd.mrz.ocr_line import character_errors, read_mrz_line  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-LINES = ROOT.parent / "shared" / "data" / "mrz-lines" / "doubango"
+if str(ROOT) not in sys.path:
+    sys.path.append(str(ROOT))
+from tests.shared_data import shared_data_file  # noqa: E402 - the tests' lookup of shared data
+
 TESSERACT_CONFIG = "--psm 7 -c tessedit_char_whitelist=ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<"
 
 
@@ -76,15 +80,19 @@ def tesseract_reader() -> Callable[[Path], str]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--lines", type=Path, default=LINES)
+    parser.add_argument("--lines", type=Path, help="default: the shared doubango crops")
     parser.add_argument("--every", type=int, default=1, help="read every Nth crop")
     parser.add_argument("--no-tesseract", action="store_true")
     args = parser.parse_args()
 
+    lines = args.lines or shared_data_file("mrz-lines", "doubango")
+    if lines is None:
+        print("shared data absent, skipping the MRZ line benchmark (or give --lines DIR)")
+        return 0
     cv2.setNumThreads(1)
-    crops = sorted(args.lines.glob("*.tif"))[:: args.every]
+    crops = sorted(lines.glob("*.tif"))[:: args.every]
     if not crops:
-        print(f"no .tif line crops in {args.lines}", file=sys.stderr)
+        print(f"no .tif line crops in {lines}", file=sys.stderr)
         return 2
     engines = {"mrtd": mrtd_reader()}
     if not args.no_tesseract:
@@ -101,7 +109,7 @@ def main() -> int:
             for group in (kind, "all"):
                 tallies.setdefault((name, group), Tally()).add(text, truth, seconds, errors)
 
-    print(f"{len(crops)} line crops from {args.lines}")
+    print(f"{len(crops)} line crops from {lines}")
     print("| engine | lines | CER | line accuracy | median ms | p95 ms |")
     print("|---|---|---|---|---|---|")
     for (name, group), tally in sorted(tallies.items()):

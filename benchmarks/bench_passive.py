@@ -8,7 +8,8 @@ on it are cached); "cold" clears those caches before every verification. One cor
 
 The C-core ratio: ECDSA on a curve pyca/cryptography does not implement (brainpoolP224r1, the
 BSI 2008 data set's DS key with explicit parameters) runs on the library's own EC group, with
-the C core or the pure-Python path.
+the C core or the pure-Python path. It and the JPEG 2000 decode read the BSI 2008 files of the
+shared test data (tests/shared_data.py); without it they are skipped, with a note.
 
     .venv/bin/python benchmarks/bench_passive.py [--seconds S] [--json PATH] [--check]
 
@@ -41,6 +42,10 @@ from mrtd.verify.passive import check_signature, passive_authentication
 from mrtd.verify.trust import TrustStore
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.append(str(ROOT))
+from tests.shared_data import shared_data_file  # noqa: E402 - the tests' lookup of shared data
+
 TARGET_PER_SECOND = 1000.0
 SIGNED_AT = datetime(2026, 6, 1, tzinfo=UTC)
 CASES: dict[str, tuple[str, str, Scheme, bool]] = {  # CSCA key, DS key, scheme, explicit
@@ -135,9 +140,13 @@ def bench_pa(seconds: float) -> list[PARow]:
     return rows
 
 
-def bench_explicit_curve(seconds: float) -> RatioRow:
+def bench_explicit_curve(seconds: float) -> RatioRow | None:
     """The BSI 2008 SOD's ECDSA-SHA1 signature on brainpoolP224r1: C core vs pure Python."""
-    sod = SODFile.from_bytes((ROOT / "fixtures/sod/bsi2008/EF_SOD.bin").read_bytes())
+    path = shared_data_file("lds", "bsi2008", "EF_SOD.bin")
+    if path is None:
+        print("shared data absent, skipping the brainpoolP224r1 ratio (BSI 2008 SOD)")
+        return None
+    sod = SODFile.from_bytes(path.read_bytes())
     native = ec_module.native
     per_call = {}
     try:
@@ -156,12 +165,12 @@ def bench_explicit_curve(seconds: float) -> RatioRow:
 
 
 def bench_decode(seconds: float) -> list[DecodeRow]:
-    images = {
-        "JPEG (simulated passport)": DG2File.from_bytes(simulated_files()[2]).faces[0],
-        "JPEG 2000 JP2 (BSI 2008)": DG2File.from_bytes(
-            (ROOT / "fixtures/lds/bsi2008/Datagroup2.bin").read_bytes()
-        ).faces[0],
-    }
+    images = {"JPEG (simulated passport)": DG2File.from_bytes(simulated_files()[2]).faces[0]}
+    jp2 = shared_data_file("lds", "bsi2008", "Datagroup2.bin")
+    if jp2 is not None:
+        images["JPEG 2000 JP2 (BSI 2008)"] = DG2File.from_bytes(jp2.read_bytes()).faces[0]
+    else:
+        print("shared data absent, skipping the JPEG 2000 decode (BSI 2008 DG2)")
     rows = []
     for name, face in images.items():
         per_second = rate(face.decode, seconds)
@@ -188,13 +197,17 @@ def main(argv: list[str] | None = None) -> int:
     for row in pa:
         print(f"{row.case:<36} {row.warm_per_second:>9.0f} {row.cold_per_second:>9.0f} "
               f"{row.warm_us:>9.0f}")  # fmt: skip
-    print(f"\n{explicit.case}: C core {explicit.native_us:.0f} µs, pure Python "
-          f"{explicit.python_us:.0f} µs per signature check, {explicit.ratio:.1f}x")  # fmt: skip
+    if explicit is not None:
+        print(
+            f"\n{explicit.case}: C core {explicit.native_us:.0f} µs, pure Python "
+            f"{explicit.python_us:.0f} µs per signature check, {explicit.ratio:.1f}x"
+        )
     print(f"\n{'face decode':<28} {'size':>9} {'bytes':>7} {'ms':>7}")
     for image in decode:
         print(f"{image.image:<28} {image.size:>9} {image.bytes:>7} {image.ms:>7.2f}")
     if args.json:
-        figures = {"passive": [asdict(r) for r in pa], "explicit_curve": asdict(explicit),
+        figures = {"passive": [asdict(r) for r in pa],
+                   "explicit_curve": asdict(explicit) if explicit is not None else None,
                    "decode": [asdict(r) for r in decode]}  # fmt: skip
         args.json.write_text(json.dumps(figures, indent=2))
     slow = [r.case for r in pa if r.warm_per_second < TARGET_PER_SECOND]

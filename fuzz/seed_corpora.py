@@ -1,5 +1,8 @@
-"""Seed corpora for the fuzz harnesses, from the repository's fixtures (and a few files the
-library's own builders make with fixed inputs, for parsers no fixture covers).
+"""Seed corpora for the fuzz harnesses: files the project makes itself (the ICAO vectors of
+fixtures/vectors, the simulated chip's face and demo page, files the library's own builders
+make with fixed inputs) and, when the shared test data is present (tests/shared_data.py:
+$MRTD_SHARED_DATA, by default ../shared/data), its real LDS files, MRZ photos and German CSCA.
+Without the shared data the seeds are the project's own only.
 
     python fuzz/seed_corpora.py [NAME ...]   # writes build/fuzz/corpus/<name>/seed-<sha1>
 
@@ -22,16 +25,31 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures"
+SIM_DATA = ROOT / "src" / "mrtd" / "sim" / "data"  # the simulated chip's face, the demo page
 CORPUS = ROOT / "build" / "fuzz" / "corpus"
 SIGNED_AT = datetime(2026, 1, 1, tzinfo=UTC)
-# OCR seeds: every other fixture photo (the smoke test reads each), scaled down to fit the
-# harness's pixel budget and its -max_len.
+# OCR seeds: the demo page and every other shared photo (the smoke test reads each), scaled
+# down to fit the harness's pixel budget and its -max_len.
 MAX_IMAGE_SIDE = 480
 MAX_IMAGE_BYTES = 65535
 
 
+@cache
+def _shared() -> Path | None:
+    """The shared test data folder, or None when it is absent (then no seeds come from it)."""
+    if str(ROOT) not in sys.path:
+        sys.path.append(str(ROOT))
+    from tests.shared_data import shared_data_root  # noqa: PLC0415 - the tests' one lookup
+
+    return shared_data_root()
+
+
 def _files(*folders: str, suffixes: tuple[str, ...] = (".bin",)) -> list[Path]:
-    found = [p for f in folders for p in (FIXTURES / f).rglob("*") if p.suffix in suffixes]
+    """Files of the shared data's `folders` (none without it)."""
+    shared = _shared()
+    if shared is None:
+        return []
+    found = [p for f in folders for p in (shared / f).rglob("*") if p.suffix in suffixes]
     return sorted(found)
 
 
@@ -46,7 +64,7 @@ def _vectors() -> dict[str, dict[str, Any]]:
 
 
 def _lds_name(path: Path) -> str | None:
-    """The LDS file a fixture holds, from BSI's file names (Datagroup2.bin, EF_SOD.bin)."""
+    """The LDS file a shared file holds, from BSI's file names (Datagroup2.bin, EF_SOD.bin)."""
     stem = path.stem
     if stem.startswith("Datagroup"):
         return f"DG{stem.removeprefix('Datagroup')}"
@@ -63,11 +81,12 @@ def _built_lds_files() -> dict[str, bytes]:
     from mrtd import lds  # noqa: PLC0415 - only when seeds are made
     from mrtd.lds.biometric import BiometricHeader, BiometricRecord  # noqa: PLC0415
 
-    face = (ROOT / "src" / "mrtd" / "sim" / "data" / "face.jpg").read_bytes()
+    face = (SIM_DATA / "face.jpg").read_bytes()
     header = BiometricHeader(biometric_type=8, format_owner=0x0101, format_type=0x0007)
     record = BiometricRecord(header, b"FIR\x00020\x00" + bytes(24))
     person = lds.PersonToNotify("SMITH<<JOHN", "+1 555", ("1 MAIN ST", "UTOPIA"), "20200131")
     return {
+        "DG1": lds.build_dg1("\n".join(_vectors()["mrz.specimen.TD3"]["lines"])),
         "DG3": lds.build_dg3([record]),
         "DG4": lds.build_dg4([record, record]),
         "DG5": lds.build_dg5([face[:600]]),
@@ -102,19 +121,23 @@ def _test_signer() -> tuple[Any, Any]:
 
 
 @cache
-def _built_sod() -> bytes:
+def _built_sod(hash_algorithm: str = "sha256") -> bytes:
+    """EF.SOD over DG1 and DG11 (LDSSecurityObject v1, LDS 1.8, a signing time), or with SHA-1
+    over DG1, DG3 and DG4 (v0, no signing time), as old documents have."""
     from mrtd.lds.sod import build_sod  # noqa: PLC0415
 
     key, certificate = _test_signer()
-    groups = {1: (FIXTURES / "lds" / "bsi2008" / "Datagroup1.bin").read_bytes()}
-    groups[11] = _built_lds_files()["DG11"]
+    built = _built_lds_files()
+    sha1 = hash_algorithm == "sha1"
+    numbers = (1, 3, 4) if sha1 else (1, 11)
     return build_sod(
-        groups,
+        {n: built[f"DG{n}"] for n in numbers},
         signer_key=key,
         signer_cert=certificate,
+        hash_algorithm=hash_algorithm,
         signature_algorithm="rsassa_pkcs1v15",
-        signing_time=SIGNED_AT,
-        lds_version="0108",
+        signing_time=None if sha1 else SIGNED_AT,
+        lds_version=None if sha1 else "0108",
     )
 
 
@@ -187,7 +210,7 @@ def _ldif(*attributes: tuple[str, bytes]) -> bytes:
 
 
 def tlv_seeds() -> list[bytes]:
-    files = [p.read_bytes() for p in _files("lds", "sod", "security_infos")]
+    files = [p.read_bytes() for p in _files("lds")]
     files += [_built_sod(), *_built_lds_files().values()]
     files.append(bytes.fromhex(_vectors()["bac.secure_messaging"]["ef_com"]))
     files.append(b"\x30\x80\x04\x01\x00\x00\x00")  # indefinite length (allowed with 0x80)
@@ -196,7 +219,13 @@ def tlv_seeds() -> list[bytes]:
 
 def sod_seeds() -> list[bytes]:
     return _unique(
-        iter([*(p.read_bytes() for p in _files("lds", "sod") if p.stem == "EF_SOD"), _built_sod()])
+        iter(
+            [
+                *(p.read_bytes() for p in _files("lds") if p.stem == "EF_SOD"),
+                _built_sod(),
+                _built_sod("sha1"),
+            ]
+        )
     )
 
 
@@ -204,7 +233,7 @@ def lds_files_seeds() -> list[bytes]:
     sys.path.insert(0, str(ROOT / "fuzz"))
     from lds_files import file_choice  # noqa: PLC0415 - the harness's own selector
 
-    named = [(_lds_name(p), p.read_bytes()) for p in _files("lds", "security_infos")]
+    named = [(_lds_name(p), p.read_bytes()) for p in _files("lds")]
     named += [("DG2", p.read_bytes()) for p in _files("lds", suffixes=(".dat",))]
     named += [("EF.SOD", _built_sod()), ("EF.CardSecurity", _built_card_security())]
     named += list(_built_lds_files().items())
@@ -235,8 +264,7 @@ def security_infos_seeds() -> list[bytes]:
     card_access.append(
         bytes.fromhex("3114" + vectors["pace.ecdh_gm.brainpoolP256r1"]["ef_cardaccess_paceinfo"])
     )
-    dg14 = [p.read_bytes() for p in _files("security_infos", "lds")
-            if (_lds_name(p) or "") == "DG14"]  # fmt: skip
+    dg14 = [p.read_bytes() for p in _files("lds") if (_lds_name(p) or "") == "DG14"]
     dg14.append(bytes.fromhex(vectors["ca.real_trace_ecdh_brainpoolP256r1_aes128"]["dg14"]))
     seeds = [b"\x00" + f for f in card_access] + [b"\x01" + f for f in dg14]
     seeds.append(b"\x02" + _built_card_security())
@@ -305,7 +333,8 @@ def mrz_image_seeds() -> list[bytes]:
     import cv2  # noqa: PLC0415 - the image extra; the OCR harness needs it anyway
 
     seeds = []
-    for number, path in enumerate(_files("mrz-images", suffixes=(".jpg", ".png"))[::2]):
+    photos = [SIM_DATA / "demo-page.jpg", *_files("mrz-images", suffixes=(".jpg", ".png"))[::2]]
+    for number, path in enumerate(photos):
         gray = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
         if gray is None:
             raise OSError(f"{path} is not an image OpenCV reads")
@@ -317,7 +346,7 @@ def mrz_image_seeds() -> list[bytes]:
             ok, encoded = cv2.imencode(suffix, small, parameters)
             if ok and len(encoded) <= MAX_IMAGE_BYTES:
                 seeds.append(b"\x00" + encoded.tobytes())
-    face = (ROOT / "src" / "mrtd" / "sim" / "data" / "face.jpg").read_bytes()
+    face = (SIM_DATA / "face.jpg").read_bytes()
     seeds.append(b"\x01" + face)
     pixels = cv2.imdecode(_array(face), cv2.IMREAD_COLOR)
     if pixels is None:
@@ -338,8 +367,9 @@ def image_header_seeds() -> list[bytes]:
         ok, encoded = cv2.imencode(suffix, tiny)
         if ok:
             seeds.append(encoded.tobytes())
-    face = (ROOT / "src" / "mrtd" / "sim" / "data" / "face.jpg").read_bytes()
+    face = (SIM_DATA / "face.jpg").read_bytes()
     seeds.append(face[:1024])
+    seeds.append((SIM_DATA / "demo-page.jpg").read_bytes()[:1024])
     seeds += [p.read_bytes()[:1024] for p in _files("mrz-images", suffixes=(".jpg", ".png"))[:8]]
     return _unique(iter(seeds))
 
@@ -347,8 +377,10 @@ def image_header_seeds() -> list[bytes]:
 def trust_store_seeds() -> list[bytes]:
     from asn1crypto import pem  # noqa: PLC0415
 
-    csca = (FIXTURES / "pki" / "DE_ROOT_CA_CSCA07.cer").read_bytes()
-    seeds = [csca, pem.armor("CERTIFICATE", csca), _ldif(("cACertificate", csca))]
+    seeds = []
+    for path in _files("pki", suffixes=(".cer",)):  # the German root CSCA: explicit parameters
+        csca = path.read_bytes()
+        seeds += [csca, pem.armor("CERTIFICATE", csca), _ldif(("cACertificate", csca))]
     return _unique(iter([*seeds, *_built_trust_material()]))
 
 
