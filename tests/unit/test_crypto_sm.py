@@ -7,11 +7,11 @@ import re
 from typing import Any
 
 import pytest
-from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from mrtd import crypto
 from mrtd.crypto import SMAlgorithm, SMBackend, _core, _reference
+from mrtd.crypto._compat import TripleDES
 from mrtd.errors import MACError, SecureMessagingError
 from tests.conftest import VECTORS
 
