@@ -83,7 +83,10 @@ def _absent(path: Path) -> NoReturn:
 
     if shared_data_required():
         pytest.fail(f"{missing_reason(path)}; {REQUIRE_ENV}=1 makes this a failure", pytrace=False)
-    pytest.skip(missing_reason(path))
+    # Without the whole folder every skip gives the same reason, so pytest's summary folds them
+    # into one line per place; a single missing file inside a present folder is named.
+    root = shared_data_dir()
+    pytest.skip(missing_reason(path if root.is_dir() else root))
 
 
 def shared_data_params(
