@@ -22,5 +22,9 @@ class CheckOutcome:
     status: CheckStatus
     reason: str = ""
 
+    def describe(self) -> str:
+        """The status, and the reason in brackets when there is one (for logs)."""
+        return f"{self.status} ({self.reason})" if self.reason else str(self.status)
+
     def as_dict(self) -> dict[str, str]:
         return {"status": str(self.status), **({"reason": self.reason} if self.reason else {})}

@@ -309,12 +309,8 @@ def _log_passive(passive: PassiveReport) -> None:
         for name, check in passive.data_groups.items():
             _log.debug("passive: %s hash %s", name, check.status)
         for part in ("signature", "chain", "revocation"):
-            _log.debug("passive: %s %s", part, _outcome(getattr(passive, part)))
-    _log.info("passive authentication: %s", _outcome(passive.outcome))
-
-
-def _outcome(check: CheckOutcome) -> str:
-    return f"{check.status} ({check.reason})" if check.reason else str(check.status)
+            _log.debug("passive: %s %s", part, getattr(passive, part).describe())
+    _log.info("passive authentication: %s", passive.outcome.describe())
 
 
 def _access_check(access: AccessReport) -> CheckOutcome:

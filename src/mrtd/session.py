@@ -27,6 +27,7 @@ from mrtd.errors import (
     TransportError,
 )
 from mrtd.lds import LDS_FILES, COMFile, LDSFileInfo
+from mrtd.lds.files import EMRTD_AID
 from mrtd.lds.security_infos import Mapping, SecurityInfos
 from mrtd.lds.sod import parse_sod
 from mrtd.pace import PACEResult, pace
@@ -39,7 +40,6 @@ from mrtd.sm.channel import SM_ERRORS
 T = TypeVar("T")
 AccessMode = Literal["auto", "pace", "bac"]
 ACCESS_MODES = ("auto", "pace", "bac")
-EMRTD_AID = bytes.fromhex("A0000002471001")
 MASTER_FILE = bytes.fromhex("3F00")
 EXTENDED_CHUNK = 0xFF00  # plain bytes per extended READ BINARY (answer stays under 64 kB)
 MAX_ANSWER = 0x10000 + 2  # the longest response APDU: 65536 data bytes and SW1 SW2
@@ -435,13 +435,13 @@ class Session:
             groups.remove(14)
             self._read_into(result, LDS_FILES["DG14"], progress)
         if authenticate:  # a card that leaves the field meanwhile is authenticated anew
-            result.chip = self._resumable(lambda: chip_check(self, result))
-            _log.info("chip authentication: %s", _outcome(result.chip))
+            result.chip = self._resumable(lambda: chip_check(self, result.files))
+            _log.info("chip authentication: %s", result.chip.describe())
         for number in groups:
             self._read_into(result, LDS_FILES[f"DG{number}"], progress)
         if authenticate:
-            result.active = self._resumable(lambda: active_check(self, result))
-            _log.info("active authentication: %s", _outcome(result.active))
+            result.active = self._resumable(lambda: active_check(self, result.files))
+            _log.info("active authentication: %s", result.active.describe())
         return result
 
     def _read_into(
@@ -462,7 +462,3 @@ class Session:
         result.files[info.name] = data
         _log.info("read %s: %d bytes", info.name, len(data))
         return data
-
-
-def _outcome(check: CheckOutcome) -> str:
-    return f"{check.status} ({check.reason})" if check.reason else str(check.status)

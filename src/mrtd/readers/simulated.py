@@ -6,9 +6,13 @@ Like a PC/SC reader it completes 61xx answers with GET RESPONSE (bounded), and i
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from mrtd.errors import CardRemovedError
 from mrtd.readers.responses import get_responses
-from mrtd.sim.chip import SimulatedChip
+
+if TYPE_CHECKING:  # the chip is passed in: the reader needs only its type
+    from mrtd.sim.chip import SimulatedChip
 
 ANSWER_TIMEOUT = 5.0  # seconds; ISO 14443-4's longest frame waiting time is about 5 s
 

@@ -21,10 +21,11 @@ from mrtd.crypto import SMAlgorithm
 from mrtd.crypto.domains import ECCurve
 from mrtd.errors import CardRemovedError, DecodeError, SecureMessagingError
 from mrtd.lds import LDS_FILES
+from mrtd.lds.files import EMRTD_AID
 from mrtd.lds.security_infos import Mapping as PACEMapping
 from mrtd.pace.suite import PASSWORD_CAN, PASSWORD_MRZ
 from mrtd.sim.authentication import chip_keys
-from mrtd.sim.files import EMRTD_AID, ChipFile, build_files
+from mrtd.sim.files import ChipFile, build_files
 from mrtd.sim.hostile import HostileChip, step_of
 from mrtd.sim.pace_chip import ChipPACE
 from mrtd.sim.profile import Profile

@@ -11,7 +11,6 @@ from pathlib import Path
 
 from mrtd import tlv
 from mrtd.lds import (
-    EMRTD_AID,
     LDS_FILES,
     build_com,
     build_dg1,
@@ -25,7 +24,7 @@ from mrtd.sim.authentication import authentication_files, genuine_keys
 from mrtd.sim.pki import TestPKI
 from mrtd.sim.profile import Profile
 
-__all__ = ["EMRTD_AID", "ChipFile", "build_files"]
+__all__ = ["ChipFile", "build_files"]
 
 EAC_PROTECTED = frozenset({3, 4})  # fingerprints and iris: Extended Access Control only
 
