@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from mrtd import tlv
 from mrtd.crypto.domains import CURVES, DH_GROUPS, DHGroup, Domain, ECCurve
 from mrtd.crypto.kdf import Cipher
+from mrtd.der import decode_oid, encode_oid
 from mrtd.errors import DecodeError
 from mrtd.lds.security_domains import DomainEncoding, check_encodable
 from mrtd.lds.security_infos import (
@@ -26,15 +27,7 @@ from mrtd.lds.security_infos import (
     SecurityInfos,
     UnknownSecurityInfo,
 )
-from mrtd.lds.security_oids import (
-    AA_OID,
-    CA_BY_OID,
-    PACE_BY_OID,
-    PACE_DOMAIN_BY_OID,
-    PK_BY_OID,
-    decode_oid,
-    encode_oid,
-)
+from mrtd.lds.security_oids import AA_OID, CA_BY_OID, PACE_BY_OID, PACE_DOMAIN_BY_OID, PK_BY_OID
 from tests.conftest import VECTORS
 from tests.shared_data import shared_data_file, shared_data_path
 

@@ -14,6 +14,7 @@ from mrtd.apdu import CommandAPDU, ResponseAPDU
 from mrtd.crypto import SMAlgorithm
 from mrtd.crypto.domains import CURVES_BY_NAME, DH_BY_NAME, DHGroup, ECCurve
 from mrtd.crypto.kdf import Cipher
+from mrtd.der import INTEGER, OCTET_STRING, SEQUENCE, der, encode_integer
 from mrtd.errors import ChipAuthError, MACError
 from mrtd.lds.security_domains import DomainEncoding, encode_domain
 from mrtd.lds.security_infos import (
@@ -23,7 +24,6 @@ from mrtd.lds.security_infos import (
     SecurityInfo,
     SecurityInfos,
 )
-from mrtd.lds.security_oids import INTEGER, OCTET_STRING, SEQUENCE, der, encode_integer
 from mrtd.sim.chip_auth_chip import ChipChipAuthentication
 from mrtd.sm import SecureChannel
 from mrtd.verify.chip_auth import (

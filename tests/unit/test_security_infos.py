@@ -20,6 +20,7 @@ from mrtd.crypto.domains import (
 )
 from mrtd.crypto.ec import ECGroup
 from mrtd.crypto.kdf import Cipher
+from mrtd.der import encode_oid
 from mrtd.errors import DecodeError
 from mrtd.lds.security_domains import decode_public_key, encode_domain
 from mrtd.lds.security_infos import (
@@ -38,7 +39,7 @@ from mrtd.lds.security_infos import (
     SecurityInfos,
     UnknownSecurityInfo,
 )
-from mrtd.lds.security_oids import SECURITY_OBJECT_OID, encode_oid
+from mrtd.lds.security_oids import SECURITY_OBJECT_OID
 from tests.conftest import VECTORS
 from tests.shared_data import shared_data_path
 

@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from mrtd import tlv
 from mrtd.crypto.domains import ECCurve
+from mrtd.der import SEQUENCE
 from mrtd.errors import DecodeError
 from mrtd.lds.security_domains import decode_public_key
 from mrtd.lds.sod import CRYPTOGRAPHY_CURVES
@@ -25,7 +26,6 @@ from mrtd.lds.sod import CRYPTOGRAPHY_CURVES
 __all__ = ["MAX_SIZE", "DG15File", "build_dg15"]
 
 TAG = 0x6F
-SEQUENCE = 0x30
 MAX_SIZE = 1 << 14  # an RSA-8192 key has about 1.1 kB
 _ASN1_ERRORS = (
     ValueError, TypeError, KeyError, IndexError, OverflowError, AttributeError, RecursionError,

@@ -23,18 +23,13 @@ from mrtd.crypto.domains import (
     ECCurve,
     named_curve,
 )
-from mrtd.errors import DecodeError
-from mrtd.lds.security_oids import (
+from mrtd.der import (
     BIT_STRING,
-    DH_PUBLIC_NUMBER_OID,
-    EC_PUBLIC_KEY_OID,
     INTEGER,
     NULL,
     OCTET_STRING,
     OID,
-    PRIME_FIELD_OID,
     SEQUENCE,
-    STANDARDIZED_DOMAIN_OID,
     der,
     encode_integer,
     encode_oid,
@@ -43,9 +38,14 @@ from mrtd.lds.security_oids import (
     read_primitive,
     read_sequence,
 )
+from mrtd.errors import DecodeError
 
 __all__ = [
+    "DH_PUBLIC_NUMBER_OID",
+    "EC_PUBLIC_KEY_OID",
     "EXPLICIT",
+    "PRIME_FIELD_OID",
+    "STANDARDIZED_DOMAIN_OID",
     "DomainEncoding",
     "check_encodable",
     "check_public_key",
@@ -56,6 +56,11 @@ __all__ = [
     "standard_id",
 ]
 
+#: standardizedDomainParameters: AlgorithmIdentifier parameter is an INTEGER id (A.2.1.1).
+STANDARDIZED_DOMAIN_OID = "0.4.0.127.0.7.1.2"
+EC_PUBLIC_KEY_OID = "1.2.840.10045.2.1"  # id-ecPublicKey (RFC 5480)
+PRIME_FIELD_OID = "1.2.840.10045.1.1"  # X9.62 prime-field
+DH_PUBLIC_NUMBER_OID = "1.2.840.10046.2.1"  # X9.42 dhpublicnumber (RFC 3279 §2.3.3)
 EXPLICIT = "explicit"  # the name of a curve or group that matches no known one
 MAX_EC_BYTES = 80  # P-521 needs 66
 MAX_DH_BYTES = 1024  # 8192-bit p; the standardized groups have 1024 and 2048 bits

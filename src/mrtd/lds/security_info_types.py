@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from mrtd.crypto.domains import DHGroup, Domain, ECCurve
 from mrtd.crypto.kdf import Cipher
+from mrtd.der import INTEGER, OID, SEQUENCE, der, encode_integer, encode_oid
 from mrtd.lds.security_domains import (
     DomainEncoding,
     check_encodable,
@@ -22,20 +23,14 @@ from mrtd.lds.security_domains import (
 from mrtd.lds.security_oids import (
     AA_OID,
     CA_BY_OID,
-    INTEGER,
-    OID,
     PACE_BY_OID,
     PACE_DOMAIN_BY_OID,
     PACE_PROTOCOLS,
     PK_BY_OID,
     PK_PROTOCOLS,
-    SEQUENCE,
     KeyAgreement,
     Mapping,
     ca_oid,
-    der,
-    encode_integer,
-    encode_oid,
     pace_oid,
 )
 

@@ -19,6 +19,7 @@ from asn1crypto import cms
 
 from mrtd import tlv
 from mrtd.crypto.domains import STANDARD_DOMAINS, DHGroup, Domain, ECCurve
+from mrtd.der import OID, SEQUENCE, SET, decode_oid, der, read_integer, read_oid
 from mrtd.errors import DecodeError
 from mrtd.lds.security_domains import DomainEncoding, decode_domain, decode_public_key
 from mrtd.lds.security_info_types import (
@@ -35,19 +36,12 @@ from mrtd.lds.security_info_types import (
 from mrtd.lds.security_oids import (
     AA_OID,
     CA_BY_OID,
-    OID,
     PACE_BY_OID,
     PACE_DOMAIN_BY_OID,
     PK_BY_OID,
     SECURITY_OBJECT_OID,
-    SEQUENCE,
-    SET,
     KeyAgreement,
     Mapping,
-    decode_oid,
-    der,
-    read_integer,
-    read_oid,
 )
 
 __all__ = [

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from mrtd import tlv
 from mrtd.apdu import SHORT_MAX_NE, CommandAPDU
+from mrtd.der import encode_oid
 from mrtd.errors import DecodeError, PACEError
-from mrtd.lds.security_oids import encode_oid
 
 DYNAMIC_AUTHENTICATION_DATA = 0x7C
 ENCRYPTED_NONCE, TERMINAL_MAPPING, CHIP_MAPPING = 0x80, 0x81, 0x82

@@ -22,6 +22,7 @@ from mrtd.access_key import AccessKey
 from mrtd.apdu import CommandAPDU, ResponseAPDU
 from mrtd.crypto.domains import Domain, ECCurve
 from mrtd.crypto.ec import Backend
+from mrtd.der import encode_oid
 from mrtd.errors import (
     CardStatusError,
     DecodeError,
@@ -30,7 +31,6 @@ from mrtd.errors import (
     SecureMessagingError,
 )
 from mrtd.lds.security_infos import Mapping, PACEInfo
-from mrtd.lds.security_oids import encode_oid
 from mrtd.pace import messages as msg
 from mrtd.pace.groups import Agreement, ECAgreement, agreement_for
 from mrtd.pace.mapping import check_chip_authentication, generic_mapping, integrated_mapping

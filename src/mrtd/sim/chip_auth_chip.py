@@ -17,6 +17,7 @@ from mrtd.apdu import CommandAPDU, ResponseAPDU
 from mrtd.crypto.domains import CURVES_BY_NAME, DH_BY_NAME, DHGroup, Domain, ECCurve
 from mrtd.crypto.ec import Backend
 from mrtd.crypto.kdf import Cipher
+from mrtd.der import OCTET_STRING, encode_oid, read_integer, read_primitive, read_sequence
 from mrtd.errors import DecodeError, InvalidPointError
 from mrtd.lds.security_domains import DomainEncoding, decode_domain
 from mrtd.lds.security_info_types import key_agreement_of
@@ -25,13 +26,6 @@ from mrtd.lds.security_infos import (
     ChipAuthenticationPublicKeyInfo,
     SecurityInfo,
     SecurityInfos,
-)
-from mrtd.lds.security_oids import (
-    OCTET_STRING,
-    encode_oid,
-    read_integer,
-    read_primitive,
-    read_sequence,
 )
 from mrtd.pace.groups import KeyPair, agreement_for
 from mrtd.pace.suite import Suite

@@ -14,7 +14,7 @@ from collections.abc import MutableMapping
 
 from mrtd import crypto, tlv
 from mrtd.apdu import CommandAPDU, ResponseAPDU
-from mrtd.lds.security_oids import encode_oid
+from mrtd.der import encode_oid
 from mrtd.sim.files import ChipFile
 from mrtd.sim.profile import CONTENT_FAULTS, MAX_CLAIM, FaultSettings, ProfileError
 from mrtd.sm import SecureChannel

@@ -26,13 +26,13 @@ from mrtd import tlv
 from mrtd.apdu import SHORT_MAX_NE, CommandAPDU, ResponseAPDU
 from mrtd.crypto.ec import Backend
 from mrtd.crypto.kdf import Cipher
+from mrtd.der import encode_oid
 from mrtd.errors import ChipAuthError, DecodeError, InvalidPointError
 from mrtd.lds.security_infos import (
     ChipAuthenticationInfo,
     ChipAuthenticationPublicKeyInfo,
     SecurityInfos,
 )
-from mrtd.lds.security_oids import encode_oid
 from mrtd.pace.groups import Agreement, DHAgreement, KeyPair, agreement_for
 from mrtd.pace.suite import Suite
 from mrtd.sm import SecureChannel

@@ -30,7 +30,7 @@ from mrtd import tlv
 from mrtd.crypto.domains import ECCurve
 from mrtd.crypto.ec import ECGroup
 from mrtd.errors import DecodeError, InvalidPointError
-from mrtd.lds.security_domains import decode_public_key
+from mrtd.lds.security_domains import EC_PUBLIC_KEY_OID, decode_public_key
 from mrtd.lds.sod import CRYPTOGRAPHY_CURVES, CRYPTOGRAPHY_HASHES
 
 __all__ = ["CRYPTOGRAPHY_CURVES", "SignatureCheckError", "verify"]
@@ -38,7 +38,6 @@ __all__ = ["CRYPTOGRAPHY_CURVES", "SignatureCheckError", "verify"]
 _KEY_CACHE_SIZE = 256  # DS and CSCA keys a long-running reader meets; each entry is small
 
 
-EC_PUBLIC_KEY_OID = "1.2.840.10045.2.1"  # id-ecPublicKey, which some issuers sign EF.SOD "with"
 PLAIN_ECDSA = {  # BSI TR-03111 ecdsa-plain-signatures: 0.4.0.127.0.7.1.1.4.1.n
     f"0.4.0.127.0.7.1.1.4.1.{n}": digest
     for n, digest in enumerate(("sha1", "sha224", "sha256", "sha384", "sha512"), 1)
