@@ -41,6 +41,7 @@ from mrtd.mrz import MRZ
 from mrtd.pace.policy import AccessReport
 from mrtd.session import ReadResult, Stats
 from mrtd.verify.passive import PassiveReport, passive_authentication
+from mrtd.verify.verdict import Verdict, access_check, expiry_check
 
 if TYPE_CHECKING:
     from mrtd.verify.trust import TrustStore
@@ -50,58 +51,7 @@ _T = TypeVar("_T")
 _log = logging.getLogger(__name__)
 
 
-PASSED, FAILED = CheckStatus.PASSED, CheckStatus.FAILED
-NOT_SUPPORTED, NOT_CHECKED = CheckStatus.NOT_SUPPORTED, CheckStatus.NOT_CHECKED
-
-
-@dataclass(frozen=True, slots=True)
-class Verdict:
-    """Fail closed. "genuine" needs all of: Passive Authentication passed against a trusted
-    CSCA, the document unexpired, access not silently downgraded, and the chip proving its key
-    (Active or Chip Authentication, PACE-CAM included) when it supports either. Any failed
-    check makes it "failed"; anything else is "incomplete", with `reasons`."""
-
-    passive: CheckOutcome = CheckOutcome(NOT_CHECKED, "passive authentication not run")
-    active: CheckOutcome = CheckOutcome(NOT_CHECKED, "not read from a chip")
-    chip: CheckOutcome = CheckOutcome(NOT_CHECKED, "not read from a chip")
-    expiry: CheckOutcome = CheckOutcome(NOT_CHECKED)
-    access: CheckOutcome = CheckOutcome(NOT_CHECKED, "not read from a chip")
-
-    @property
-    def failed(self) -> bool:
-        return any(c.status is FAILED for c in self.checks().values())
-
-    @property
-    def summary(self) -> str:
-        """ "genuine", "failed" or "incomplete"."""
-        if self.failed:
-            return "failed"
-        return "incomplete" if self.reasons else "genuine"
-
-    @property
-    def reasons(self) -> tuple[str, ...]:
-        """Why the document is not genuine: each failed check, then what was not proven."""
-        failed = [f"{n}: {c.reason or 'failed'}" for n, c in self.checks().items()
-                  if c.status is FAILED]  # fmt: skip
-        if failed:
-            return tuple(failed)
-        missing = []
-        if self.passive.status is not PASSED:
-            missing.append(f"passive: {self.passive.reason or self.passive.status}")
-        if self.expiry.status is not PASSED:
-            missing.append(f"expiry: {self.expiry.reason or self.expiry.status}")
-        proofs = (self.active.status, self.chip.status)
-        if PASSED not in proofs and proofs != (NOT_SUPPORTED, NOT_SUPPORTED):
-            missing.append(
-                "clone detection: the chip did not prove its key "
-                f"(active: {self.active.reason or self.active.status}; "
-                f"chip: {self.chip.reason or self.chip.status})"
-            )
-        return tuple(missing)
-
-    def checks(self) -> dict[str, CheckOutcome]:
-        return {"passive": self.passive, "active": self.active, "chip": self.chip,
-                "expiry": self.expiry, "access": self.access}  # fmt: skip
+FAILED = CheckStatus.FAILED
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -177,7 +127,7 @@ class Document:
         com, dg1, dg2 = parsed.get("EF.COM"), parsed.get("DG1"), parsed.get("DG2")
         sod, dg11, dg12 = parsed.get("EF.SOD"), parsed.get("DG11"), parsed.get("DG12")
         mrz = dg1.mrz if isinstance(dg1, DG1File) else None
-        expiry = _expiry_check(mrz, today or date.today())
+        expiry = expiry_check(mrz, today or date.today())
         passive = passive_authentication(
             sod if isinstance(sod, SODFile) else None,
             read.files,
@@ -208,7 +158,7 @@ class Document:
                 active=read.active,
                 chip=read.chip,
                 expiry=expiry,
-                access=_access_check(read.access),
+                access=access_check(read.access),
             ),
             passive=passive,
             stats=read.stats,
@@ -311,24 +261,3 @@ def _log_passive(passive: PassiveReport) -> None:
         for part in ("signature", "chain", "revocation"):
             _log.debug("passive: %s %s", part, getattr(passive, part).describe())
     _log.info("passive authentication: %s", passive.outcome.describe())
-
-
-def _access_check(access: AccessReport) -> CheckOutcome:
-    """Passed for PACE, or BAC the caller chose or the chip offers alone; failed when PACE
-    failed and the read fell back to BAC (someone may have forced the weaker protocol)."""
-    if not access.protocol:
-        return CheckOutcome(NOT_CHECKED, "not read from a chip")
-    if access.downgraded:
-        return CheckOutcome(FAILED, f"downgraded from PACE to BAC: {access.reason}")
-    if access.protocol == "PACE":
-        pace = access.pace
-        return CheckOutcome(PASSED, f"PACE {pace.get('mapping', '')} {pace.get('domain', '')}")
-    return CheckOutcome(PASSED, access.reason or "BAC")
-
-
-def _expiry_check(mrz: MRZ | None, today: date) -> CheckOutcome:
-    if mrz is None or mrz.expiry_date is None:
-        return CheckOutcome(CheckStatus.NOT_CHECKED, "no date of expiry")
-    if mrz.expiry_date < today:
-        return CheckOutcome(CheckStatus.FAILED, "document expired")
-    return CheckOutcome(CheckStatus.PASSED)
