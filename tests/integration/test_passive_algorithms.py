@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import utils
 from mrtd.checks import CheckStatus
 from mrtd.crypto.domains import CURVES_BY_NAME
 from mrtd.crypto.ec import ECGroup
-from mrtd.lds.security_domains import DomainEncoding, encode_public_key
+from mrtd.crypto.spki import DomainEncoding, encode_public_key
 from mrtd.lds.sod import SignerKey, SODFile, build_sod
 from mrtd.sim.pki import TestPKI
 from mrtd.sim.pki_builder import GeneratedPKI, Scheme, generate_key, generate_pki, issue_certificate

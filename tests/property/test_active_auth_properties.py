@@ -16,9 +16,9 @@ from mrtd.checks import CheckStatus
 from mrtd.crypto import iso9796
 from mrtd.crypto.domains import CURVES_BY_NAME
 from mrtd.crypto.ec import ECGroup
+from mrtd.crypto.spki import DomainEncoding, encode_public_key
 from mrtd.errors import DecodeError
 from mrtd.lds.dg15 import DG15File, build_dg15
-from mrtd.lds.security_domains import DomainEncoding, encode_public_key
 from mrtd.lds.security_info_types import ActiveAuthenticationInfo
 from mrtd.sim.active_auth_chip import ChipActiveAuthentication
 from mrtd.verify.active import active_authentication, check_active_authentication

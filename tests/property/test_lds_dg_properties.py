@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from mrtd import tlv
 from mrtd.crypto.domains import CURVES, ECCurve
+from mrtd.crypto.spki import DomainEncoding, encode_public_key
 from mrtd.errors import DecodeError
 from mrtd.lds import (
     LDS_FILES,
@@ -45,7 +46,6 @@ from mrtd.lds import (
     parse_file,
 )
 from mrtd.lds.image import image_format, jp2_codestream
-from mrtd.lds.security_domains import DomainEncoding, encode_public_key
 from mrtd.sim.files import face_jpeg
 from tests.shared_data import shared_data_file, shared_data_path
 from tests.sim_files import sim_files

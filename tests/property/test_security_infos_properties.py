@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 from mrtd import tlv
 from mrtd.crypto.domains import CURVES, DH_GROUPS, DHGroup, Domain, ECCurve
 from mrtd.crypto.kdf import Cipher
+from mrtd.crypto.spki import DomainEncoding, check_encodable
 from mrtd.der import decode_oid, encode_oid
 from mrtd.errors import DecodeError
-from mrtd.lds.security_domains import DomainEncoding, check_encodable
 from mrtd.lds.security_infos import (
     ActiveAuthenticationInfo,
     ChipAuthenticationDomainParameterInfo,

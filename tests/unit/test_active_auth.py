@@ -19,9 +19,9 @@ from mrtd.checks import CheckOutcome, CheckStatus
 from mrtd.crypto import SMAlgorithm, iso9796
 from mrtd.crypto.domains import CURVES_BY_NAME, ECCurve
 from mrtd.crypto.ec import ECGroup
+from mrtd.crypto.spki import DomainEncoding, encode_public_key
 from mrtd.errors import DecodeError
 from mrtd.lds.dg15 import DG15File, build_dg15
-from mrtd.lds.security_domains import DomainEncoding, encode_public_key
 from mrtd.lds.security_info_types import ActiveAuthenticationInfo
 from mrtd.sim.active_auth_chip import ChipActiveAuthentication
 from mrtd.sm import SecureChannel

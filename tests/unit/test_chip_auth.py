@@ -14,9 +14,9 @@ from mrtd.apdu import CommandAPDU, ResponseAPDU
 from mrtd.crypto import SMAlgorithm
 from mrtd.crypto.domains import CURVES_BY_NAME, DH_BY_NAME, DHGroup, ECCurve
 from mrtd.crypto.kdf import Cipher
+from mrtd.crypto.spki import DomainEncoding, encode_domain
 from mrtd.der import INTEGER, OCTET_STRING, SEQUENCE, der, encode_integer
 from mrtd.errors import ChipAuthError, MACError
-from mrtd.lds.security_domains import DomainEncoding, encode_domain
 from mrtd.lds.security_infos import (
     ChipAuthenticationInfo,
     ChipAuthenticationPublicKeyInfo,

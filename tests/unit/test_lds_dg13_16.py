@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 from mrtd import tlv
 from mrtd.crypto.domains import CURVES_BY_NAME, ECCurve
+from mrtd.crypto.spki import DomainEncoding, encode_domain, encode_public_key
 from mrtd.errors import DecodeError
 from mrtd.lds import (
     DG13File,
@@ -23,7 +24,6 @@ from mrtd.lds import (
     build_dg16,
 )
 from mrtd.lds.opaque import build_opaque
-from mrtd.lds.security_domains import DomainEncoding, encode_domain, encode_public_key
 from tests.shared_data import shared_data_path
 
 # -- DG13 and DG8-DG10 --------------------------------------------------------------------------

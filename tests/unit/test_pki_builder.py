@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa, utils
 from mrtd import tlv
 from mrtd.crypto.domains import CURVES_BY_NAME, ECCurve
 from mrtd.crypto.ec import ECGroup
-from mrtd.lds.security_domains import DomainEncoding, decode_public_key, encode_public_key
+from mrtd.crypto.spki import DomainEncoding, decode_public_key, encode_public_key
 from mrtd.lds.sod import SignerKey, build_sod, sign_content, signature_algorithm_id
 from mrtd.sim.pki import TestPKI
 from mrtd.sim.pki_builder import (

@@ -20,9 +20,9 @@ from mrtd.crypto.domains import (
 )
 from mrtd.crypto.ec import ECGroup
 from mrtd.crypto.kdf import Cipher
+from mrtd.crypto.spki import decode_public_key, encode_domain
 from mrtd.der import encode_oid
 from mrtd.errors import DecodeError
-from mrtd.lds.security_domains import decode_public_key, encode_domain
 from mrtd.lds.security_infos import (
     MAX_INFOS,
     MAX_SIZE,

@@ -1,4 +1,5 @@
-"""Domain parameters and public keys inside SecurityInfos (BSI TR-03110-3 A.2; RFC 3279, 5480).
+"""Domain parameters and public keys: AlgorithmIdentifier and SubjectPublicKeyInfo as EF.SOD,
+DG15, the SecurityInfos and certificates carry them (BSI TR-03110-3 A.2; RFC 3279, 5480; X9.62).
 
 A chip names its PACE or Chip Authentication domain in one of three ways: a standardized id
 (0.4.0.127.0.7.1.2 with an INTEGER, 9303-11 §9.5.1), a named curve OID, or the parameters spelled

@@ -2,7 +2,7 @@
 
 6F DG15 { SubjectPublicKeyInfo }: RSA (ISO/IEC 9796-2 signatures) or EC (ECDSA). EC keys may
 spell their domain parameters out (X9.62 SpecifiedECDomain); those are mapped to the named
-curve they equal (`security_domains.decode_public_key`), by mrtd whatever the version of
+curve they equal (`mrtd.crypto.spki.decode_public_key`), by mrtd whatever the version of
 pyca/cryptography (46 loads only named curves). Seen in specimen data and accepted: an RSA
 modulus written as a negative DER INTEGER (its leading zero byte left out); it is read as
 unsigned and flagged.
@@ -18,9 +18,9 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from mrtd import tlv
 from mrtd.crypto.domains import ECCurve
+from mrtd.crypto.spki import decode_public_key
 from mrtd.der import SEQUENCE
 from mrtd.errors import DecodeError
-from mrtd.lds.security_domains import decode_public_key
 from mrtd.lds.sod import CRYPTOGRAPHY_CURVES
 
 __all__ = ["MAX_SIZE", "DG15File", "build_dg15"]

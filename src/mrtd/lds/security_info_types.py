@@ -12,14 +12,14 @@ from dataclasses import dataclass
 
 from mrtd.crypto.domains import DHGroup, Domain, ECCurve
 from mrtd.crypto.kdf import Cipher
-from mrtd.der import INTEGER, OID, SEQUENCE, der, encode_integer, encode_oid
-from mrtd.lds.security_domains import (
+from mrtd.crypto.spki import (
     DomainEncoding,
     check_encodable,
     check_public_key,
     encode_domain,
     encode_public_key,
 )
+from mrtd.der import INTEGER, OID, SEQUENCE, der, encode_integer, encode_oid
 from mrtd.lds.security_oids import (
     AA_OID,
     CA_BY_OID,

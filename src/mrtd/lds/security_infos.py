@@ -19,9 +19,9 @@ from asn1crypto import cms
 
 from mrtd import tlv
 from mrtd.crypto.domains import STANDARD_DOMAINS, DHGroup, Domain, ECCurve
+from mrtd.crypto.spki import DomainEncoding, decode_domain, decode_public_key
 from mrtd.der import OID, SEQUENCE, SET, decode_oid, der, read_integer, read_oid
 from mrtd.errors import DecodeError
-from mrtd.lds.security_domains import DomainEncoding, decode_domain, decode_public_key
 from mrtd.lds.security_info_types import (
     ActiveAuthenticationInfo,
     ChipAuthenticationDomainParameterInfo,

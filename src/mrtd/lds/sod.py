@@ -31,8 +31,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from mrtd import tlv
+from mrtd.crypto.spki import decode_public_key
 from mrtd.errors import DecodeError
-from mrtd.lds.security_domains import decode_public_key
 
 __all__ = [
     "CRYPTOGRAPHY_CURVES",

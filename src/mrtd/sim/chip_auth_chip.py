@@ -17,9 +17,9 @@ from mrtd.apdu import CommandAPDU, ResponseAPDU
 from mrtd.crypto.domains import CURVES_BY_NAME, DH_BY_NAME, DHGroup, Domain, ECCurve
 from mrtd.crypto.ec import Backend
 from mrtd.crypto.kdf import Cipher
+from mrtd.crypto.spki import DomainEncoding, decode_domain
 from mrtd.der import OCTET_STRING, encode_oid, read_integer, read_primitive, read_sequence
 from mrtd.errors import DecodeError, InvalidPointError
-from mrtd.lds.security_domains import DomainEncoding, decode_domain
 from mrtd.lds.security_info_types import key_agreement_of
 from mrtd.lds.security_infos import (
     ChipAuthenticationInfo,

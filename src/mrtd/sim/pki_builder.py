@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from mrtd.crypto.domains import CURVES_BY_NAME
-from mrtd.lds.security_domains import DomainEncoding, encode_public_key
+from mrtd.crypto.spki import DomainEncoding, encode_public_key
 from mrtd.lds.sod import (
     CRYPTOGRAPHY_CURVES,
     SignerKey,

@@ -8,7 +8,7 @@ import hashlib
 
 from mrtd.crypto.domains import STANDARD_IDS, ECCurve, domain_by_name
 from mrtd.crypto.kdf import Cipher
-from mrtd.lds.security_domains import DomainEncoding
+from mrtd.crypto.spki import DomainEncoding
 from mrtd.lds.security_infos import (
     FIRST_PROPRIETARY_ID,
     ChipAuthenticationPublicKeyInfo,

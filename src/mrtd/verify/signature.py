@@ -29,8 +29,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
 from mrtd import tlv
 from mrtd.crypto.domains import ECCurve
 from mrtd.crypto.ec import ECGroup
+from mrtd.crypto.spki import EC_PUBLIC_KEY_OID, decode_public_key
 from mrtd.errors import DecodeError, InvalidPointError
-from mrtd.lds.security_domains import EC_PUBLIC_KEY_OID, decode_public_key
 from mrtd.lds.sod import CRYPTOGRAPHY_CURVES, CRYPTOGRAPHY_HASHES
 
 __all__ = ["CRYPTOGRAPHY_CURVES", "SignatureCheckError", "verify"]
