@@ -33,7 +33,7 @@ from mrtd.apdu import CommandAPDU, ResponseAPDU
 from mrtd.crypto import ec as ec_module
 from mrtd.crypto.ec import Backend
 from mrtd.lds import DG15File
-from mrtd.lds.security_infos import SecurityInfos
+from mrtd.lds.security.infos import SecurityInfos
 from mrtd.read import read_document
 from mrtd.readers.simulated import SimulatedReader
 from mrtd.sim.active_auth_chip import ChipActiveAuthentication

@@ -32,7 +32,7 @@ from mrtd.access_key import MRZKey
 from mrtd.apdu import ResponseAPDU
 from mrtd.crypto.domains import STANDARD_DOMAINS, DHGroup
 from mrtd.crypto.ec import Backend, ec_backend
-from mrtd.lds.security_infos import SecurityInfos
+from mrtd.lds.security.infos import SecurityInfos
 from mrtd.pace import pace
 from mrtd.pace.policy import choose
 from mrtd.read import read_document

@@ -12,7 +12,7 @@ from harness import InvariantBrokenError, fuzz, instrumented, rejecting
 
 with instrumented(__name__ == "__main__", "asn1crypto"):
     from mrtd.errors import MRTDError
-    from mrtd.lds.security_infos import SecurityInfos
+    from mrtd.lds.security.infos import SecurityInfos
     from mrtd.pace.groups import agreement_for
     from mrtd.pace.policy import choose
     from mrtd.verify.chip_auth import chip_authentication, choose_chip_authentication

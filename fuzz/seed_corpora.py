@@ -143,7 +143,7 @@ def _built_sod(hash_algorithm: str = "sha256") -> bytes:
 
 @cache
 def _built_card_security() -> bytes:
-    from mrtd.lds.security_oids import SECURITY_OBJECT_OID  # noqa: PLC0415
+    from mrtd.lds.security.oids import SECURITY_OBJECT_OID  # noqa: PLC0415
     from mrtd.lds.sod import sign_content  # noqa: PLC0415
 
     key, certificate = _test_signer()

@@ -15,8 +15,8 @@ from mrtd.apdu import CommandAPDU, ResponseAPDU
 from mrtd.checks import CheckOutcome, CheckStatus
 from mrtd.errors import CardStatusError, ChipAuthError, DecodeError, SecureMessagingError
 from mrtd.lds.dg15 import DG15File
-from mrtd.lds.security_infos import Mapping as PACEMapping
-from mrtd.lds.security_infos import SecurityInfos
+from mrtd.lds.security.infos import Mapping as PACEMapping
+from mrtd.lds.security.infos import SecurityInfos
 from mrtd.lds.sod import parse_sod
 from mrtd.pace.policy import AccessReport
 from mrtd.sm import SecureChannel

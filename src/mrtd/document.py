@@ -35,7 +35,7 @@ from mrtd.lds import (
     PersonToNotify,
     parse_file,
 )
-from mrtd.lds.security_infos import SecurityInfos
+from mrtd.lds.security.infos import SecurityInfos
 from mrtd.lds.sod import SODFile
 from mrtd.mrz import MRZ
 from mrtd.pace.policy import AccessReport

@@ -28,7 +28,7 @@ from mrtd.errors import (
 )
 from mrtd.lds import LDS_FILES, COMFile, LDSFileInfo
 from mrtd.lds.files import EMRTD_AID
-from mrtd.lds.security_infos import Mapping, SecurityInfos
+from mrtd.lds.security.infos import Mapping, SecurityInfos
 from mrtd.lds.sod import parse_sod
 from mrtd.pace import PACEResult, pace
 from mrtd.pace.policy import AccessReport, PACEChoice, choose

@@ -23,7 +23,7 @@ from mrtd.document import Document
 from mrtd.errors import DecodeError, TrustStoreError
 from mrtd.exit_status import EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE
 from mrtd.lds.files import LDS_FILES, LDS_TAGS
-from mrtd.lds.security_infos import SecurityInfos
+from mrtd.lds.security.infos import SecurityInfos
 from mrtd.report import document_json, print_checks, verification_json
 from mrtd.verify.trust import TrustStore
 

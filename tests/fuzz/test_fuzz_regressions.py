@@ -11,7 +11,7 @@ from mrtd.checks import CheckStatus
 from mrtd.crypto.domains import ECCurve
 from mrtd.crypto.ec import ECGroup
 from mrtd.errors import ChipAuthError, DecodeError
-from mrtd.lds.security_infos import SecurityInfos
+from mrtd.lds.security.infos import SecurityInfos
 from mrtd.lds.sod import parse_sod
 from mrtd.verify.chip_auth import chip_authentication, choose_chip_authentication
 from mrtd.verify.passive import check_signature

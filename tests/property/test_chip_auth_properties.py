@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from mrtd import tlv
 from mrtd.apdu import CommandAPDU, ResponseAPDU
 from mrtd.errors import ChipAuthError
-from mrtd.lds.security_infos import (
+from mrtd.lds.security.infos import (
     ChipAuthenticationInfo,
     ChipAuthenticationPublicKeyInfo,
     SecurityInfos,

@@ -14,7 +14,7 @@ from mrtd.apdu import CommandAPDU, ResponseAPDU
 from mrtd.crypto.domains import STANDARD_DOMAINS
 from mrtd.crypto.kdf import Cipher
 from mrtd.errors import MRTDError
-from mrtd.lds.security_infos import KeyAgreement, Mapping, PACEInfo
+from mrtd.lds.security.infos import KeyAgreement, Mapping, PACEInfo
 from mrtd.pace import pace
 from mrtd.sim.chip import SimulatedChip
 from mrtd.sim.profile import Profile

@@ -14,7 +14,7 @@ from mrtd.crypto.kdf import Cipher
 from mrtd.crypto.spki import DomainEncoding, check_encodable
 from mrtd.der import decode_oid, encode_oid
 from mrtd.errors import DecodeError
-from mrtd.lds.security_infos import (
+from mrtd.lds.security.infos import (
     ActiveAuthenticationInfo,
     ChipAuthenticationDomainParameterInfo,
     ChipAuthenticationInfo,
@@ -27,7 +27,7 @@ from mrtd.lds.security_infos import (
     SecurityInfos,
     UnknownSecurityInfo,
 )
-from mrtd.lds.security_oids import AA_OID, CA_BY_OID, PACE_BY_OID, PACE_DOMAIN_BY_OID, PK_BY_OID
+from mrtd.lds.security.oids import AA_OID, CA_BY_OID, PACE_BY_OID, PACE_DOMAIN_BY_OID, PK_BY_OID
 from tests.conftest import VECTORS
 from tests.shared_data import shared_data_file, shared_data_path
 

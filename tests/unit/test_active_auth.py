@@ -22,7 +22,7 @@ from mrtd.crypto.ec import ECGroup
 from mrtd.crypto.spki import DomainEncoding, encode_public_key
 from mrtd.errors import DecodeError
 from mrtd.lds.dg15 import DG15File, build_dg15
-from mrtd.lds.security_info_types import ActiveAuthenticationInfo
+from mrtd.lds.security.kinds import ActiveAuthenticationInfo
 from mrtd.sim.active_auth_chip import ChipActiveAuthentication
 from mrtd.sm import SecureChannel
 from mrtd.verify.active import (

@@ -17,7 +17,7 @@ from mrtd.crypto.kdf import Cipher
 from mrtd.crypto.spki import DomainEncoding, encode_domain
 from mrtd.der import INTEGER, OCTET_STRING, SEQUENCE, der, encode_integer
 from mrtd.errors import ChipAuthError, MACError
-from mrtd.lds.security_infos import (
+from mrtd.lds.security.infos import (
     ChipAuthenticationInfo,
     ChipAuthenticationPublicKeyInfo,
     KeyAgreement,

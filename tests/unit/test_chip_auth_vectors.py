@@ -14,7 +14,7 @@ from mrtd.apdu import CommandAPDU, ResponseAPDU
 from mrtd.crypto import SMAlgorithm
 from mrtd.crypto.domains import STANDARD_DOMAINS
 from mrtd.crypto.kdf import ENC, MAC, Cipher, derive_key
-from mrtd.lds.security_infos import (
+from mrtd.lds.security.infos import (
     ChipAuthenticationInfo,
     ChipAuthenticationPublicKeyInfo,
     KeyAgreement,

@@ -23,7 +23,7 @@ from mrtd.lds import (
     parse_by_tag,
     parse_file,
 )
-from mrtd.lds.security_infos import SecurityInfos
+from mrtd.lds.security.infos import SecurityInfos
 from mrtd.lds.sod import SODFile
 from tests.shared_data import shared_data_path
 from tests.sim_files import sim_files

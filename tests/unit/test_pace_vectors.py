@@ -14,7 +14,7 @@ from mrtd.apdu import CommandAPDU, ResponseAPDU
 from mrtd.crypto import SMAlgorithm
 from mrtd.crypto.domains import STANDARD_DOMAINS
 from mrtd.crypto.kdf import Cipher
-from mrtd.lds.security_infos import KeyAgreement, Mapping, PACEInfo
+from mrtd.lds.security.infos import KeyAgreement, Mapping, PACEInfo
 from mrtd.pace import PACEResult, pace
 from mrtd.pace.mapping import pseudo_random
 from mrtd.pace.suite import Suite

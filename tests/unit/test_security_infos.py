@@ -23,7 +23,7 @@ from mrtd.crypto.kdf import Cipher
 from mrtd.crypto.spki import decode_public_key, encode_domain
 from mrtd.der import encode_oid
 from mrtd.errors import DecodeError
-from mrtd.lds.security_infos import (
+from mrtd.lds.security.infos import (
     MAX_INFOS,
     MAX_SIZE,
     ActiveAuthenticationInfo,
@@ -39,7 +39,7 @@ from mrtd.lds.security_infos import (
     SecurityInfos,
     UnknownSecurityInfo,
 )
-from mrtd.lds.security_oids import SECURITY_OBJECT_OID
+from mrtd.lds.security.oids import SECURITY_OBJECT_OID
 from tests.conftest import VECTORS
 from tests.shared_data import shared_data_path
 

@@ -2,7 +2,7 @@
 
 ICAO 9303-10. `from_bytes` parses (raising `DecodeError` for malformed input); `build_*` makes
 the bytes a simulated chip serves; `parse_file(name, data)` picks the parser by file name.
-EF.SOD lives in `mrtd.lds.sod`, SecurityInfos (EF.CardAccess, DG14) in `mrtd.lds.security_infos`.
+EF.SOD lives in `mrtd.lds.sod`, SecurityInfos (EF.CardAccess, DG14) in `mrtd.lds.security`.
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ from mrtd.lds.dg16 import DG16File
 from mrtd.lds.displayed_image import DG5File, DG6File, DG7File
 from mrtd.lds.files import file_for_tag, lds_tag_of
 from mrtd.lds.opaque import OpaqueDataGroup
-from mrtd.lds.security_infos import SecurityInfos
+from mrtd.lds.security.infos import SecurityInfos
 from mrtd.lds.sod import parse_sod
 
 __all__ = ["PARSERS", "parse_by_tag", "parse_file"]

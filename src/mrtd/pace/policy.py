@@ -8,7 +8,7 @@ from typing import Any
 
 from mrtd.crypto.domains import Domain, ECCurve
 from mrtd.crypto.kdf import Cipher
-from mrtd.lds.security_infos import KeyAgreement, Mapping, PACEInfo, SecurityInfos
+from mrtd.lds.security.infos import KeyAgreement, Mapping, PACEInfo, SecurityInfos
 from mrtd.pace.mapping import integrated_mapping_supported
 
 # Symmetric strength in bits: two-key 3DES gives 80 against known attacks (NIST SP 800-57).

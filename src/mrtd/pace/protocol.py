@@ -30,7 +30,7 @@ from mrtd.errors import (
     PACEError,
     SecureMessagingError,
 )
-from mrtd.lds.security_infos import Mapping, PACEInfo
+from mrtd.lds.security.infos import Mapping, PACEInfo
 from mrtd.pace import messages as msg
 from mrtd.pace.groups import Agreement, ECAgreement, agreement_for
 from mrtd.pace.mapping import check_chip_authentication, generic_mapping, integrated_mapping

@@ -27,7 +27,7 @@ from mrtd.apdu import CommandAPDU, ResponseAPDU
 from mrtd.crypto import iso9796
 from mrtd.crypto.domains import CURVES_BY_NAME
 from mrtd.lds.dg15 import build_dg15
-from mrtd.lds.security_info_types import ActiveAuthenticationInfo
+from mrtd.lds.security.kinds import ActiveAuthenticationInfo
 from mrtd.lds.sod import CRYPTOGRAPHY_CURVES, CRYPTOGRAPHY_HASHES
 from mrtd.verify.active import CHALLENGE_SIZE, INS_INTERNAL_AUTHENTICATE, PLAIN_OIDS
 

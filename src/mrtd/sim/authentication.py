@@ -12,7 +12,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from mrtd.lds.security_infos import SecurityInfo, SecurityInfos
+from mrtd.lds.security.infos import SecurityInfo, SecurityInfos
 from mrtd.sim.active_auth_chip import ChipActiveAuthentication
 from mrtd.sim.chip_auth_chip import ChipChipAuthentication
 from mrtd.sim.profile import Profile, ProfileError

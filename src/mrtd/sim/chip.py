@@ -22,7 +22,7 @@ from mrtd.crypto.domains import ECCurve
 from mrtd.errors import CardRemovedError, DecodeError, SecureMessagingError
 from mrtd.lds import LDS_FILES
 from mrtd.lds.files import EMRTD_AID
-from mrtd.lds.security_infos import Mapping as PACEMapping
+from mrtd.lds.security.infos import Mapping as PACEMapping
 from mrtd.pace.suite import PASSWORD_CAN, PASSWORD_MRZ
 from mrtd.sim.authentication import chip_keys
 from mrtd.sim.files import ChipFile, build_files

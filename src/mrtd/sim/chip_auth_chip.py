@@ -20,13 +20,13 @@ from mrtd.crypto.kdf import Cipher
 from mrtd.crypto.spki import DomainEncoding, decode_domain
 from mrtd.der import OCTET_STRING, encode_oid, read_integer, read_primitive, read_sequence
 from mrtd.errors import DecodeError, InvalidPointError
-from mrtd.lds.security_info_types import key_agreement_of
-from mrtd.lds.security_infos import (
+from mrtd.lds.security.infos import (
     ChipAuthenticationInfo,
     ChipAuthenticationPublicKeyInfo,
     SecurityInfo,
     SecurityInfos,
 )
+from mrtd.lds.security.kinds import key_agreement_of
 from mrtd.pace.groups import KeyPair, agreement_for
 from mrtd.pace.suite import Suite
 from mrtd.sm import SecureChannel

@@ -17,7 +17,7 @@ from mrtd.apdu import CommandAPDU, ResponseAPDU
 from mrtd.crypto.domains import Domain, ECCurve
 from mrtd.der import encode_oid
 from mrtd.errors import DecodeError, InvalidPointError, PACEError, SecureMessagingError
-from mrtd.lds.security_infos import Mapping, PACEInfo
+from mrtd.lds.security.infos import Mapping, PACEInfo
 from mrtd.pace import messages as msg
 from mrtd.pace.groups import Agreement, ECAgreement, KeyPair, agreement_for
 from mrtd.pace.mapping import chip_authentication_data, generic_mapping, integrated_mapping

@@ -9,7 +9,7 @@ import hashlib
 from mrtd.crypto.domains import STANDARD_IDS, ECCurve, domain_by_name
 from mrtd.crypto.kdf import Cipher
 from mrtd.crypto.spki import DomainEncoding
-from mrtd.lds.security_infos import (
+from mrtd.lds.security.infos import (
     FIRST_PROPRIETARY_ID,
     ChipAuthenticationPublicKeyInfo,
     KeyAgreement,
@@ -19,7 +19,7 @@ from mrtd.lds.security_infos import (
     SecurityInfo,
     SecurityInfos,
 )
-from mrtd.lds.security_oids import SECURITY_OBJECT_OID
+from mrtd.lds.security.oids import SECURITY_OBJECT_OID
 from mrtd.lds.sod import sign_content
 from mrtd.pace.groups import ECAgreement, KeyPair
 from mrtd.sim.pace_chip import ChipPACEOption

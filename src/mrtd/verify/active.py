@@ -29,7 +29,7 @@ from mrtd.checks import CheckOutcome, CheckStatus
 from mrtd.crypto import iso9796
 from mrtd.errors import CardStatusError, DecodeError
 from mrtd.lds.dg15 import DG15File
-from mrtd.lds.security_info_types import ActiveAuthenticationInfo
+from mrtd.lds.security.kinds import ActiveAuthenticationInfo
 from mrtd.verify.signature import PLAIN_ECDSA, SignatureCheckError, verify
 
 __all__ = [

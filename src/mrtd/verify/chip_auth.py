@@ -28,7 +28,7 @@ from mrtd.crypto.ec import Backend
 from mrtd.crypto.kdf import Cipher
 from mrtd.der import encode_oid
 from mrtd.errors import ChipAuthError, DecodeError, InvalidPointError
-from mrtd.lds.security_infos import (
+from mrtd.lds.security.infos import (
     ChipAuthenticationInfo,
     ChipAuthenticationPublicKeyInfo,
     SecurityInfos,

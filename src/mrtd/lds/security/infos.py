@@ -22,7 +22,7 @@ from mrtd.crypto.domains import STANDARD_DOMAINS, DHGroup, Domain, ECCurve
 from mrtd.crypto.spki import DomainEncoding, decode_domain, decode_public_key
 from mrtd.der import OID, SEQUENCE, SET, decode_oid, der, read_integer, read_oid
 from mrtd.errors import DecodeError
-from mrtd.lds.security_info_types import (
+from mrtd.lds.security.kinds import (
     ActiveAuthenticationInfo,
     ChipAuthenticationDomainParameterInfo,
     ChipAuthenticationInfo,
@@ -33,7 +33,7 @@ from mrtd.lds.security_info_types import (
     UnknownSecurityInfo,
     key_agreement_of,
 )
-from mrtd.lds.security_oids import (
+from mrtd.lds.security.oids import (
     AA_OID,
     CA_BY_OID,
     PACE_BY_OID,

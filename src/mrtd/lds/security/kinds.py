@@ -3,7 +3,7 @@
 Each is a frozen dataclass whose constructor refuses inconsistent values (an OID that does not
 match the key agreement and cipher, a domain of the wrong kind, a key of the wrong length), so
 an info that exists can always be encoded. `build` picks the OID; `to_bytes` is its DER SEQUENCE.
-Reading is `mrtd.lds.security_infos`' job.
+Reading is `mrtd.lds.security.infos`' job.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from mrtd.crypto.spki import (
     encode_public_key,
 )
 from mrtd.der import INTEGER, OID, SEQUENCE, der, encode_integer, encode_oid
-from mrtd.lds.security_oids import (
+from mrtd.lds.security.oids import (
     AA_OID,
     CA_BY_OID,
     PACE_BY_OID,
