@@ -70,7 +70,7 @@ def mrtd_engine() -> Engine:
     import cv2  # noqa: PLC0415
 
     from mrtd.errors import MRZError  # noqa: PLC0415
-    from mrtd.mrz.ocr import read_mrz_image  # noqa: PLC0415
+    from mrtd.mrz.ocr.pipeline import read_mrz_image  # noqa: PLC0415
 
     cv2.setNumThreads(1)
 

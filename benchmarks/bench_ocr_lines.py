@@ -33,7 +33,7 @@ import cv2  # noqa: E402
 import pytesseract  # type: ignore[import-untyped]  # noqa: E402
 
 from mrtd.errors import MRZNotFoundError  # noqa: E402
-from mrtd.mrz.ocr_line import character_errors, read_mrz_line  # noqa: E402
+from mrtd.mrz.ocr.line import character_errors, read_mrz_line  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:

@@ -25,8 +25,8 @@ for _name in ("OMP_THREAD_LIMIT", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):
 import cv2  # noqa: E402
 
 from mrtd.errors import MRZNotFoundError  # noqa: E402
-from mrtd.mrz.ocr import read_mrz_image  # noqa: E402
-from mrtd.mrz.synthetic_page import EVAL_SEEDS, render_page  # noqa: E402
+from mrtd.mrz.ocr.pipeline import read_mrz_image  # noqa: E402
+from mrtd.mrz.ocr.synthetic_page import EVAL_SEEDS, render_page  # noqa: E402
 
 KINDS = ("TD1", "TD2", "TD3")
 

@@ -13,7 +13,7 @@ from harness import InvariantBrokenError, fuzz, instrumented, rejecting
 with instrumented(__name__ == "__main__"):
     from mrtd.errors import MRTDError
     from mrtd.lds import image, image_decode
-    from mrtd.mrz import ocr_image
+    from mrtd.mrz.ocr import image as ocr_image
 
 
 def check_image_header(data: bytes) -> None:

@@ -15,15 +15,15 @@ from datetime import date
 from harness import fuzz, instrumented, rejecting
 
 # atheris 2.3 traces comparisons in instrumented code and leaks the array an elementwise numpy
-# comparison returns (about 1 MB per comparison of a 1000 x 1000 image; ocr_segment makes
+# comparison returns (about 1 MB per comparison of a 1000 x 1000 image; the segment stage makes
 # several per input, and the run dies of "out of memory"): the pixel stages run uninstrumented.
 # Coverage still guides the file and header handling in front of them.
-PIXEL_STAGES = ("ocr_locate", "ocr_segment", "ocr_classifier", "ocr_decode")
+PIXEL_STAGES = ("locate", "segment", "classifier", "decode")
 
-with instrumented(__name__ == "__main__", exclude=[f"mrtd.mrz.{m}" for m in PIXEL_STAGES]):
+with instrumented(__name__ == "__main__", exclude=[f"mrtd.mrz.ocr.{m}" for m in PIXEL_STAGES]):
     from mrtd.lds import image_decode
-    from mrtd.mrz import ocr_image
-    from mrtd.mrz.ocr import read_mrz_image
+    from mrtd.mrz.ocr import image as ocr_image
+    from mrtd.mrz.ocr.pipeline import read_mrz_image
 
 TODAY = date(2026, 11, 21)
 PIXEL_BUDGET = 640 * 480

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import cv2
 
-from mrtd.mrz.ocr import read_mrz_image
-from mrtd.mrz.synthetic_page import render_page
+from mrtd.mrz.ocr.pipeline import read_mrz_image
+from mrtd.mrz.ocr.synthetic_page import render_page
 from mrtd.sim.profile import Profile
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,4 +1,4 @@
-"""Train the MRZ character classifier (src/mrtd/mrz/data/ocrb_model.npz) on synthetic OCR-B.
+"""Train the MRZ character classifier (src/mrtd/mrz/ocr/data/ocrb_model.npz) on synthetic OCR-B.
 
     .venv/bin/python tools/make_ocr_model.py            # the shipped model, a few minutes
     .venv/bin/python tools/make_ocr_model.py --samples 20000 --epochs 3 --out /tmp/m.npz
@@ -39,10 +39,10 @@ from PIL import Image, ImageDraw, ImageFont
 
 from mrtd.errors import MRZError
 from mrtd.mrz.generator import generate_mrz
-from mrtd.mrz.ocr_classifier import ALPHABET, CellModel, normalize_cell
+from mrtd.mrz.ocr.classifier import ALPHABET, CellModel, normalize_cell
 
 ROOT = Path(__file__).resolve().parents[1]
-MODEL_PATH = ROOT / "src" / "mrtd" / "mrz" / "data" / "ocrb_model.npz"
+MODEL_PATH = ROOT / "src" / "mrtd" / "mrz" / "ocr" / "data" / "ocrb_model.npz"
 FONT_DIR = Path("/usr/share/fonts/opentype/ocr-b")  # Debian's fonts-ocr-b
 FONTS = ("OCRB.otf", "OCRBS.otf")
 CAP_HEIGHT = 0.716  # height of 'H' over the font size, for both OCR-B files

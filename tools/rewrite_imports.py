@@ -83,7 +83,13 @@ STAGES: tuple[Stage, ...] = (
             **{f"mrtd.mrz.ocr_{m}": f"mrtd.mrz.ocr.{m}" for m in _OCR.split()},
             "mrtd.mrz.synthetic_page": "mrtd.mrz.ocr.synthetic_page",
         },
-        {"mrtd.mrz": {f"ocr_{m}": ("mrtd.mrz.ocr", m) for m in _OCR.split()}},
+        {
+            "mrtd.mrz": {
+                "ocr": ("mrtd.mrz.ocr", "pipeline"),
+                "synthetic_page": ("mrtd.mrz.ocr", "synthetic_page"),
+                **{f"ocr_{m}": ("mrtd.mrz.ocr", m) for m in _OCR.split()},
+            }
+        },
     ),
     Stage(
         "access",
@@ -156,7 +162,7 @@ class Rewriter:
                 self.paths[_path_of(old, package=True)] = _path_of(new, package=True)
         names = sorted(modules, key=len, reverse=True)
         self.dotted = re.compile(
-            r"(?<![\w.])(" + "|".join(self._pattern(n) for n in names) + r")"
+            r"(?<![\w.\x01])(" + "|".join(self._pattern(n) for n in names) + r")"
         ) if names else None  # fmt: skip
         paths = sorted(self.paths, key=len, reverse=True)
         self.path_re = re.compile(
@@ -187,7 +193,7 @@ class Rewriter:
             text = self.path_re.sub(self._path, text)
         for marker, keep in kept.items():
             text = text.replace(marker, keep)
-        return text
+        return re.sub("\x01([^\x01]*)\x01", r"\1", text)  # split imports: already new
 
     def _module(self, match: re.Match[str]) -> str:
         self.counts[match.group(1)] += 1
@@ -224,7 +230,7 @@ class Rewriter:
             tail = lines[end][node.end_col_offset or 0 :].strip()
             comment = f"  {tail}" if tail.startswith("#") else ""
             new = "".join(
-                f"{indent}from {module} import {', '.join(names)}{comment}\n"
+                f"{indent}from \x01{module}\x01 import {', '.join(names)}{comment}\n"
                 for module, names in groups.items()
             )
             edits.append((start, end, new))

@@ -139,7 +139,7 @@ def _key(args: argparse.Namespace) -> AccessKey:
     if args.mrz:
         return MRZKey.from_mrz(parse_mrz(args.mrz))
     if args.mrz_image:
-        from mrtd.mrz.ocr import read_mrz_image  # noqa: PLC0415 - opencv only when used
+        from mrtd.mrz.ocr.pipeline import read_mrz_image  # noqa: PLC0415 - opencv only when used
 
         return MRZKey.from_mrz(read_mrz_image(Path(args.mrz_image)).mrz)
     if not (args.birth and args.expiry):

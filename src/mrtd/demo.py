@@ -53,7 +53,7 @@ def demo_page() -> bytes:
 def scan(printed: MRZ) -> Scan:
     """The MRZ read from the demo photo; `printed` (the MRZ as typed) without OpenCV."""
     try:
-        from mrtd.mrz.ocr import read_mrz_image  # noqa: PLC0415 - needs the image extra
+        from mrtd.mrz.ocr.pipeline import read_mrz_image  # noqa: PLC0415 - needs the image extra
 
         result = read_mrz_image(demo_page(), tesseract=False)
     except OptionalDependencyError as exc:

@@ -25,7 +25,7 @@ def add_ocr_parser(commands: Any) -> None:
 
 
 def run_ocr(args: argparse.Namespace) -> int:
-    from mrtd.mrz.ocr import read_mrz_image  # noqa: PLC0415 - opencv only when used
+    from mrtd.mrz.ocr.pipeline import read_mrz_image  # noqa: PLC0415 - opencv only when used
 
     results: list[dict[str, Any]] = []
     worst = EXIT_OK

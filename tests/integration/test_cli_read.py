@@ -11,7 +11,7 @@ import pytest
 
 from mrtd.cli import main
 from mrtd.errors import OptionalDependencyError
-from mrtd.mrz import ocr
+from mrtd.mrz.ocr import pipeline as ocr
 from mrtd.sim.files import face_jpeg
 from mrtd.sim.pki import TestPKI
 from mrtd.sim.profile import Profile

@@ -28,7 +28,7 @@ from tests.shared_data import shared_data_path
 
 pytest.importorskip("cv2", reason="MRZ OCR needs the mrtd[ocr] extra")
 
-from mrtd.mrz.ocr import OCRResult, read_mrz_image
+from mrtd.mrz.ocr.pipeline import OCRResult, read_mrz_image
 
 FILES = 42
 NEGATIVES = frozenset(

@@ -24,7 +24,7 @@ pytest.importorskip("cv2", reason="MRZ OCR needs the mrtd[ocr] extra")
 import numpy as np
 
 from mrtd.errors import DecodeError, MRZNotFoundError
-from mrtd.mrz.ocr_line import LineReading, character_errors, read_mrz_line
+from mrtd.mrz.ocr.line import LineReading, character_errors, read_mrz_line
 
 LINES = ("mrz-lines", "doubango")
 # the ground truths of specimen documents name one of these (the other photos may show people)

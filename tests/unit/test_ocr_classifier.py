@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image, ImageDraw, ImageFont
 
-from mrtd.mrz.ocr_classifier import (
+from mrtd.mrz.ocr.classifier import (
     ALPHABET,
     CELL_SHAPE,
     CellModel,

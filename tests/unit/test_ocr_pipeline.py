@@ -25,11 +25,13 @@ Image = pytest.importorskip("PIL.Image")
 
 from PIL import ImageDraw, ImageFont  # noqa: E402 - after the optional-dependency skips
 
-from mrtd.mrz import generate_mrz, ocr, ocr_decode  # noqa: E402
-from mrtd.mrz.ocr import OCRResult, read_mrz_image  # noqa: E402
-from mrtd.mrz.ocr_decode import ALPHABET, decode  # noqa: E402
-from mrtd.mrz.ocr_tesseract import TesseractReading  # noqa: E402
-from mrtd.mrz.synthetic_page import EVAL_SEEDS, OCRB_FONT, render_page  # noqa: E402
+from mrtd.mrz import generate_mrz  # noqa: E402
+from mrtd.mrz.ocr import decode as ocr_decode  # noqa: E402
+from mrtd.mrz.ocr import pipeline as ocr  # noqa: E402
+from mrtd.mrz.ocr.decode import ALPHABET, decode  # noqa: E402
+from mrtd.mrz.ocr.pipeline import OCRResult, read_mrz_image  # noqa: E402
+from mrtd.mrz.ocr.synthetic_page import EVAL_SEEDS, OCRB_FONT, render_page  # noqa: E402
+from mrtd.mrz.ocr.tesseract import TesseractReading  # noqa: E402
 from mrtd.sim.profile import Profile  # noqa: E402
 
 pytestmark = pytest.mark.skipif(not OCRB_FONT.is_file(), reason="needs fonts-ocr-b")

@@ -174,7 +174,7 @@ class CellModel:
 @cache
 def load_model() -> CellModel:
     """The model shipped with the package, read once."""
-    with resources.files("mrtd.mrz").joinpath(MODEL_FILE).open("rb") as source:
+    with resources.files("mrtd.mrz.ocr").joinpath(MODEL_FILE).open("rb") as source:
         return CellModel.load(source)
 
 

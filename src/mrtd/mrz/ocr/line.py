@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from mrtd.errors import MRZNotFoundError
-from mrtd.mrz.ocr_image import load_gray, require_opencv
-from mrtd.mrz.ocr_segment import Hypothesis, line_hypotheses, strip_from_crop
+from mrtd.mrz.ocr.image import load_gray, require_opencv
+from mrtd.mrz.ocr.segment import Hypothesis, line_hypotheses, strip_from_crop
 
 if TYPE_CHECKING:
     import numpy as np
@@ -56,7 +56,7 @@ def read_mrz_line(image: bytes | str | os.PathLike[str] | NDArray[np.generic]) -
     """
     import numpy as np  # noqa: PLC0415
 
-    from mrtd.mrz import ocr_classifier  # noqa: PLC0415
+    from mrtd.mrz.ocr import classifier as ocr_classifier  # noqa: PLC0415
 
     started = time.perf_counter()
     require_opencv()
@@ -90,7 +90,7 @@ def _in_context(probabilities: NDArray[np.float32]) -> NDArray[np.intp]:
     (two on each side), and a faint '<' read as 'C' between fillers."""
     import numpy as np  # noqa: PLC0415
 
-    from mrtd.mrz.ocr_classifier import ALPHABET  # noqa: PLC0415
+    from mrtd.mrz.ocr.classifier import ALPHABET  # noqa: PLC0415
 
     chosen = probabilities.argmax(axis=1)
     text = [ALPHABET[i] for i in chosen]

@@ -1,15 +1,15 @@
 """Read the MRZ from a photo or scan of a document: `read_mrz_image`.
 
-The pipeline (each step in its own module):
-- `ocr_image`: file, bytes or pixels -> 8-bit gray, refusing oversized or broken images
+The pipeline (each step in its own module of `mrtd.mrz.ocr`):
+- `image`: file, bytes or pixels -> 8-bit gray, refusing oversized or broken images
   before decoding;
-- `ocr_locate`: candidate MRZ bands (text lines shaped and stacked like an MRZ's), at
+- `locate`: candidate MRZ bands (text lines shaped and stacked like an MRZ's), at
   several scales, across and up the image;
-- `ocr_segment`: each band warped upright, deskewed, split into lines and cut into
+- `segment`: each band warped upright, deskewed, split into lines and cut into
   character cells at the pitch the line length implies for 30, 36 or 44 characters;
-- `ocr_classifier`: the built-in character classifier (probabilities per cell);
-- `ocr_decode`: the most probable reading the check digits and field grammar accept;
-- `ocr_tesseract`: tesseract as a second engine when the first finds a band it cannot read.
+- `classifier`: the built-in character classifier (probabilities per cell);
+- `decode`: the most probable reading the check digits and field grammar accept;
+- `tesseract`: tesseract as a second engine when the first finds a band it cannot read.
 
 Which way up the band reads (0/180°) is judged by the classifier's confidence on a sample of
 cells; quarter turns are separate bands. Only an MRZ whose every check digit holds is
@@ -28,11 +28,11 @@ from typing import TYPE_CHECKING, Literal
 
 from mrtd.errors import MRZNotFoundError
 from mrtd.mrz.model import MRZ
-from mrtd.mrz.ocr_decode import Decoded, decode
-from mrtd.mrz.ocr_image import load_gray, require_opencv
-from mrtd.mrz.ocr_locate import Band, find_bands
-from mrtd.mrz.ocr_segment import TEXT_HEIGHT, Hypothesis, Strip, hypotheses, rectify
-from mrtd.mrz.ocr_tesseract import TesseractReading
+from mrtd.mrz.ocr.decode import Decoded, decode
+from mrtd.mrz.ocr.image import load_gray, require_opencv
+from mrtd.mrz.ocr.locate import Band, find_bands
+from mrtd.mrz.ocr.segment import TEXT_HEIGHT, Hypothesis, Strip, hypotheses, rectify
+from mrtd.mrz.ocr.tesseract import TesseractReading
 
 if TYPE_CHECKING:
     import numpy as np
@@ -144,7 +144,7 @@ def _read(cut: Hypothesis, today: date | None) -> list[_Attempt]:
     confident but invalid reading gets a second look (`_second_look`)."""
     import numpy as np  # noqa: PLC0415
 
-    from mrtd.mrz import ocr_classifier  # noqa: PLC0415 - loads the model on first use
+    from mrtd.mrz.ocr import classifier as ocr_classifier  # noqa: PLC0415 - loads the model on first use
 
     cells = cut.cells()
     picks = [
@@ -201,7 +201,7 @@ def _classify(
     """(lines, count, 37) probabilities; `known` holds cells already normalized."""
     import numpy as np  # noqa: PLC0415
 
-    from mrtd.mrz import ocr_classifier  # noqa: PLC0415
+    from mrtd.mrz.ocr import classifier as ocr_classifier  # noqa: PLC0415
 
     flat = [
         known[(r, c)] if (r, c) in known else ocr_classifier.normalize_cell(cell)
@@ -255,7 +255,7 @@ def _tesseract(
     counts only if corroborated (`_corroborated`)."""
     import numpy as np  # noqa: PLC0415
 
-    from mrtd.mrz.ocr_tesseract import read_band  # noqa: PLC0415
+    from mrtd.mrz.ocr.tesseract import read_band  # noqa: PLC0415
 
     upright = (255 * (1 - np.clip(strip.ink * 1.5, 0, 1))).astype(np.uint8)
     turned_first = best is not None and best.turned

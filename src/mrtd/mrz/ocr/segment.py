@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 from itertools import pairwise
 from typing import TYPE_CHECKING
 
-from mrtd.mrz.ocr_locate import Band
+from mrtd.mrz.ocr.locate import Band
 
 if TYPE_CHECKING:
     import numpy as np
