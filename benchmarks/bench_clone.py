@@ -28,7 +28,7 @@ from typing import Any
 
 from terminal_time import terminal_seconds
 
-from mrtd.access_key import MRZKey
+from mrtd.access.keys import MRZKey
 from mrtd.apdu import CommandAPDU, ResponseAPDU
 from mrtd.crypto import ec as ec_module
 from mrtd.crypto.ec import Backend

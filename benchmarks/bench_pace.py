@@ -28,13 +28,13 @@ from pathlib import Path
 
 from terminal_time import terminal_seconds as drive
 
-from mrtd.access_key import MRZKey
+from mrtd.access.keys import MRZKey
+from mrtd.access.pace import pace
+from mrtd.access.pace.policy import choose
 from mrtd.apdu import ResponseAPDU
 from mrtd.crypto.domains import STANDARD_DOMAINS, DHGroup
 from mrtd.crypto.ec import Backend, ec_backend
 from mrtd.lds.security.infos import SecurityInfos
-from mrtd.pace import pace
-from mrtd.pace.policy import choose
 from mrtd.read import read_document
 from mrtd.readers.simulated import SimulatedReader
 from mrtd.sim.chip import SimulatedChip

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from mrtd import crypto
-from mrtd.access_key import MRZKey
+from mrtd.access.keys import MRZKey
 from mrtd.crypto import _reference
 from mrtd.read import read_document
 from mrtd.readers.simulated import SimulatedReader

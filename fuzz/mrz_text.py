@@ -12,7 +12,7 @@ from datetime import date
 from harness import fuzz, instrumented, rejecting
 
 with instrumented(__name__ == "__main__"):
-    from mrtd.access_key import MRZKey
+    from mrtd.access.keys import MRZKey
     from mrtd.mrz import parse_mrz, repair_mrz
     from mrtd.mrz.text import MRZInput
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 from harness import InvariantBrokenError, fuzz, instrumented, rejecting
 
 with instrumented(__name__ == "__main__", "asn1crypto"):
+    from mrtd.access.pace.groups import agreement_for
+    from mrtd.access.pace.policy import choose
     from mrtd.errors import MRTDError
     from mrtd.lds.security.infos import SecurityInfos
-    from mrtd.pace.groups import agreement_for
-    from mrtd.pace.policy import choose
     from mrtd.verify.chip_auth import chip_authentication, choose_chip_authentication
 
 READERS = (SecurityInfos.from_bytes, SecurityInfos.from_dg14, SecurityInfos.from_card_security)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 
-from mrtd.access_key import CANKey, MRZKey
+from mrtd.access.keys import CANKey, MRZKey
 from mrtd.errors import MRTDError, MRZError
 from mrtd.mrz import MRZ, parse_mrz
 

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from mrtd.access_key import AccessKey, CANKey, MRZKey
+from mrtd.access.keys import AccessKey, CANKey, MRZKey
 from mrtd.errors import (
     AccessDeniedError,
     AccessKeyError,

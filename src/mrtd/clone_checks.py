@@ -11,6 +11,7 @@ import hashlib
 from collections.abc import Callable, Generator, Mapping
 from typing import Protocol, TypeVar
 
+from mrtd.access.pace.policy import AccessReport
 from mrtd.apdu import CommandAPDU, ResponseAPDU
 from mrtd.checks import CheckOutcome, CheckStatus
 from mrtd.errors import CardStatusError, ChipAuthError, DecodeError, SecureMessagingError
@@ -18,7 +19,6 @@ from mrtd.lds.dg15 import DG15File
 from mrtd.lds.security.infos import Mapping as PACEMapping
 from mrtd.lds.security.infos import SecurityInfos
 from mrtd.lds.sod import parse_sod
-from mrtd.pace.policy import AccessReport
 from mrtd.sm import SecureChannel
 from mrtd.verify.active import active_authentication
 from mrtd.verify.chip_auth import chip_authentication, choose_chip_authentication

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any, TextIO
 
-from mrtd.access_key import MRZKey
+from mrtd.access.keys import MRZKey
 from mrtd.crypto import backend
 from mrtd.errors import MRZNotFoundError, OptionalDependencyError
 from mrtd.mrz import MRZ

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, TypeVar
 
 from mrtd import redact
+from mrtd.access.pace.policy import AccessReport
 from mrtd.checks import CheckOutcome, CheckStatus
 from mrtd.errors import DecodeError, MRZError
 from mrtd.lds import (
@@ -38,7 +39,6 @@ from mrtd.lds import (
 from mrtd.lds.security.infos import SecurityInfos
 from mrtd.lds.sod import SODFile
 from mrtd.mrz import MRZ
-from mrtd.pace.policy import AccessReport
 from mrtd.session import ReadResult, Stats
 from mrtd.verify.passive import PassiveReport, passive_authentication
 from mrtd.verify.verdict import Verdict, access_check, expiry_check

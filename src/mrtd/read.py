@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
-from mrtd.access_key import AccessKey
+from mrtd.access.keys import AccessKey
 from mrtd.document import Document
 from mrtd.readers.base import Transport
 from mrtd.session import AccessMode, Progress, ReadResult, Session

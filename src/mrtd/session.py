@@ -12,9 +12,11 @@ from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from typing import Literal, Self, TypeVar
 
-from mrtd.access_key import AccessKey, CANKey, MRZKey
+from mrtd.access.bac import bac
+from mrtd.access.keys import AccessKey, CANKey, MRZKey
+from mrtd.access.pace import PACEResult, pace
+from mrtd.access.pace.policy import AccessReport, PACEChoice, choose
 from mrtd.apdu import SHORT_MAX_NE, CommandAPDU, ResponseAPDU
-from mrtd.bac import bac
 from mrtd.checks import CheckOutcome, CheckStatus
 from mrtd.clone_checks import active_check, chip_check
 from mrtd.errors import (
@@ -30,8 +32,6 @@ from mrtd.lds import LDS_FILES, COMFile, LDSFileInfo
 from mrtd.lds.files import EMRTD_AID
 from mrtd.lds.security.infos import Mapping, SecurityInfos
 from mrtd.lds.sod import parse_sod
-from mrtd.pace import PACEResult, pace
-from mrtd.pace.policy import AccessReport, PACEChoice, choose
 from mrtd.readers.base import Transport
 from mrtd.reading import ChunkPolicy, FileAccessDeniedError, FileNotFoundOnChipError, read_file
 from mrtd.sm import SecureChannel

@@ -16,7 +16,7 @@ import os
 
 import pytest
 
-from mrtd.access_key import MRZKey
+from mrtd.access.keys import MRZKey
 from mrtd.chip_command import _transport
 from mrtd.mrz import parse_mrz
 from mrtd.read import read_document

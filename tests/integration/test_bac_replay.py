@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from mrtd.access_key import MRZKey
+from mrtd.access.bac import bac
+from mrtd.access.keys import MRZKey
 from mrtd.apdu import CommandAPDU, ResponseAPDU
-from mrtd.bac import bac
 from mrtd.crypto import SMAlgorithm
 from mrtd.errors import BACError
 from mrtd.sm import SecureChannel

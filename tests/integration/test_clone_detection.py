@@ -12,7 +12,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
-from mrtd.access_key import MRZKey
+from mrtd.access.keys import MRZKey
 from mrtd.cli import main
 from mrtd.document import Document
 from mrtd.lds import LDS_FILES

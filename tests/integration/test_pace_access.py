@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from mrtd.access_key import CANKey, MRZKey
+from mrtd.access.keys import CANKey, MRZKey
+from mrtd.access.pace.groups import DHAgreement
 from mrtd.crypto.domains import STANDARD_DOMAINS, DHGroup, ECCurve
 from mrtd.errors import BACError, InvalidPointError, PACEError
 from mrtd.lds import LDS_FILES
-from mrtd.pace.groups import DHAgreement
 from mrtd.read import read_document
 from mrtd.readers.simulated import SimulatedReader
 from mrtd.session import Session

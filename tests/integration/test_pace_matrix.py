@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from mrtd.access_key import AccessKey, CANKey, MRZKey
+from mrtd.access.keys import AccessKey, CANKey, MRZKey
 from mrtd.crypto.domains import STANDARD_DOMAINS, DHGroup
 from mrtd.lds import LDS_FILES
 from mrtd.readers.simulated import SimulatedReader

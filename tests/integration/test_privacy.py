@@ -29,13 +29,13 @@ from typing import Any
 
 import pytest
 
-from mrtd.access_key import AccessKey, CANKey, MRZKey
-from mrtd.bac import derive_bac_keys
+from mrtd.access.bac import derive_bac_keys
+from mrtd.access.keys import AccessKey, CANKey, MRZKey
+from mrtd.access.pace.suite import Suite
 from mrtd.cli import main
 from mrtd.crypto.kdf import Cipher
 from mrtd.document import Document
 from mrtd.errors import AccessDeniedError, CardRemovedError, MRTDError
-from mrtd.pace.suite import Suite
 from mrtd.read import read_document
 from mrtd.readers.simulated import SimulatedReader
 from mrtd.session import ReadResult
@@ -358,7 +358,7 @@ def test_the_read_logs_useful_safe_records(
     assert all(r.levelno == logging.DEBUG for r in apdus)
     assert apdus[0].getMessage().startswith("> CommandAPDU(")
     assert any(m.getMessage().startswith("< ResponseAPDU(") for m in apdus)
-    assert {"mrtd.apdu", "mrtd.session", "mrtd.document", "mrtd.pace.protocol"} <= {
+    assert {"mrtd.apdu", "mrtd.session", "mrtd.document", "mrtd.access.pace.protocol"} <= {
         r.name for r in caplog.records
     }
     assert all(r.name.startswith("mrtd.") for r in caplog.records)

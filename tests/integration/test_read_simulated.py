@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mrtd import tlv
-from mrtd.access_key import MRZKey
+from mrtd.access.keys import MRZKey
 from mrtd.errors import BACError, DecodeError, SecureMessagingError
 from mrtd.lds import LDS_FILES, DG1File, DG2File
 from mrtd.lds.sod import SODFile

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from mrtd.access_key import MRZKey
+from mrtd.access.keys import MRZKey
 from mrtd.errors import CardRemovedError
 from mrtd.read import read_document
 from mrtd.readers.simulated import SimulatedReader

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from mrtd import errors
-from mrtd.access_key import MRZKey
+from mrtd.access.keys import MRZKey
 from mrtd.errors import CardRemovedError, ReaderNotFoundError, TransportError
 from mrtd.read import read_document
 from mrtd.readers import pcsc

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from mrtd import errors
-from mrtd.access_key import MRZKey
+from mrtd.access.keys import MRZKey
 from mrtd.document import Document
 from mrtd.errors import CardRemovedError, ReaderNotFoundError
 from mrtd.read import read_document

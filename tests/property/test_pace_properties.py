@@ -9,13 +9,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mrtd import tlv
-from mrtd.access_key import CANKey
+from mrtd.access.keys import CANKey
+from mrtd.access.pace import pace
 from mrtd.apdu import CommandAPDU, ResponseAPDU
 from mrtd.crypto.domains import STANDARD_DOMAINS
 from mrtd.crypto.kdf import Cipher
 from mrtd.errors import MRTDError
 from mrtd.lds.security.infos import KeyAgreement, Mapping, PACEInfo
-from mrtd.pace import pace
 from mrtd.sim.chip import SimulatedChip
 from mrtd.sim.profile import Profile
 

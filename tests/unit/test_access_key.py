@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from mrtd.access_key import CANKey, MRZKey
+from mrtd.access.keys import CANKey, MRZKey
 from mrtd.errors import AccessKeyError, MRZError
 from mrtd.mrz import parse_mrz
 from tests.conftest import TODAY, VECTORS

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from mrtd import tlv
+from mrtd.access.pace.groups import agreement_for
 from mrtd.apdu import CommandAPDU, ResponseAPDU
 from mrtd.crypto import SMAlgorithm
 from mrtd.crypto.domains import STANDARD_DOMAINS
@@ -20,7 +21,6 @@ from mrtd.lds.security.infos import (
     KeyAgreement,
     SecurityInfos,
 )
-from mrtd.pace.groups import agreement_for
 from mrtd.sim.chip_auth_chip import ChipChipAuthentication
 from mrtd.sm import SecureChannel
 from mrtd.verify.chip_auth import CAResult, chip_authentication, choose_chip_authentication

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from mrtd import crypto
-from mrtd.access_key import CANKey, MRZKey
+from mrtd.access.keys import CANKey, MRZKey
 from mrtd.crypto import SMAlgorithm, _reference
 from mrtd.errors import MACError
 from mrtd.read import read_document
@@ -234,7 +234,7 @@ def test_bac_and_active_authentication_compare_in_constant_time(
     callers = _callers_of_constant_time_equal(
         monkeypatch, {"access": ["bac"], "aa": "rsa-1024-sha256"}
     )
-    assert "mrtd.bac.protocol._authenticate" in callers  # the chip's MAC, RND.ICC, RND.IFD
+    assert "mrtd.access.bac.protocol._authenticate" in callers  # the chip's MAC, RND.ICC, RND.IFD
     assert "mrtd.crypto.iso9796.matches" in callers  # AA: the recovered hash
     assert "mrtd.sim.chip._mutual_authenticate" in callers  # and the chip checks ours
 
@@ -246,10 +246,10 @@ def test_pace_compares_tokens_and_cam_in_constant_time(monkeypatch: pytest.Monke
     }
     callers = _callers_of_constant_time_equal(monkeypatch, chip)
     assert {
-        "mrtd.pace.protocol._tokens",  # the chip's authentication token
-        "mrtd.pace.protocol._map",  # an echoed mapping key
-        "mrtd.pace.protocol.pace",  # an echoed ephemeral key
-        "mrtd.pace.mapping.check_chip_authentication",  # PACE-CAM: CA_IC * PK_IC = PK_Map
+        "mrtd.access.pace.protocol._tokens",  # the chip's authentication token
+        "mrtd.access.pace.protocol._map",  # an echoed mapping key
+        "mrtd.access.pace.protocol.pace",  # an echoed ephemeral key
+        "mrtd.access.pace.mapping.check_chip_authentication",  # PACE-CAM: CA_IC * PK_IC = PK_Map
     } <= callers
 
 

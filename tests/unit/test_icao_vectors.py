@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from mrtd.access_key import MRZKey
-from mrtd.bac import derive_bac_keys
+from mrtd.access.bac import derive_bac_keys
+from mrtd.access.keys import MRZKey
 from mrtd.mrz import Check, check_digit, parse_mrz
 from tests.conftest import TODAY, VECTORS
 

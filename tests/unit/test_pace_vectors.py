@@ -9,15 +9,15 @@ from typing import Any
 import pytest
 
 from mrtd import crypto, tlv
-from mrtd.access_key import AccessKey, CANKey, MRZKey
+from mrtd.access.keys import AccessKey, CANKey, MRZKey
+from mrtd.access.pace import PACEResult, pace
+from mrtd.access.pace.mapping import pseudo_random
+from mrtd.access.pace.suite import Suite
 from mrtd.apdu import CommandAPDU, ResponseAPDU
 from mrtd.crypto import SMAlgorithm
 from mrtd.crypto.domains import STANDARD_DOMAINS
 from mrtd.crypto.kdf import Cipher
 from mrtd.lds.security.infos import KeyAgreement, Mapping, PACEInfo
-from mrtd.pace import PACEResult, pace
-from mrtd.pace.mapping import pseudo_random
-from mrtd.pace.suite import Suite
 from tests.conftest import VECTORS
 
 H = bytes.fromhex

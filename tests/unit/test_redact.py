@@ -9,9 +9,9 @@ from datetime import date
 import pytest
 
 from mrtd import crypto, redact
-from mrtd.access_key import AccessKey, CANKey, MRZKey
+from mrtd.access.bac import derive_bac_keys
+from mrtd.access.keys import AccessKey, CANKey, MRZKey
 from mrtd.apdu import CommandAPDU, ResponseAPDU
-from mrtd.bac import derive_bac_keys
 from mrtd.crypto import SMAlgorithm
 from mrtd.crypto.kdf import ENC, derive_key
 from mrtd.document import Document

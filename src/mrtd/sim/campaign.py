@@ -28,7 +28,7 @@ from functools import cache
 from typing import Any
 
 from mrtd import errors
-from mrtd.access_key import MRZKey
+from mrtd.access.keys import MRZKey
 from mrtd.document import Document
 from mrtd.errors import MRTDError
 from mrtd.readers.simulated import SimulatedReader

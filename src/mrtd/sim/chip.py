@@ -12,18 +12,18 @@ import time
 from collections.abc import Callable, Mapping
 
 from mrtd import crypto, errors
-from mrtd.access_key import AccessKey, CANKey, MRZKey
+from mrtd.access.bac import cipher
+from mrtd.access.bac.keys import derive_bac_keys
+from mrtd.access.bac.protocol import session_channel
+from mrtd.access.keys import AccessKey, CANKey, MRZKey
+from mrtd.access.pace.suite import PASSWORD_CAN, PASSWORD_MRZ
 from mrtd.apdu import SHORT_MAX_NE, CommandAPDU, ResponseAPDU
-from mrtd.bac import cipher
-from mrtd.bac.keys import derive_bac_keys
-from mrtd.bac.protocol import session_channel
 from mrtd.crypto import SMAlgorithm
 from mrtd.crypto.domains import ECCurve
 from mrtd.errors import CardRemovedError, DecodeError, SecureMessagingError
 from mrtd.lds import LDS_FILES
 from mrtd.lds.files import EMRTD_AID
 from mrtd.lds.security.infos import Mapping as PACEMapping
-from mrtd.pace.suite import PASSWORD_CAN, PASSWORD_MRZ
 from mrtd.sim.authentication import chip_keys
 from mrtd.sim.files import ChipFile, build_files
 from mrtd.sim.hostile import HostileChip, step_of

@@ -13,6 +13,8 @@ from __future__ import annotations
 import hashlib
 
 from mrtd import tlv
+from mrtd.access.pace.groups import KeyPair, agreement_for
+from mrtd.access.pace.suite import Suite
 from mrtd.apdu import CommandAPDU, ResponseAPDU
 from mrtd.crypto.domains import CURVES_BY_NAME, DH_BY_NAME, DHGroup, Domain, ECCurve
 from mrtd.crypto.ec import Backend
@@ -27,8 +29,6 @@ from mrtd.lds.security.infos import (
     SecurityInfos,
 )
 from mrtd.lds.security.kinds import key_agreement_of
-from mrtd.pace.groups import KeyPair, agreement_for
-from mrtd.pace.suite import Suite
 from mrtd.sm import SecureChannel
 from mrtd.verify import chip_auth as ca
 

@@ -12,16 +12,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from mrtd import crypto, tlv
-from mrtd.access_key import AccessKey
+from mrtd.access.keys import AccessKey
+from mrtd.access.pace import messages as msg
+from mrtd.access.pace.groups import Agreement, ECAgreement, KeyPair, agreement_for
+from mrtd.access.pace.mapping import chip_authentication_data, generic_mapping, integrated_mapping
+from mrtd.access.pace.suite import Suite
 from mrtd.apdu import CommandAPDU, ResponseAPDU
 from mrtd.crypto.domains import Domain, ECCurve
 from mrtd.der import encode_oid
 from mrtd.errors import DecodeError, InvalidPointError, PACEError, SecureMessagingError
 from mrtd.lds.security.infos import Mapping, PACEInfo
-from mrtd.pace import messages as msg
-from mrtd.pace.groups import Agreement, ECAgreement, KeyPair, agreement_for
-from mrtd.pace.mapping import chip_authentication_data, generic_mapping, integrated_mapping
-from mrtd.pace.suite import Suite
 from mrtd.sim.profile import FaultSettings
 from mrtd.sm import SecureChannel
 

@@ -372,8 +372,8 @@ def _validate_hostile(faults: FaultSettings) -> None:
 
 def _validate_pace(settings: PACESettings) -> None:
     # Imported here: the profile module stays light for callers that only parse TOML.
+    from mrtd.access.pace.mapping import integrated_mapping_supported  # noqa: PLC0415
     from mrtd.crypto.domains import ECCurve, domain_by_name  # noqa: PLC0415
-    from mrtd.pace.mapping import integrated_mapping_supported  # noqa: PLC0415
 
     if settings.mapping not in PACE_MAPPINGS:
         raise ProfileError(f"[chip.pace] mapping must be one of {', '.join(PACE_MAPPINGS)}")

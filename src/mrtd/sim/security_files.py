@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 
+from mrtd.access.pace.groups import ECAgreement, KeyPair
 from mrtd.crypto.domains import STANDARD_IDS, ECCurve, domain_by_name
 from mrtd.crypto.kdf import Cipher
 from mrtd.crypto.spki import DomainEncoding
@@ -21,7 +22,6 @@ from mrtd.lds.security.infos import (
 )
 from mrtd.lds.security.oids import SECURITY_OBJECT_OID
 from mrtd.lds.sod import sign_content
-from mrtd.pace.groups import ECAgreement, KeyPair
 from mrtd.sim.pace_chip import ChipPACEOption
 from mrtd.sim.pki import TestPKI
 from mrtd.sim.profile import Profile

@@ -23,6 +23,8 @@ from collections.abc import Callable, Generator
 from dataclasses import dataclass
 
 from mrtd import tlv
+from mrtd.access.pace.groups import Agreement, DHAgreement, KeyPair, agreement_for
+from mrtd.access.pace.suite import Suite
 from mrtd.apdu import SHORT_MAX_NE, CommandAPDU, ResponseAPDU
 from mrtd.crypto.ec import Backend
 from mrtd.crypto.kdf import Cipher
@@ -33,8 +35,6 @@ from mrtd.lds.security.infos import (
     ChipAuthenticationPublicKeyInfo,
     SecurityInfos,
 )
-from mrtd.pace.groups import Agreement, DHAgreement, KeyPair, agreement_for
-from mrtd.pace.suite import Suite
 from mrtd.sm import SecureChannel
 
 __all__ = [

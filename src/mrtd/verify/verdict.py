@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 from mrtd.checks import CheckOutcome, CheckStatus
 
 if TYPE_CHECKING:  # annotations only: the verdict stays light to import
+    from mrtd.access.pace.policy import AccessReport
     from mrtd.mrz import MRZ
-    from mrtd.pace.policy import AccessReport
 
 __all__ = ["Verdict", "access_check", "expiry_check"]
 

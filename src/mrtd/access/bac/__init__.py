@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mrtd.bac.keys import BACKeys, derive_bac_keys
-from mrtd.bac.protocol import bac
+from mrtd.access.bac.keys import BACKeys, derive_bac_keys
+from mrtd.access.bac.protocol import bac
 
 __all__ = ["BACKeys", "bac", "derive_bac_keys"]

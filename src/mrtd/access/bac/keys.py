@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mrtd.access_key import MRZKey
+from mrtd.access.keys import MRZKey
 from mrtd.crypto import wipe
 from mrtd.crypto.kdf import ENC, MAC, Cipher, derive_key
 

@@ -13,10 +13,10 @@ import os
 from collections.abc import Callable, Generator
 
 from mrtd import crypto
-from mrtd.access_key import MRZKey
+from mrtd.access.bac import cipher
+from mrtd.access.bac.keys import BACKeys, derive_bac_keys
+from mrtd.access.keys import MRZKey
 from mrtd.apdu import CommandAPDU, ResponseAPDU
-from mrtd.bac import cipher
-from mrtd.bac.keys import BACKeys, derive_bac_keys
 from mrtd.crypto import SMAlgorithm
 from mrtd.crypto.kdf import ENC, MAC, Cipher, derive_key
 from mrtd.errors import BACError, CardStatusError

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from mrtd.pace.protocol import PACEResult, pace
+from mrtd.access.pace.protocol import PACEResult, pace
 
 __all__ = ["PACEResult", "pace"]

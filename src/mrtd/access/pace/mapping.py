@@ -10,11 +10,11 @@ chip proves its static key (9303-11 §4.4.3.5). Both roles use these functions.
 from __future__ import annotations
 
 from mrtd import crypto
+from mrtd.access.pace.groups import Agreement, ECAgreement
+from mrtd.access.pace.suite import Suite
 from mrtd.crypto import BytesLike
 from mrtd.crypto.domains import ECCurve
 from mrtd.errors import InvalidPointError
-from mrtd.pace.groups import Agreement, ECAgreement
-from mrtd.pace.suite import Suite
 
 # Constants of the pseudo-random function R (9303-11 §4.4.3.3.2): 128-bit ones for 3DES and
 # AES-128, 256-bit ones for AES-192 and AES-256.

@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from mrtd.access.pace.mapping import integrated_mapping_supported
 from mrtd.crypto.domains import Domain, ECCurve
 from mrtd.crypto.kdf import Cipher
 from mrtd.lds.security.infos import KeyAgreement, Mapping, PACEInfo, SecurityInfos
-from mrtd.pace.mapping import integrated_mapping_supported
 
 # Symmetric strength in bits: two-key 3DES gives 80 against known attacks (NIST SP 800-57).
 CIPHER_BITS = {Cipher.DES3: 80, Cipher.AES128: 128, Cipher.AES192: 192, Cipher.AES256: 256}

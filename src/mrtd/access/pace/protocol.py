@@ -18,7 +18,11 @@ from collections.abc import Callable, Generator
 from dataclasses import dataclass
 
 from mrtd import crypto
-from mrtd.access_key import AccessKey
+from mrtd.access.keys import AccessKey
+from mrtd.access.pace import messages as msg
+from mrtd.access.pace.groups import Agreement, ECAgreement, agreement_for
+from mrtd.access.pace.mapping import check_chip_authentication, generic_mapping, integrated_mapping
+from mrtd.access.pace.suite import Suite, password_reference
 from mrtd.apdu import CommandAPDU, ResponseAPDU
 from mrtd.crypto.domains import Domain, ECCurve
 from mrtd.crypto.ec import Backend
@@ -31,10 +35,6 @@ from mrtd.errors import (
     SecureMessagingError,
 )
 from mrtd.lds.security.infos import Mapping, PACEInfo
-from mrtd.pace import messages as msg
-from mrtd.pace.groups import Agreement, ECAgreement, agreement_for
-from mrtd.pace.mapping import check_chip_authentication, generic_mapping, integrated_mapping
-from mrtd.pace.suite import Suite, password_reference
 from mrtd.sm import SecureChannel
 
 Protocol = Generator[CommandAPDU, ResponseAPDU, "PACEResult"]

@@ -13,8 +13,8 @@ from cryptography.hazmat.primitives.ciphers import Cipher as _CipherImpl
 from cryptography.hazmat.primitives.ciphers import algorithms, modes
 
 from mrtd import crypto, tlv
-from mrtd.access_key import AccessKey, CANKey
-from mrtd.bac import cipher as des3  # two-key 3DES-CBC, zero IV, no padding
+from mrtd.access.bac import cipher as des3  # two-key 3DES-CBC, zero IV, no padding
+from mrtd.access.keys import AccessKey, CANKey
 from mrtd.crypto import BytesLike, SMAlgorithm
 from mrtd.crypto.kdf import ENC, MAC, PACE, Cipher, derive_key
 from mrtd.errors import PACEError
