@@ -29,7 +29,6 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from mrtd.checks import CheckStatus
 from mrtd.crypto import ec as ec_module
 from mrtd.lds import DG2File
 from mrtd.lds import sod as sod_module
@@ -38,6 +37,7 @@ from mrtd.sim.chip import SimulatedChip
 from mrtd.sim.pki_builder import Scheme, generate_pki
 from mrtd.sim.profile import Profile
 from mrtd.verify import certificates, signature
+from mrtd.verify.outcome import CheckStatus
 from mrtd.verify.passive import check_signature, passive_authentication
 from mrtd.verify.trust import TrustStore
 

@@ -13,7 +13,6 @@ from typing import Protocol, TypeVar
 
 from mrtd.access.pace.policy import AccessReport
 from mrtd.apdu import CommandAPDU, ResponseAPDU
-from mrtd.checks import CheckOutcome, CheckStatus
 from mrtd.errors import CardStatusError, ChipAuthError, DecodeError, SecureMessagingError
 from mrtd.lds.dg15 import DG15File
 from mrtd.lds.security.infos import Mapping as PACEMapping
@@ -22,6 +21,7 @@ from mrtd.lds.sod import parse_sod
 from mrtd.sm import SecureChannel
 from mrtd.verify.active import active_authentication
 from mrtd.verify.chip_auth import chip_authentication, choose_chip_authentication
+from mrtd.verify.outcome import CheckOutcome, CheckStatus
 
 T = TypeVar("T")
 PASSED, FAILED = CheckStatus.PASSED, CheckStatus.FAILED

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, TypeVar
 
 from mrtd import redact
 from mrtd.access.pace.policy import AccessReport
-from mrtd.checks import CheckOutcome, CheckStatus
 from mrtd.errors import DecodeError, MRZError
 from mrtd.lds import (
     PARSERS,
@@ -40,6 +39,7 @@ from mrtd.lds.security.infos import SecurityInfos
 from mrtd.lds.sod import SODFile
 from mrtd.mrz import MRZ
 from mrtd.session import ReadResult, Stats
+from mrtd.verify.outcome import CheckOutcome, CheckStatus
 from mrtd.verify.passive import PassiveReport, passive_authentication
 from mrtd.verify.verdict import Verdict, access_check, expiry_check
 

@@ -17,7 +17,6 @@ from mrtd.access.keys import AccessKey, CANKey, MRZKey
 from mrtd.access.pace import PACEResult, pace
 from mrtd.access.pace.policy import AccessReport, PACEChoice, choose
 from mrtd.apdu import SHORT_MAX_NE, CommandAPDU, ResponseAPDU
-from mrtd.checks import CheckOutcome, CheckStatus
 from mrtd.clone_checks import active_check, chip_check
 from mrtd.errors import (
     CardRemovedError,
@@ -36,6 +35,7 @@ from mrtd.readers.base import Transport
 from mrtd.reading import ChunkPolicy, FileAccessDeniedError, FileNotFoundOnChipError, read_file
 from mrtd.sm import SecureChannel
 from mrtd.sm.channel import SM_ERRORS
+from mrtd.verify.outcome import CheckOutcome, CheckStatus
 
 T = TypeVar("T")
 AccessMode = Literal["auto", "pace", "bac"]

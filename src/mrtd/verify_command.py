@@ -18,13 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from mrtd import tlv
-from mrtd.checks import CheckStatus
 from mrtd.document import Document
 from mrtd.errors import DecodeError, TrustStoreError
 from mrtd.exit_status import EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE
 from mrtd.lds.files import LDS_FILES, LDS_TAGS
 from mrtd.lds.security.infos import SecurityInfos
 from mrtd.report import document_json, print_checks, verification_json
+from mrtd.verify.outcome import CheckStatus
 from mrtd.verify.trust import TrustStore
 
 MAX_FILE = 16 << 20  # EF.DG2 and DG3 stay far below this; anything larger is not an LDS file

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from mrtd.checks import CheckStatus
 from mrtd.crypto.domains import ECCurve
 from mrtd.crypto.ec import ECGroup
 from mrtd.errors import ChipAuthError, DecodeError
 from mrtd.lds.security.infos import SecurityInfos
 from mrtd.lds.sod import parse_sod
 from mrtd.verify.chip_auth import chip_authentication, choose_chip_authentication
+from mrtd.verify.outcome import CheckStatus
 from mrtd.verify.passive import check_signature
 from tests.fuzz import harnesses
 

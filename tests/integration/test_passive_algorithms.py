@@ -20,13 +20,13 @@ from asn1crypto import algos, cms, keys, x509
 from asn1crypto import parser as asn1_parser
 from cryptography.hazmat.primitives.asymmetric import utils
 
-from mrtd.checks import CheckStatus
 from mrtd.crypto.domains import CURVES_BY_NAME
 from mrtd.crypto.ec import ECGroup
 from mrtd.crypto.spki import DomainEncoding, encode_public_key
 from mrtd.lds.sod import SignerKey, SODFile, build_sod
 from mrtd.sim.pki import TestPKI
 from mrtd.sim.pki_builder import GeneratedPKI, Scheme, generate_key, generate_pki, issue_certificate
+from mrtd.verify.outcome import CheckStatus
 from mrtd.verify.passive import check_sod, passive_authentication
 from mrtd.verify.signature import verify
 from mrtd.verify.trust import TrustStore

@@ -12,7 +12,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mrtd.apdu import CommandAPDU, ResponseAPDU
-from mrtd.checks import CheckStatus
 from mrtd.crypto import iso9796
 from mrtd.crypto.domains import CURVES_BY_NAME
 from mrtd.crypto.ec import ECGroup
@@ -22,6 +21,7 @@ from mrtd.lds.dg15 import DG15File, build_dg15
 from mrtd.lds.security.kinds import ActiveAuthenticationInfo
 from mrtd.sim.active_auth_chip import ChipActiveAuthentication
 from mrtd.verify.active import active_authentication, check_active_authentication
+from mrtd.verify.outcome import CheckStatus
 from tests.shared_data import shared_data_file, shared_data_path
 
 BSI_DG15 = ("lds", "bsi-dataset-2", "Datagroup15.bin")  # RSA-1024 (shared data, when present)

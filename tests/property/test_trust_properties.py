@@ -9,11 +9,11 @@ import base64
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mrtd.checks import CheckStatus
 from mrtd.errors import TrustStoreError
 from mrtd.verify.certificates import load_certificate
 from mrtd.verify.chain import ChainCheck, check_chain
 from mrtd.verify.ldif import read_ldif
+from mrtd.verify.outcome import CheckStatus
 from mrtd.verify.trust import TrustStore
 from tests.trust_pki import AT, crl, crl_der, csca, issue, master_list
 

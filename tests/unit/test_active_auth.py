@@ -15,7 +15,6 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa, utils
 
 from mrtd import tlv
 from mrtd.apdu import CommandAPDU, ResponseAPDU
-from mrtd.checks import CheckOutcome, CheckStatus
 from mrtd.crypto import SMAlgorithm, iso9796
 from mrtd.crypto.domains import CURVES_BY_NAME, ECCurve
 from mrtd.crypto.ec import ECGroup
@@ -31,6 +30,7 @@ from mrtd.verify.active import (
     internal_authenticate,
     response_size,
 )
+from mrtd.verify.outcome import CheckOutcome, CheckStatus
 from tests.conftest import VECTORS
 from tests.shared_data import shared_data_path
 

@@ -9,13 +9,13 @@ import json
 import pytest
 from asn1crypto import x509
 
-from mrtd.checks import CheckStatus
 from mrtd.lds.sod import SODFile
 from mrtd.mrz.codes import ISO_3166_ALPHA3, country_alpha2
 from mrtd.sim.pki_builder import generate_pki
 from mrtd.verify.certificates import clear_signature_cache
 from mrtd.verify.chain import ChainCheck, check_chain
 from mrtd.verify.master_list import read_master_list
+from mrtd.verify.outcome import CheckStatus
 from mrtd.verify.trust import TrustStore
 from tests.shared_data import shared_data_path
 from tests.trust_pki import AT, UTC, Issued, crl, csca, issue, name

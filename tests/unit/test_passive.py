@@ -8,9 +8,9 @@ from asn1crypto import algos, keys
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, utils
 
-from mrtd.checks import CheckStatus
 from mrtd.lds.sod import SODFile, build_sod
 from mrtd.sim.pki import TestPKI
+from mrtd.verify.outcome import CheckStatus
 from mrtd.verify.passive import check_hashes, check_signature, check_sod
 from mrtd.verify.signature import verify
 from tests.shared_data import shared_data_path

@@ -25,11 +25,11 @@ from cryptography.hazmat.primitives.asymmetric import rsa, utils
 
 from mrtd import tlv
 from mrtd.apdu import EXTENDED_MAX_NE, SHORT_MAX_NE, CommandAPDU, ResponseAPDU
-from mrtd.checks import CheckOutcome, CheckStatus
 from mrtd.crypto import iso9796
 from mrtd.errors import CardStatusError, DecodeError
 from mrtd.lds.dg15 import DG15File
 from mrtd.lds.security.kinds import ActiveAuthenticationInfo
+from mrtd.verify.outcome import CheckOutcome, CheckStatus
 from mrtd.verify.signature import PLAIN_ECDSA, SignatureCheckError, verify
 
 __all__ = [

@@ -24,7 +24,6 @@ from datetime import UTC, datetime
 
 from asn1crypto import x509
 
-from mrtd.checks import CheckOutcome, CheckStatus
 from mrtd.mrz.codes import country_alpha2
 from mrtd.verify.certificates import (
     TrustAnchor,
@@ -34,6 +33,7 @@ from mrtd.verify.certificates import (
     name_key,
 )
 from mrtd.verify.crl import check_revocation
+from mrtd.verify.outcome import CheckOutcome, CheckStatus
 from mrtd.verify.signature import SignatureCheckError
 from mrtd.verify.trust import TrustStore
 

@@ -16,7 +16,6 @@ from types import MappingProxyType
 
 from asn1crypto import crl, x509
 
-from mrtd.checks import CheckOutcome, CheckStatus
 from mrtd.errors import TrustStoreError
 from mrtd.verify.certificates import (
     ASN1_ERRORS,
@@ -25,6 +24,7 @@ from mrtd.verify.certificates import (
     error_detail,
     name_key,
 )
+from mrtd.verify.outcome import CheckOutcome, CheckStatus
 from mrtd.verify.signature import SignatureCheckError
 
 __all__ = ["RevocationList", "check_revocation", "load_crl"]

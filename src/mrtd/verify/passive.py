@@ -16,10 +16,10 @@ from typing import Any
 
 from asn1crypto import x509
 
-from mrtd.checks import CheckOutcome, CheckStatus
 from mrtd.lds.sod import HASH_ALGORITHMS, LDS_SECURITY_OBJECT_OID, SODFile, find_signer_certificate
 from mrtd.verify.certificates import country
 from mrtd.verify.chain import check_chain
+from mrtd.verify.outcome import CheckOutcome, CheckStatus
 from mrtd.verify.signature import SignatureCheckError, verify
 from mrtd.verify.trust import TrustStore
 

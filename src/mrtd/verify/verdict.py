@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
-from mrtd.checks import CheckOutcome, CheckStatus
+from mrtd.verify.outcome import CheckOutcome, CheckStatus
 
 if TYPE_CHECKING:  # annotations only: the verdict stays light to import
     from mrtd.access.pace.policy import AccessReport
