@@ -34,7 +34,7 @@ from mrtd.crypto import ec as ec_module
 from mrtd.crypto.ec import Backend
 from mrtd.lds import DG15File
 from mrtd.lds.security.infos import SecurityInfos
-from mrtd.read import read_document
+from mrtd.pipeline.read_chip import read_document
 from mrtd.readers.simulated import SimulatedReader
 from mrtd.sim.active_auth_chip import ChipActiveAuthentication
 from mrtd.sim.chip import SimulatedChip

@@ -35,7 +35,7 @@ from mrtd.apdu import ResponseAPDU
 from mrtd.crypto.domains import STANDARD_DOMAINS, DHGroup
 from mrtd.crypto.ec import Backend, ec_backend
 from mrtd.lds.security.infos import SecurityInfos
-from mrtd.read import read_document
+from mrtd.pipeline.read_chip import read_document
 from mrtd.readers.simulated import SimulatedReader
 from mrtd.sim.chip import SimulatedChip
 from mrtd.sim.profile import Profile

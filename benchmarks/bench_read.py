@@ -27,7 +27,7 @@ from typing import Any
 from mrtd import crypto
 from mrtd.access.keys import MRZKey
 from mrtd.crypto import _reference
-from mrtd.read import read_document
+from mrtd.pipeline.read_chip import read_document
 from mrtd.readers.simulated import SimulatedReader
 from mrtd.sim.chip import SimulatedChip
 from mrtd.sim.profile import Profile

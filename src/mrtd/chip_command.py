@@ -31,15 +31,15 @@ from mrtd.exit_status import (
 from mrtd.lds import FaceImage
 from mrtd.lds.image import CODESTREAM, JP2_FILE, JPEG_FILE, image_format
 from mrtd.mrz import parse_mrz
+from mrtd.pipeline.read_chip import read_document
+from mrtd.pipeline.session import ReadResult
 from mrtd.progress import ProgressBar
-from mrtd.read import read_document
 from mrtd.readers.base import Transport
 from mrtd.readers.nfc import NFCReader, list_devices
 from mrtd.readers.pcsc import PCSCReader
 from mrtd.readers.pcsc import list_readers as list_pcsc_readers
 from mrtd.readers.simulated import SimulatedReader
 from mrtd.report import document_json, print_document
-from mrtd.session import ReadResult
 from mrtd.sim import nfc_target, vpcd
 from mrtd.sim.chip import SimulatedChip
 from mrtd.sim.pki import TestPKI

@@ -21,7 +21,7 @@ from mrtd.access.keys import MRZKey
 from mrtd.crypto import backend
 from mrtd.errors import MRZNotFoundError, OptionalDependencyError
 from mrtd.mrz import MRZ
-from mrtd.read import read_document
+from mrtd.pipeline.read_chip import read_document
 from mrtd.readers.simulated import SimulatedReader
 from mrtd.report import document_json, print_document
 from mrtd.sim.chip import SimulatedChip

@@ -6,8 +6,8 @@ import hashlib
 from typing import Any, TextIO
 
 from mrtd import redact
-from mrtd.document import Document
-from mrtd.session import Stats
+from mrtd.pipeline.document import Document
+from mrtd.pipeline.session import Stats
 
 
 def document_json(

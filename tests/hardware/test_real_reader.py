@@ -19,7 +19,7 @@ import pytest
 from mrtd.access.keys import MRZKey
 from mrtd.chip_command import _transport
 from mrtd.mrz import parse_mrz
-from mrtd.read import read_document
+from mrtd.pipeline.read_chip import read_document
 
 READER = os.environ.get("MRTD_TEST_READER", "")
 pytestmark = pytest.mark.skipif(not READER, reason="set MRTD_TEST_READER to test a real reader")

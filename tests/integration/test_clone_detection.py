@@ -14,11 +14,11 @@ from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption,
 
 from mrtd.access.keys import MRZKey
 from mrtd.cli import main
-from mrtd.document import Document
 from mrtd.lds import LDS_FILES
 from mrtd.lds.com import build_com
 from mrtd.lds.sod import build_sod
-from mrtd.read import read_document
+from mrtd.pipeline.document import Document
+from mrtd.pipeline.read_chip import read_document
 from mrtd.readers.simulated import SimulatedReader
 from mrtd.sim.authentication import genuine_keys
 from mrtd.sim.chip import SimulatedChip

@@ -13,9 +13,9 @@ from mrtd.access.pace.groups import DHAgreement
 from mrtd.crypto.domains import STANDARD_DOMAINS, DHGroup, ECCurve
 from mrtd.errors import BACError, InvalidPointError, PACEError
 from mrtd.lds import LDS_FILES
-from mrtd.read import read_document
+from mrtd.pipeline.read_chip import read_document
+from mrtd.pipeline.session import Session
 from mrtd.readers.simulated import SimulatedReader
-from mrtd.session import Session
 from mrtd.sim.chip import SimulatedChip
 from mrtd.sim.profile import Profile
 from mrtd.sim.security_files import static_key

@@ -16,8 +16,8 @@ import pytest
 from mrtd.access.keys import AccessKey, CANKey, MRZKey
 from mrtd.crypto.domains import STANDARD_DOMAINS, DHGroup
 from mrtd.lds import LDS_FILES
+from mrtd.pipeline.session import Session
 from mrtd.readers.simulated import SimulatedReader
-from mrtd.session import Session
 from mrtd.sim.chip import SimulatedChip
 from mrtd.sim.profile import Profile
 

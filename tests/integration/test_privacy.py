@@ -34,11 +34,11 @@ from mrtd.access.keys import AccessKey, CANKey, MRZKey
 from mrtd.access.pace.suite import Suite
 from mrtd.cli import main
 from mrtd.crypto.kdf import Cipher
-from mrtd.document import Document
 from mrtd.errors import AccessDeniedError, CardRemovedError, MRTDError
-from mrtd.read import read_document
+from mrtd.pipeline.document import Document
+from mrtd.pipeline.read_chip import read_document
+from mrtd.pipeline.session import ReadResult
 from mrtd.readers.simulated import SimulatedReader
-from mrtd.session import ReadResult
 from mrtd.sim.chip import SimulatedChip
 from mrtd.sim.profile import Profile
 from mrtd.sm import SecureChannel
@@ -358,9 +358,12 @@ def test_the_read_logs_useful_safe_records(
     assert all(r.levelno == logging.DEBUG for r in apdus)
     assert apdus[0].getMessage().startswith("> CommandAPDU(")
     assert any(m.getMessage().startswith("< ResponseAPDU(") for m in apdus)
-    assert {"mrtd.apdu", "mrtd.session", "mrtd.document", "mrtd.access.pace.protocol"} <= {
-        r.name for r in caplog.records
-    }
+    assert {
+        "mrtd.apdu",
+        "mrtd.pipeline.session",
+        "mrtd.pipeline.document",
+        "mrtd.access.pace.protocol",
+    } <= {r.name for r in caplog.records}
     assert all(r.name.startswith("mrtd.") for r in caplog.records)
 
 

@@ -9,9 +9,9 @@ import pytest
 
 from mrtd.access.keys import MRZKey
 from mrtd.errors import CardRemovedError
-from mrtd.read import read_document
+from mrtd.pipeline.read_chip import read_document
+from mrtd.pipeline.session import ReadResult, Session
 from mrtd.readers.simulated import SimulatedReader
-from mrtd.session import ReadResult, Session
 from mrtd.sim.chip import SimulatedChip
 from mrtd.sim.profile import Profile, ProfileError
 

@@ -22,7 +22,7 @@ import pytest
 from mrtd import errors
 from mrtd.access.keys import MRZKey
 from mrtd.errors import CardRemovedError, ReaderNotFoundError, TransportError
-from mrtd.read import read_document
+from mrtd.pipeline.read_chip import read_document
 from mrtd.readers import pcsc
 from mrtd.readers.atr import parse_atr
 from mrtd.readers.pcsc import PCSCReader, get_responses, list_readers, translate_error

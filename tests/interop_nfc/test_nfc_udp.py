@@ -17,11 +17,11 @@ import pytest
 
 from mrtd import errors
 from mrtd.access.keys import MRZKey
-from mrtd.document import Document
 from mrtd.errors import CardRemovedError, ReaderNotFoundError
-from mrtd.read import read_document
+from mrtd.pipeline.document import Document
+from mrtd.pipeline.read_chip import read_document
+from mrtd.pipeline.session import ReadResult, Session
 from mrtd.readers.simulated import SimulatedReader
-from mrtd.session import ReadResult, Session
 from mrtd.sim.chip import SimulatedChip
 from mrtd.sim.nfc_target import NFCTarget
 from mrtd.sim.profile import Profile

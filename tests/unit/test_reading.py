@@ -9,7 +9,7 @@ import pytest
 from mrtd import tlv
 from mrtd.apdu import CommandAPDU, ResponseAPDU
 from mrtd.errors import CardStatusError, DecodeError
-from mrtd.reading import (
+from mrtd.pipeline.read_binary import (
     ChunkPolicy,
     FileAccessDeniedError,
     FileNotFoundOnChipError,

@@ -14,12 +14,12 @@ from mrtd.access.keys import AccessKey, CANKey, MRZKey
 from mrtd.apdu import CommandAPDU, ResponseAPDU
 from mrtd.crypto import SMAlgorithm
 from mrtd.crypto.kdf import ENC, derive_key
-from mrtd.document import Document
 from mrtd.errors import AccessKeyError
 from mrtd.mrz import parse_mrz
-from mrtd.read import read_document
+from mrtd.pipeline.document import Document
+from mrtd.pipeline.read_chip import read_document
+from mrtd.pipeline.session import ReadResult, Session
 from mrtd.readers.simulated import SimulatedReader
-from mrtd.session import ReadResult, Session
 from mrtd.sim.chip import SimulatedChip
 from mrtd.sim.profile import Profile
 from mrtd.sm import SecureChannel

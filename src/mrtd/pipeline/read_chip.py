@@ -6,9 +6,9 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from mrtd.access.keys import AccessKey
-from mrtd.document import Document
+from mrtd.pipeline.document import Document
+from mrtd.pipeline.session import AccessMode, Progress, ReadResult, Session
 from mrtd.readers.base import Transport
-from mrtd.session import AccessMode, Progress, ReadResult, Session
 
 if TYPE_CHECKING:
     from mrtd.verify.trust import TrustStore

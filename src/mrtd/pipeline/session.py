@@ -17,7 +17,6 @@ from mrtd.access.keys import AccessKey, CANKey, MRZKey
 from mrtd.access.pace import PACEResult, pace
 from mrtd.access.pace.policy import AccessReport, PACEChoice, choose
 from mrtd.apdu import SHORT_MAX_NE, CommandAPDU, ResponseAPDU
-from mrtd.clone_checks import active_check, chip_check
 from mrtd.errors import (
     CardRemovedError,
     CardStatusError,
@@ -31,8 +30,14 @@ from mrtd.lds import LDS_FILES, COMFile, LDSFileInfo
 from mrtd.lds.files import EMRTD_AID
 from mrtd.lds.security.infos import Mapping, SecurityInfos
 from mrtd.lds.sod import parse_sod
+from mrtd.pipeline.clone_checks import active_check, chip_check
+from mrtd.pipeline.read_binary import (
+    ChunkPolicy,
+    FileAccessDeniedError,
+    FileNotFoundOnChipError,
+    read_file,
+)
 from mrtd.readers.base import Transport
-from mrtd.reading import ChunkPolicy, FileAccessDeniedError, FileNotFoundOnChipError, read_file
 from mrtd.sm import SecureChannel
 from mrtd.sm.channel import SM_ERRORS
 from mrtd.verify.outcome import CheckOutcome, CheckStatus

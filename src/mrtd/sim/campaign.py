@@ -29,10 +29,10 @@ from typing import Any
 
 from mrtd import errors
 from mrtd.access.keys import MRZKey
-from mrtd.document import Document
 from mrtd.errors import MRTDError
+from mrtd.pipeline.document import Document
+from mrtd.pipeline.session import AccessMode, ReadResult, Session
 from mrtd.readers.simulated import SimulatedReader
-from mrtd.session import AccessMode, ReadResult, Session
 from mrtd.sim.chip import SimulatedChip
 from mrtd.sim.pki import TestPKI
 from mrtd.sim.profile import Profile

@@ -1,0 +1,10 @@
+"""The read pipeline: everything between a reader and a `Document`.
+
+`read_chip.read_document` runs a whole read. `session.Session` drives the sans-I/O protocols
+over a `Transport` (access with BAC or PACE, secure messaging, resume after the card left the
+field); `read_binary` reads one elementary file (sans I/O); `clone_checks` runs Chip and Active
+Authentication during the read; `document` parses what was read into a `Document` and
+verifies it.
+
+This package imports none of them: importing one module does not load the others.
+"""
