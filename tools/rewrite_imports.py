@@ -116,7 +116,7 @@ STAGES: tuple[Stage, ...] = (
     Stage(
         "cli",
         {
-            "mrtd.cli": "mrtd.cli.main",
+            "mrtd.cli": "mrtd.cli.app",
             "mrtd.chip_command": "mrtd.cli.chip_command",
             "mrtd.verify_command": "mrtd.cli.verify_command",
             "mrtd.ocr_command": "mrtd.cli.ocr_command",
@@ -172,7 +172,7 @@ class Rewriter:
 
     def _pattern(self, old: str) -> str:
         """`old`, not followed by a word character, nor by the rest of a new name it begins
-        (`mrtd.cli` -> `mrtd.cli.main`: `mrtd.cli.main` is not `mrtd.cli` again)."""
+        (`mrtd.cli` -> `mrtd.cli.app`: `mrtd.cli.app` is not `mrtd.cli` again)."""
         inside = sorted({new[len(old) + 1 :].split(".")[0] for new in self.modules.values()
                          if new.startswith(old + ".")})  # fmt: skip
         guard = "".join(rf"(?!\.{re.escape(part)}(?!\w))" for part in inside)

@@ -17,7 +17,7 @@ import os
 import pytest
 
 from mrtd.access.keys import MRZKey
-from mrtd.chip_command import _transport
+from mrtd.cli.chip_command import _transport
 from mrtd.mrz import parse_mrz
 from mrtd.pipeline.read_chip import read_document
 

@@ -16,10 +16,9 @@ from types import ModuleType
 import pytest
 
 import mrtd
-from mrtd import crypto, doctor
-from mrtd.cli import main
-from mrtd.crypto.ec import ec_backend
-from mrtd.doctor import (
+from mrtd import crypto
+from mrtd.cli import doctor, main
+from mrtd.cli.doctor import (
     Check,
     Status,
     check_core,
@@ -30,6 +29,7 @@ from mrtd.doctor import (
     check_tesseract,
     format_text,
 )
+from mrtd.crypto.ec import ec_backend
 
 CHECK_KEYS = {"name", "status", "version", "detail"}
 STATUSES = {str(status) for status in Status}

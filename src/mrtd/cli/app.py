@@ -12,18 +12,18 @@ import sys
 from collections.abc import Sequence
 
 from mrtd import __version__
-from mrtd.chip_command import run_read, run_readers, run_sim
-from mrtd.demo import run_demo
-from mrtd.doctor import add_doctor_parser
-from mrtd.errors import MRZError
-from mrtd.exit_status import (
+from mrtd.cli.chip_command import run_read, run_readers, run_sim
+from mrtd.cli.demo import run_demo
+from mrtd.cli.doctor import add_doctor_parser
+from mrtd.cli.exit_status import (
     EXIT_OK,
     EXIT_USAGE,
 )
+from mrtd.cli.mrz_summary import print_mrz
+from mrtd.cli.ocr_command import add_ocr_parser
+from mrtd.cli.verify_command import add_csca_argument, add_verify_parser
+from mrtd.errors import MRZError
 from mrtd.mrz import RepairStatus, parse_mrz, repair_mrz
-from mrtd.mrz.summary import print_mrz
-from mrtd.ocr_command import add_ocr_parser
-from mrtd.verify_command import add_csca_argument, add_verify_parser
 
 MAX_STDIN = 4096
 

@@ -10,6 +10,16 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from mrtd.access.keys import AccessKey, CANKey, MRZKey
+from mrtd.cli.exit_status import (
+    EXIT_ACCESS_DENIED,
+    EXIT_CHECK_FAILED,
+    EXIT_OK,
+    EXIT_TRANSPORT,
+    EXIT_USAGE,
+)
+from mrtd.cli.progress import ProgressBar
+from mrtd.cli.report import document_json, print_document
+from mrtd.cli.verify_command import load_trust
 from mrtd.errors import (
     AccessDeniedError,
     AccessKeyError,
@@ -21,30 +31,20 @@ from mrtd.errors import (
     TransportError,
     TrustStoreError,
 )
-from mrtd.exit_status import (
-    EXIT_ACCESS_DENIED,
-    EXIT_CHECK_FAILED,
-    EXIT_OK,
-    EXIT_TRANSPORT,
-    EXIT_USAGE,
-)
 from mrtd.lds import FaceImage
 from mrtd.lds.image import CODESTREAM, JP2_FILE, JPEG_FILE, image_format
 from mrtd.mrz import parse_mrz
 from mrtd.pipeline.read_chip import read_document
 from mrtd.pipeline.session import ReadResult
-from mrtd.progress import ProgressBar
 from mrtd.readers.base import Transport
 from mrtd.readers.nfc import NFCReader, list_devices
 from mrtd.readers.pcsc import PCSCReader
 from mrtd.readers.pcsc import list_readers as list_pcsc_readers
 from mrtd.readers.simulated import SimulatedReader
-from mrtd.report import document_json, print_document
 from mrtd.sim import nfc_target, vpcd
 from mrtd.sim.chip import SimulatedChip
 from mrtd.sim.pki import TestPKI
 from mrtd.sim.profile import Profile, ProfileError
-from mrtd.verify_command import load_trust
 
 EXTENSIONS = {JPEG_FILE: "jpg", JP2_FILE: "jp2", CODESTREAM: "j2k"}  # by lds.image_format
 

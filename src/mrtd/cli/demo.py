@@ -18,12 +18,12 @@ from importlib import resources
 from typing import Any, TextIO
 
 from mrtd.access.keys import MRZKey
+from mrtd.cli.report import document_json, print_document
 from mrtd.crypto import backend
 from mrtd.errors import MRZNotFoundError, OptionalDependencyError
 from mrtd.mrz import MRZ
 from mrtd.pipeline.read_chip import read_document
 from mrtd.readers.simulated import SimulatedReader
-from mrtd.report import document_json, print_document
 from mrtd.sim.chip import SimulatedChip
 from mrtd.sim.pki import TestPKI
 from mrtd.sim.profile import Profile

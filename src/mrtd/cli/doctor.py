@@ -43,10 +43,10 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.ciphers import algorithms
 
 from mrtd import __version__, crypto
+from mrtd.cli.exit_status import EXIT_CHECK_FAILED, EXIT_OK
 from mrtd.crypto.domains import CURVES_BY_NAME
 from mrtd.crypto.ec import ECGroup
 from mrtd.crypto.ec import ec_backend as ec_backend_of_mrtd
-from mrtd.exit_status import EXIT_CHECK_FAILED, EXIT_OK
 
 __all__ = [
     "PROBE_SECONDS",
@@ -593,10 +593,10 @@ def run_doctor(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """`python -m mrtd.doctor [--json]`: the same report where the `mrtd` script is not on
+    """`python -m mrtd.cli.doctor [--json]`: the same report where the `mrtd` script is not on
     PATH (a `pip install --user` whose script folder is not on PATH)."""
     parser = argparse.ArgumentParser(
-        prog="python -m mrtd.doctor", description=_DESCRIPTION, epilog=_EPILOG
+        prog="python -m mrtd.cli.doctor", description=_DESCRIPTION, epilog=_EPILOG
     )
     _add_arguments(parser)
     return run_doctor(parser.parse_args(argv))

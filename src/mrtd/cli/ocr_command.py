@@ -12,9 +12,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from mrtd.cli.exit_status import EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE
+from mrtd.cli.mrz_summary import print_mrz
 from mrtd.errors import DecodeError, MRZNotFoundError, OptionalDependencyError
-from mrtd.exit_status import EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE
-from mrtd.mrz.summary import print_mrz
 
 
 def add_ocr_parser(commands: Any) -> None:

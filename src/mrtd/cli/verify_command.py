@@ -18,12 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from mrtd import tlv
+from mrtd.cli.exit_status import EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE
+from mrtd.cli.report import document_json, print_checks, verification_json
 from mrtd.errors import DecodeError, TrustStoreError
-from mrtd.exit_status import EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE
 from mrtd.lds.files import LDS_FILES, LDS_TAGS
 from mrtd.lds.security.infos import SecurityInfos
 from mrtd.pipeline.document import Document
-from mrtd.report import document_json, print_checks, verification_json
 from mrtd.verify.outcome import CheckStatus
 from mrtd.verify.trust import TrustStore
 
