@@ -16,7 +16,7 @@ with instrumented(__name__ == "__main__", "asn1crypto"):
     from mrtd.cli.report import document_json
     from mrtd.lds.parse import PARSERS, parse_by_tag, parse_file
     from mrtd.pipeline.document import Document
-    from mrtd.pipeline.session import Stats
+    from mrtd.pipeline.result import Stats
 
 FILE_NAMES = tuple(PARSERS)
 BY_TAG = len(FILE_NAMES)  # first byte for "recognise the file by its tag"

@@ -135,6 +135,10 @@ STAGES: tuple[Stage, ...] = (
             "mrtd.mrz": _names("mrtd.cli", "summary"),
         },
     ),
+    Stage(
+        "result",
+        splits={"mrtd.pipeline.session": _names("mrtd.pipeline.result", "ReadResult Stats")},
+    ),
 )
 # Names kept as they are although a stage moves the module: `mrtd.cli` stays importable (the
 # console script "mrtd.cli:main", `python -m mrtd.cli`), so only its module-level uses move.

@@ -37,7 +37,7 @@ from mrtd.crypto.kdf import Cipher
 from mrtd.errors import AccessDeniedError, CardRemovedError, MRTDError
 from mrtd.pipeline.document import Document
 from mrtd.pipeline.read_chip import read_document
-from mrtd.pipeline.session import ReadResult
+from mrtd.pipeline.result import ReadResult
 from mrtd.readers.simulated import SimulatedReader
 from mrtd.sim.chip import SimulatedChip
 from mrtd.sim.profile import Profile

@@ -17,7 +17,8 @@ from mrtd.errors import BACError, DecodeError, SecureMessagingError
 from mrtd.lds import LDS_FILES, DG1File, DG2File
 from mrtd.lds.sod import SODFile
 from mrtd.pipeline.read_chip import read_document
-from mrtd.pipeline.session import ReadResult, Session
+from mrtd.pipeline.result import ReadResult
+from mrtd.pipeline.session import Session
 from mrtd.readers.simulated import SimulatedReader
 from mrtd.sim.chip import SimulatedChip
 from mrtd.sim.files import ChipFile, build_files, face_jpeg

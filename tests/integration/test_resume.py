@@ -10,7 +10,8 @@ import pytest
 from mrtd.access.keys import MRZKey
 from mrtd.errors import CardRemovedError
 from mrtd.pipeline.read_chip import read_document
-from mrtd.pipeline.session import ReadResult, Session
+from mrtd.pipeline.result import ReadResult
+from mrtd.pipeline.session import Session
 from mrtd.readers.simulated import SimulatedReader
 from mrtd.sim.chip import SimulatedChip
 from mrtd.sim.profile import Profile, ProfileError

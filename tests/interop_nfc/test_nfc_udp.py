@@ -20,7 +20,8 @@ from mrtd.access.keys import MRZKey
 from mrtd.errors import CardRemovedError, ReaderNotFoundError
 from mrtd.pipeline.document import Document
 from mrtd.pipeline.read_chip import read_document
-from mrtd.pipeline.session import ReadResult, Session
+from mrtd.pipeline.result import ReadResult
+from mrtd.pipeline.session import Session
 from mrtd.readers.simulated import SimulatedReader
 from mrtd.sim.chip import SimulatedChip
 from mrtd.sim.nfc_target import NFCTarget

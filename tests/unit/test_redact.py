@@ -18,7 +18,8 @@ from mrtd.errors import AccessKeyError
 from mrtd.mrz import parse_mrz
 from mrtd.pipeline.document import Document
 from mrtd.pipeline.read_chip import read_document
-from mrtd.pipeline.session import ReadResult, Session
+from mrtd.pipeline.result import ReadResult
+from mrtd.pipeline.session import Session
 from mrtd.readers.simulated import SimulatedReader
 from mrtd.sim.chip import SimulatedChip
 from mrtd.sim.profile import Profile

@@ -35,7 +35,7 @@ from mrtd.lds import FaceImage
 from mrtd.lds.image import CODESTREAM, JP2_FILE, JPEG_FILE, image_format
 from mrtd.mrz import parse_mrz
 from mrtd.pipeline.read_chip import read_document
-from mrtd.pipeline.session import ReadResult
+from mrtd.pipeline.result import ReadResult
 from mrtd.readers.base import Transport
 from mrtd.readers.nfc import NFCReader, list_devices
 from mrtd.readers.pcsc import PCSCReader

@@ -7,7 +7,7 @@ from typing import Any, TextIO
 
 from mrtd import redact
 from mrtd.pipeline.document import Document
-from mrtd.pipeline.session import Stats
+from mrtd.pipeline.result import Stats
 
 
 def document_json(

@@ -38,7 +38,7 @@ from mrtd.lds import (
 from mrtd.lds.security.infos import SecurityInfos
 from mrtd.lds.sod import SODFile
 from mrtd.mrz import MRZ
-from mrtd.pipeline.session import ReadResult, Stats
+from mrtd.pipeline.result import ReadResult, Stats
 from mrtd.verify.outcome import CheckOutcome, CheckStatus
 from mrtd.verify.passive import PassiveReport, passive_authentication
 from mrtd.verify.verdict import Verdict, access_check, expiry_check

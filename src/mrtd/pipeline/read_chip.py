@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 from mrtd.access.keys import AccessKey
 from mrtd.pipeline.document import Document
-from mrtd.pipeline.session import AccessMode, Progress, ReadResult, Session
+from mrtd.pipeline.result import ReadResult
+from mrtd.pipeline.session import AccessMode, Progress, Session
 from mrtd.readers.base import Transport
 
 if TYPE_CHECKING:

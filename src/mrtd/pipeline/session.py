@@ -9,7 +9,6 @@ import logging
 import os
 import time
 from collections.abc import Callable, Generator
-from dataclasses import dataclass, field
 from typing import Literal, Self, TypeVar
 
 from mrtd.access.bac import bac
@@ -37,10 +36,10 @@ from mrtd.pipeline.read_binary import (
     FileNotFoundOnChipError,
     read_file,
 )
+from mrtd.pipeline.result import ReadResult, Stats
 from mrtd.readers.base import Transport
 from mrtd.sm import SecureChannel
 from mrtd.sm.channel import SM_ERRORS
-from mrtd.verify.outcome import CheckOutcome, CheckStatus
 
 T = TypeVar("T")
 AccessMode = Literal["auto", "pace", "bac"]
@@ -52,44 +51,6 @@ Progress = Callable[[str, int, int | None], None]
 
 _log = logging.getLogger(__name__)
 _apdu_log = logging.getLogger("mrtd.apdu")  # one DEBUG line per command and per answer
-
-
-@dataclass
-class Stats:
-    apdus: int = 0
-    bytes_sent: int = 0
-    bytes_received: int = 0
-    seconds: float = 0.0
-    resumes: int = 0  # times the card left the field and the read went on after it came back
-    reopened: int = 0  # times the chip ended secure messaging and access was opened again
-
-    def as_dict(self) -> dict[str, float | int]:
-        return {
-            "apdus": self.apdus,
-            "bytes_sent": self.bytes_sent,
-            "bytes_received": self.bytes_received,
-            "seconds": round(self.seconds, 6),
-            "resumes": self.resumes,
-            "reopened": self.reopened,
-        }
-
-
-@dataclass
-class ReadResult:
-    """What a read produced. Files already read stay here even when a later step fails."""
-
-    access: AccessReport = field(default_factory=AccessReport)
-    files: dict[str, bytes] = field(default_factory=dict, repr=False)  # personal data
-    chip: CheckOutcome = CheckOutcome(CheckStatus.NOT_CHECKED, "Chip Authentication not run")
-    active: CheckOutcome = CheckOutcome(CheckStatus.NOT_CHECKED, "Active Authentication not run")
-    denied: list[str] = field(default_factory=list)
-    absent: list[str] = field(default_factory=list)
-    stats: Stats = field(default_factory=Stats)
-
-    @property
-    def access_protocol(self) -> str:
-        """ "PACE" or "BAC" (empty until access is open)."""
-        return self.access.protocol
 
 
 def _listed_groups(com: bytes | None) -> tuple[int, ...]:

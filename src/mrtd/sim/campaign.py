@@ -31,7 +31,8 @@ from mrtd import errors
 from mrtd.access.keys import MRZKey
 from mrtd.errors import MRTDError
 from mrtd.pipeline.document import Document
-from mrtd.pipeline.session import AccessMode, ReadResult, Session
+from mrtd.pipeline.result import ReadResult
+from mrtd.pipeline.session import AccessMode, Session
 from mrtd.readers.simulated import SimulatedReader
 from mrtd.sim.chip import SimulatedChip
 from mrtd.sim.pki import TestPKI
