@@ -7,11 +7,20 @@ failed, not its value, so they are safe to log.
 from __future__ import annotations
 
 import builtins
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
+
+if TYPE_CHECKING:  # the type of `partial` only; pipeline.result imports nothing from here
+    from mrtd.pipeline.result import ReadResult
 
 
 class MRTDError(Exception):
-    """Base of every error this library raises on purpose."""
+    """Base of every error this library raises on purpose.
+
+    `partial` is set when a read of a chip fails: what it had read and verified before the
+    fault (a `ReadResult`: the files, the access report, clone-check outcomes, denied and
+    absent files, statistics). It is None for every other error."""
+
+    partial: ReadResult | None = None
 
 
 # -- input: MRZ, files, images ---------------------------------------------------------------
@@ -152,3 +161,11 @@ class ReaderNotFoundError(TransportError):
 
 class TimeoutError(TransportError, builtins.TimeoutError):  # noqa: A001 - the DESIGN.md name
     """Waiting for a card or an answer took too long."""
+
+
+# -- the caller -------------------------------------------------------------------------------
+
+
+class ReadCancelledError(MRTDError):
+    """The caller's `cancel` was set: the read stopped between two APDUs, or stopped waiting
+    for a card."""

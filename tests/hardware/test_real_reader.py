@@ -17,9 +17,9 @@ import os
 import pytest
 
 from mrtd.access.keys import MRZKey
-from mrtd.cli.chip_command import _transport
 from mrtd.mrz import parse_mrz
 from mrtd.pipeline.read_chip import read_document
+from mrtd.readers.open import open_reader
 
 READER = os.environ.get("MRTD_TEST_READER", "")
 pytestmark = pytest.mark.skipif(not READER, reason="set MRTD_TEST_READER to test a real reader")
@@ -27,7 +27,7 @@ pytestmark = pytest.mark.skipif(not READER, reason="set MRTD_TEST_READER to test
 
 def test_read_a_real_document() -> None:
     mrz = parse_mrz(os.environ["MRTD_TEST_MRZ"])
-    transport, _ = _transport(READER)
+    transport = open_reader(READER)
     try:
         document = read_document(transport, MRZKey.from_mrz(mrz))
     finally:

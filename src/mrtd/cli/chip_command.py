@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import sys
 from collections.abc import Mapping
@@ -19,7 +18,6 @@ from mrtd.cli.exit_status import (
 )
 from mrtd.cli.progress import ProgressBar
 from mrtd.cli.report import document_json, print_document
-from mrtd.cli.verify_command import load_trust
 from mrtd.errors import (
     AccessDeniedError,
     AccessKeyError,
@@ -36,15 +34,12 @@ from mrtd.lds.image import CODESTREAM, JP2_FILE, JPEG_FILE, image_format
 from mrtd.mrz import parse_mrz
 from mrtd.pipeline.read_chip import read_document
 from mrtd.pipeline.result import ReadResult
-from mrtd.readers.base import Transport
-from mrtd.readers.nfc import NFCReader, list_devices
-from mrtd.readers.pcsc import PCSCReader
-from mrtd.readers.pcsc import list_readers as list_pcsc_readers
+from mrtd.readers.open import list_readers, open_reader
 from mrtd.readers.simulated import SimulatedReader
 from mrtd.sim import nfc_target, vpcd
-from mrtd.sim.chip import SimulatedChip
 from mrtd.sim.pki import TestPKI
 from mrtd.sim.profile import Profile, ProfileError
+from mrtd.verify.trust import TrustStore
 
 EXTENSIONS = {JPEG_FILE: "jpg", JP2_FILE: "jp2", CODESTREAM: "j2k"}  # by lds.image_format
 
@@ -52,8 +47,8 @@ EXTENSIONS = {JPEG_FILE: "jpg", JP2_FILE: "jp2", CODESTREAM: "j2k"}  # by lds.im
 def run_read(args: argparse.Namespace) -> int:
     try:
         key = _key(args)
-        trust = load_trust(args.csca) if args.csca else None
-        transport, chip = _transport(args.reader)
+        trust = TrustStore.from_paths(args.csca) if args.csca else None
+        transport = open_reader(args.reader)
     except (MRZError, AccessKeyError, ProfileError, TrustStoreError, ValueError, OSError) as exc:
         return _fail(f"invalid: {exc}", EXIT_USAGE)
     except TransportError as exc:  # no reader, no nfcpy, no tag in time
@@ -80,7 +75,7 @@ def run_read(args: argparse.Namespace) -> int:
             progress.close()
         transport.close()
         key.wipe()
-    modeled = chip.modeled_seconds if chip is not None else None
+    modeled = transport.chip.modeled_seconds if isinstance(transport, SimulatedReader) else None
     if args.out:
         _write(Path(args.out), document.files, document.faces)
     if args.json:
@@ -147,18 +142,6 @@ def _key(args: argparse.Namespace) -> AccessKey:
     return MRZKey(args.doc_number, args.birth, args.expiry)
 
 
-def _transport(spec: str) -> tuple[Transport, SimulatedChip | None]:
-    kind, _, option = spec.partition(":")
-    if kind == "sim":
-        chip = SimulatedChip(Profile.load(option) if option else Profile.default())
-        return SimulatedReader(chip), chip
-    if kind == "nfc":
-        return NFCReader(option or "usb"), None
-    if kind == "pcsc":
-        return PCSCReader(int(option) if option.isdigit() else option or None), None
-    raise ValueError(f"reader {kind!r} is not available; use --reader sim[:PROFILE], pcsc or nfc")
-
-
 def _write(out: Path, files: Mapping[str, bytes], faces: tuple[FaceImage, ...]) -> None:
     out.mkdir(parents=True, exist_ok=True)
     for name, data in files.items():
@@ -182,11 +165,9 @@ def _fail(message: str, code: int) -> int:
 def run_readers(args: argparse.Namespace) -> int:
     """List the readers this machine offers (nfcpy devices; PC/SC readers when available)."""
     del args
-    found = [f"nfc:{device.path}  ({device.driver})" for device in list_devices()]
-    with contextlib.suppress(TransportError):  # no pyscard or no pcscd: no PC/SC readers
-        found += [f"pcsc:{n}  ({name})" for n, name in enumerate(list_pcsc_readers())]
-    for line in found:
-        print(line)
+    found = list_readers()
+    for reader in found:
+        print(f"{reader.name}  ({reader.description})")
     if not found:
         print("no readers found (the simulated chip is always there: --reader sim)")
     return EXIT_OK

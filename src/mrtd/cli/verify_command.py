@@ -64,7 +64,7 @@ def add_csca_argument(parser: argparse.ArgumentParser) -> None:
 def run_verify(args: argparse.Namespace) -> int:
     try:
         found = collect_files(Path(p) for p in args.paths)
-        trust = load_trust(args.csca) if args.csca else None
+        trust = TrustStore.from_paths(args.csca) if args.csca else None
     except (InputError, TrustStoreError) as exc:
         print(f"mrtd verify: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -76,13 +76,6 @@ def run_verify(args: argparse.Namespace) -> int:
         print_verify(document, found, trust)
     passed = document.verdict.passive.status is CheckStatus.PASSED
     return EXIT_OK if passed and not document.verdict.failed else EXIT_CHECK_FAILED
-
-
-def load_trust(paths: Iterable[str]) -> TrustStore:
-    trust = TrustStore()
-    for path in paths:
-        trust.add_path(path)
-    return trust
 
 
 def collect_files(paths: Iterable[Path]) -> dict[str, tuple[Path, bytes]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
-from mrtd.readers.base import Transport
+from mrtd.readers.base import Cancel, Transport
+from mrtd.readers.open import ReaderInfo, list_readers, open_reader
 
-__all__ = ["Transport"]
+__all__ = ["Cancel", "ReaderInfo", "Transport", "list_readers", "open_reader"]

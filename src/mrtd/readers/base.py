@@ -1,5 +1,5 @@
 """The `Transport` protocol: bytes in, bytes out (with the status word). Nothing else in the
-library imports pyscard or nfcpy."""
+library imports pyscard or nfcpy. `Cancel`: what a caller hands in to stop a wait or a read."""
 
 from __future__ import annotations
 
@@ -22,3 +22,10 @@ class Transport(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+class Cancel(Protocol):
+    """Anything that says whether to stop: `threading.Event` is one. A read looks at it before
+    each APDU and at least every half second while it waits for a card."""
+
+    def is_set(self) -> bool: ...
