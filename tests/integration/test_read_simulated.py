@@ -17,7 +17,6 @@ from mrtd.errors import BACError, DecodeError, SecureMessagingError
 from mrtd.lds import LDS_FILES, DG1File, DG2File
 from mrtd.lds.sod import SODFile
 from mrtd.pipeline.read_chip import read_document
-from mrtd.pipeline.result import ReadResult
 from mrtd.pipeline.session import Session
 from mrtd.readers.simulated import SimulatedReader
 from mrtd.sim.chip import SimulatedChip
@@ -122,10 +121,10 @@ class Tamper(SimulatedReader):
 
 
 def test_tampered_response_mac_is_a_secure_messaging_error_and_keeps_what_was_read() -> None:
-    partial = ReadResult()
-    with pytest.raises(SecureMessagingError):
-        read_document(Tamper(SimulatedChip(DEFAULT), at=8), KEY, partial=partial)
-    assert "EF.COM" in partial.files  # read before the tampered answer, not lost
+    with pytest.raises(SecureMessagingError) as caught:
+        read_document(Tamper(SimulatedChip(DEFAULT), at=8), KEY)
+    assert caught.value.partial is not None
+    assert "EF.COM" in caught.value.partial.files  # read before the tampered answer, not lost
 
 
 def _chip_with_dg11(value_size: int, **chip: Any) -> tuple[SimulatedChip, bytes]:

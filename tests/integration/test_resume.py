@@ -10,7 +10,6 @@ import pytest
 from mrtd.access.keys import MRZKey
 from mrtd.errors import CardRemovedError
 from mrtd.pipeline.read_chip import read_document
-from mrtd.pipeline.result import ReadResult
 from mrtd.pipeline.session import Session
 from mrtd.readers.simulated import SimulatedReader
 from mrtd.sim.chip import SimulatedChip
@@ -62,9 +61,10 @@ def test_several_losses() -> None:
 
 def test_card_that_never_returns_keeps_the_files_read_so_far() -> None:
     chip = SimulatedChip(_profile(remove_at_apdu=30, return_after_ms=-1))
-    partial = ReadResult()
-    with pytest.raises(CardRemovedError, match="did not come back within 2 s"):
-        read_document(SimulatedReader(chip), KEY, partial=partial, resume_timeout=2.0)
+    with pytest.raises(CardRemovedError, match="did not come back within 2 s") as caught:
+        read_document(SimulatedReader(chip), KEY, resume_timeout=2.0)
+    partial = caught.value.partial
+    assert partial is not None
     assert set(partial.files) == {"EF.COM", "EF.SOD", "DG1"}  # DG2 was being read
     assert _hashes(partial.files) == {k: v for k, v in _on_chip(chip).items() if k != "DG2"}
     assert chip.modeled_seconds >= 2.0  # it waited the whole timeout (modeled time)

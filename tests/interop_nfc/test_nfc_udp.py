@@ -19,6 +19,7 @@ from mrtd import errors
 from mrtd.access.keys import MRZKey
 from mrtd.errors import CardRemovedError, ReaderNotFoundError
 from mrtd.pipeline.document import Document
+from mrtd.pipeline.events import FileProgress, ReadEvent
 from mrtd.pipeline.read_chip import read_document
 from mrtd.pipeline.result import ReadResult
 from mrtd.pipeline.session import Session
@@ -220,15 +221,15 @@ def test_stopping_the_target_mid_read_is_card_removed() -> None:
     thread.start()
     assert target.ready.wait(5)
 
-    def pull_the_tag(name: str, done: int, total: int | None) -> None:
-        if name == "DG2" and done > 1000:
+    def pull_the_tag(event: ReadEvent) -> None:
+        if isinstance(event, FileProgress) and event.name == "DG2" and event.done > 1000:
             stop.set()
 
     reader = NFCReader(target.path, timeout=5, technologies=TYPE_A)
     try:
         started = time.monotonic()
         with pytest.raises(CardRemovedError):
-            Session(reader, resume_timeout=0).read_document(KEY, progress=pull_the_tag)
+            Session(reader, resume_timeout=0, on_event=pull_the_tag).read_document(KEY)
         elapsed = time.monotonic() - started
     finally:
         reader.close()

@@ -33,7 +33,6 @@ from mrtd.lds import FaceImage
 from mrtd.lds.image import CODESTREAM, JP2_FILE, JPEG_FILE, image_format
 from mrtd.mrz import parse_mrz
 from mrtd.pipeline.read_chip import read_document
-from mrtd.pipeline.result import ReadResult
 from mrtd.readers.open import list_readers, open_reader
 from mrtd.readers.simulated import SimulatedReader
 from mrtd.sim import nfc_target, vpcd
@@ -58,17 +57,15 @@ def run_read(args: argparse.Namespace) -> int:
         if args.no_progress or args.json or not sys.stderr.isatty()
         else ProgressBar(sys.stderr)
     )
-    partial = ReadResult()
     try:
-        document = read_document(
-            transport, key, progress=progress, partial=partial, access=args.access, trust=trust
-        )
+        document = read_document(transport, key, on_event=progress, access=args.access, trust=trust)
     except AccessDeniedError as exc:
         return _fail(str(exc), EXIT_ACCESS_DENIED)
     except (TransportError, SecureMessagingError, CardStatusError, DecodeError) as exc:
+        files = exc.partial.files if exc.partial is not None else {}
         if args.out:
-            _write(Path(args.out), partial.files, ())
-        kept = f" ({len(partial.files)} files read before it kept in --out)" if args.out else ""
+            _write(Path(args.out), files, ())
+        kept = f" ({len(files)} files read before it kept in --out)" if args.out else ""
         return _fail(f"read failed: {exc}{kept}", EXIT_TRANSPORT)
     finally:
         if progress is not None:

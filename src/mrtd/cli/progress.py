@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TextIO
 
+from mrtd.pipeline.events import FileProgress, ReadEvent
+
 WIDTH = 30
 
 
@@ -12,7 +14,11 @@ class ProgressBar:
         self.out = out
         self._shown = False
 
-    def __call__(self, name: str, done: int, total: int | None) -> None:
+    def __call__(self, event: ReadEvent) -> None:
+        """An `on_event` callback: draws `FileProgress` events, passes over the others."""
+        if not isinstance(event, FileProgress):
+            return
+        name, done, total = event.name, event.done, event.total
         if total:
             filled = WIDTH * done // total
             bar = "#" * filled + "." * (WIDTH - filled)

@@ -1,6 +1,8 @@
 """Drive sans-I/O protocols over a transport: access control, secure messaging, file reads.
 
-This and `readers/` are the only modules that do I/O (DESIGN.md principle 1).
+This and `readers/` are the only modules that do I/O (docs/design.md, "Principles"). The
+session reports what it does as events (`mrtd.pipeline.events`), and stops before the next
+APDU when the caller's `cancel` is set or its deadline has passed.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import time
 from collections.abc import Callable, Generator
 from typing import Literal, Self, TypeVar
 
+from mrtd import errors
 from mrtd.access.bac import bac
 from mrtd.access.keys import AccessKey, CANKey, MRZKey
 from mrtd.access.pace import PACEResult, pace
@@ -21,7 +24,9 @@ from mrtd.errors import (
     CardStatusError,
     DecodeError,
     MACError,
+    MRTDError,
     PACEError,
+    ReadCancelledError,
     SecureMessagingError,
     TransportError,
 )
@@ -30,6 +35,16 @@ from mrtd.lds.files import EMRTD_AID
 from mrtd.lds.security.infos import Mapping, SecurityInfos
 from mrtd.lds.sod import parse_sod
 from mrtd.pipeline.clone_checks import active_check, chip_check
+from mrtd.pipeline.events import (
+    AccessOpened,
+    AccessStarted,
+    CheckDone,
+    FileDone,
+    FileProgress,
+    OnEvent,
+    ReadEvent,
+    WaitingForCard,
+)
 from mrtd.pipeline.read_binary import (
     ChunkPolicy,
     FileAccessDeniedError,
@@ -37,7 +52,7 @@ from mrtd.pipeline.read_binary import (
     read_file,
 )
 from mrtd.pipeline.result import ReadResult, Stats
-from mrtd.readers.base import Transport
+from mrtd.readers.base import Cancel, Transport
 from mrtd.sm import SecureChannel
 from mrtd.sm.channel import SM_ERRORS
 
@@ -47,7 +62,7 @@ ACCESS_MODES = ("auto", "pace", "bac")
 MASTER_FILE = bytes.fromhex("3F00")
 EXTENDED_CHUNK = 0xFF00  # plain bytes per extended READ BINARY (answer stays under 64 kB)
 MAX_ANSWER = 0x10000 + 2  # the longest response APDU: 65536 data bytes and SW1 SW2
-Progress = Callable[[str, int, int | None], None]
+WAIT_SLICE = 0.5  # the longest wait for a card between two looks at `cancel` and the deadline
 
 _log = logging.getLogger(__name__)
 _apdu_log = logging.getLogger("mrtd.apdu")  # one DEBUG line per command and per answer
@@ -87,7 +102,16 @@ class Session:
         max_resumes: int = 8,
         access: AccessMode = "auto",
         fallback: bool = True,
+        on_event: OnEvent | None = None,
+        cancel: Cancel | None = None,
+        deadline: float | None = None,
+        reader: str = "",
     ) -> None:
+        """`on_event` hears what the session does (`mrtd.pipeline.events`); `cancel` (anything
+        with `is_set()`) and `deadline` (a `time.monotonic()` value) stop it before its next
+        APDU, and at least every `WAIT_SLICE` seconds while it waits for the card, with
+        `ReadCancelledError` and `mrtd.errors.TimeoutError`. `reader` names the reader in
+        `WaitingForCard` events."""
         if access not in ACCESS_MODES:
             raise ValueError(f"access must be one of {', '.join(ACCESS_MODES)}")
         self.transport = transport
@@ -95,6 +119,10 @@ class Session:
         self.max_resumes = max_resumes
         self.access_mode: AccessMode = access
         self.fallback = fallback  # may a PACE failure (other than a wrong key) fall back to BAC
+        self.on_event = on_event
+        self.cancel = cancel
+        self.deadline = deadline
+        self.reader = reader
         self.access = AccessReport()
         self.card_access: bytes | None = None  # EF.CardAccess as read, when the chip has one
         self.card_security: bytes | None = None  # EF.CardSecurity, read for PACE-CAM
@@ -140,7 +168,10 @@ class Session:
         """Send one plain command (protected when a channel is open); the plain answer.
 
         A bare error status word from the chip (sent without SM) comes back as a response
-        with that status word and the SSC untouched; SM failures raise."""
+        with that status word and the SSC untouched; SM failures raise. Raises
+        `ReadCancelledError` or `mrtd.errors.TimeoutError` instead of sending when the caller's
+        cancel is set or the deadline has passed."""
+        self.check_stop()
         started = time.perf_counter()
         wire = self.channel.protect(command) if self.channel else command
         raw = wire.to_bytes()  # extended length only when the command needs it
@@ -174,6 +205,17 @@ class Session:
                 # refused, a PACE run it rejected) and has ended it now (9303-11 §9.8.7).
                 return self.transmit(command)
         return answer
+
+    def check_stop(self) -> None:
+        """Raise if the caller asked to stop (`cancel`) or the read's time is up (`deadline`)."""
+        if self.cancel is not None and self.cancel.is_set():
+            raise ReadCancelledError("the read was cancelled")
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            raise errors.TimeoutError("the read did not finish within its timeout")
+
+    def emit(self, event: ReadEvent) -> None:
+        if self.on_event is not None:
+            self.on_event(event)
 
     def run(self, protocol: Generator[CommandAPDU, ResponseAPDU, T]) -> T:
         """Drive a protocol generator to its result."""
@@ -236,12 +278,14 @@ class Session:
                 self.access.pace = {}
         if isinstance(key, CANKey):
             raise PACEError("the chip offers no PACE, and a CAN works with PACE only")
+        self.emit(AccessStarted("BAC"))
         self.select_application()
         _log.debug("access: BAC")
         self.channel = self.run(bac(key, self.random_bytes))
         self.access.protocol = "BAC"
         _log.info("access open: BAC")
         self._learn_limits(self.channel)
+        self.emit(AccessOpened("BAC", downgraded=self.access.downgraded))
 
     def _probe_card_access(self) -> None:
         """Read EF.CardAccess (plain, in the master file) and pick the PACE variant."""
@@ -258,6 +302,7 @@ class Session:
                 self.access.reason = f"EF.CardAccess is malformed ({exc}); PACE not attempted"
             return
         self.card_access = data
+        self.emit(FileDone("EF.CardAccess", "read", len(data)))
         _log.debug("EF.CardAccess: %d bytes", len(data))
         try:
             self._pace = choose(SecurityInfos.from_bytes(data))
@@ -272,6 +317,7 @@ class Session:
             self.access.reason = "EF.CardAccess offers no supported PACE variant"
 
     def _run_pace(self, key: AccessKey, choice: PACEChoice) -> None:
+        self.emit(AccessStarted("PACE", "{mapping} {domain} {cipher}".format(**choice.describe())))
         _log.debug("access: PACE-%(mapping)s %(domain)s %(cipher)s", choice.describe())
         result = self.run(pace(key, choice.info, choice.domain, self.random_bytes))
         _log.info("access open: PACE-%(mapping)s %(domain)s %(cipher)s", choice.describe())
@@ -281,6 +327,7 @@ class Session:
             self._check_cam(result)
         self.select_application()
         self._learn_limits(result.channel)
+        self.emit(AccessOpened("PACE"))
 
     def _check_cam(self, result: PACEResult) -> None:
         """PACE-CAM: the chip's static key is in EF.CardSecurity (read under the new channel,
@@ -292,6 +339,7 @@ class Session:
                 self._select_master_file()  # EF.SOD has EF.CardSecurity's FID and SFI
             data = self.run(read_file(info.fid, info.sfi, policy))
             self.card_security = data
+            self.emit(FileDone("EF.CardSecurity", "read", len(data)))
             keys = SecurityInfos.from_card_security(data).chip_authentication_keys
         except (CardStatusError, DecodeError) as exc:  # refused, absent or malformed: no key
             _log.warning("PACE-CAM: EF.CardSecurity is unusable (%s)", exc)
@@ -331,7 +379,8 @@ class Session:
                 if self.resume_timeout <= 0 or self.stats.resumes >= self.max_resumes:
                     raise
                 _log.warning("card left the field; waiting up to %g s for it", self.resume_timeout)
-                self.transport.reconnect(self.resume_timeout)
+                self.emit(WaitingForCard(self.reader, self.resume_timeout, resume=True))
+                self._wait_for_card()
                 self._in_application = False  # power-cycled: the master file is current
                 self.stats.resumes += 1
                 need_access = self._key is not None
@@ -345,17 +394,41 @@ class Session:
                 self.stats.reopened += 1
                 need_access = True
 
+    def _wait_for_card(self) -> None:
+        """`reconnect` for up to `resume_timeout` seconds; in slices when the caller may stop
+        the read, looking at `cancel` and the deadline between them."""
+        if self.cancel is None and self.deadline is None:
+            self.transport.reconnect(self.resume_timeout)
+            return
+        waited = 0.0
+        while True:
+            self.check_stop()
+            left = self.resume_timeout - waited
+            if self.deadline is not None:
+                left = min(left, self.deadline - time.monotonic())
+            step = max(0.0, min(WAIT_SLICE, left))
+            try:
+                self.transport.reconnect(step)
+                return
+            except CardRemovedError:
+                waited += step
+                if waited >= self.resume_timeout:
+                    raise CardRemovedError(
+                        f"card did not come back within {self.resume_timeout:g} s"
+                    ) from None
+
     # -- files -----------------------------------------------------------------------------
 
-    def read_file(self, info: LDSFileInfo, progress: Progress | None = None) -> bytes:
+    def read_file(self, info: LDSFileInfo) -> bytes:
+        """One file, read and verified chunk by chunk (a `FileProgress` event for each)."""
         if self.policy is None:
             raise RuntimeError("open access (open_access) before reading files")
         report = None
-        if progress is not None:
-            name = info.name
+        if self.on_event is not None:
+            name, emit = info.name, self.emit
 
             def report(done: int, total: int | None) -> None:
-                progress(name, done, total)
+                emit(FileProgress(name, done, total))
 
         policy, data = self.policy, bytearray()
         return self._resumable(
@@ -367,7 +440,6 @@ class Session:
         key: AccessKey,
         *,
         data_groups: tuple[int, ...] | None = None,
-        progress: Progress | None = None,
         result: ReadResult | None = None,
         authenticate: bool = True,
     ) -> ReadResult:
@@ -379,11 +451,27 @@ class Session:
         `result.active`; a failure is recorded there, never raised.
 
         Files the chip refuses (DG3/DG4 without EAC) are listed in `denied`, missing ones in
-        `absent`; neither is an error. On any other failure the exception carries on, and the
-        `result` passed in keeps every file read so far."""
+        `absent`; neither is an error. On any other failure the `MRTDError` raised carries the
+        result so far as its `partial` (the `result` passed in, when one was): every file read
+        and verified before the fault."""
         result = result if result is not None else ReadResult()
         result.stats = self.stats
         result.access = self.access
+        try:
+            self._read_document(key, data_groups, result, authenticate=authenticate)
+        except MRTDError as exc:
+            exc.partial = result
+            raise
+        return result
+
+    def _read_document(
+        self,
+        key: AccessKey,
+        data_groups: tuple[int, ...] | None,
+        result: ReadResult,
+        *,
+        authenticate: bool,
+    ) -> None:
         try:
             self.open_access(key)
         finally:
@@ -391,40 +479,42 @@ class Session:
                 result.files["EF.CardAccess"] = self.card_access
             if self.card_security is not None:
                 result.files["EF.CardSecurity"] = self.card_security
-        com = self._read_into(result, LDS_FILES["EF.COM"], progress)
+        com = self._read_into(result, LDS_FILES["EF.COM"])
         listed = _listed_groups(com)
-        sod = self._read_into(result, LDS_FILES["EF.SOD"], progress)
+        sod = self._read_into(result, LDS_FILES["EF.SOD"])
         groups = list(data_groups if data_groups is not None else listed)
         if data_groups is None:  # EF.COM is unsigned: a clone could leave DG14/DG15 out of it
             groups += [n for n in _hashed_groups(sod) if n not in groups]
         if 14 in groups:  # DG14 first: Chip Authentication protects the rest of the read
             groups.remove(14)
-            self._read_into(result, LDS_FILES["DG14"], progress)
+            self._read_into(result, LDS_FILES["DG14"])
         if authenticate:  # a card that leaves the field meanwhile is authenticated anew
             result.chip = self._resumable(lambda: chip_check(self, result.files))
             _log.info("chip authentication: %s", result.chip.describe())
+            self.emit(CheckDone("chip", result.chip))
         for number in groups:
-            self._read_into(result, LDS_FILES[f"DG{number}"], progress)
+            self._read_into(result, LDS_FILES[f"DG{number}"])
         if authenticate:
             result.active = self._resumable(lambda: active_check(self, result.files))
             _log.info("active authentication: %s", result.active.describe())
-        return result
+            self.emit(CheckDone("active", result.active))
 
-    def _read_into(
-        self, result: ReadResult, info: LDSFileInfo, progress: Progress | None
-    ) -> bytes | None:
+    def _read_into(self, result: ReadResult, info: LDSFileInfo) -> bytes | None:
         try:
-            data = self.read_file(info, progress)
+            data = self.read_file(info)
         except FileAccessDeniedError:
             _log.info("%s: access denied", info.name)
             result.denied.append(info.name)
+            self.emit(FileDone(info.name, "denied"))
             return None
         except FileNotFoundOnChipError:
             _log.info("%s: not on the chip", info.name)
             result.absent.append(info.name)
+            self.emit(FileDone(info.name, "absent"))
             return None
         except DecodeError as exc:
             raise DecodeError(f"{info.name}: {exc}") from exc
         result.files[info.name] = data
         _log.info("read %s: %d bytes", info.name, len(data))
+        self.emit(FileDone(info.name, "read", len(data)))
         return data

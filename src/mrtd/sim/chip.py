@@ -67,6 +67,7 @@ class SimulatedChip:
         # it); None on a real link (vpcd, nfc_target), where a late answer is really late.
         self.answer_timeout: float | None = None
         self.present = True
+        self._away = 0.0  # modeled seconds out of the field since the card left
         self._handlers: dict[int, Callable[[CommandAPDU], ResponseAPDU]] = {
             0xA4: self._select,
             0x84: self._get_challenge,
@@ -118,17 +119,20 @@ class SimulatedChip:
     def remove(self) -> None:
         """The card leaves the field: power and every session state are gone."""
         self.present = False
+        self._away = 0.0
         self.reset()
 
     def wait_for_return(self, timeout: float) -> bool:
-        """Whether the card is back within `timeout` seconds (modeled, no real waiting)."""
+        """Whether the card is back within `timeout` more seconds (modeled, no real waiting).
+        Waits add up: two waits of 0.5 s see a card that comes back after 0.8 s."""
         if self.present:
             return True
-        back_after = self.profile.faults.return_after_ms
-        if back_after < 0 or back_after / 1000 > timeout:
+        back_after = self.profile.faults.return_after_ms / 1000
+        if back_after < 0 or back_after > self._away + timeout:
             self.modeled_seconds += timeout
+            self._away += timeout
             return False
-        self.modeled_seconds += back_after / 1000
+        self.modeled_seconds += back_after - self._away
         self.present = True
         return True
 
