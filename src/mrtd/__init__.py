@@ -1,24 +1,203 @@
 """mrtd: read and verify ICAO 9303 electronic passports and ID cards.
 
-Heavy optional dependencies (pyscard, nfcpy, OpenCV, tesseract) are imported lazily at the
-edge, so `import mrtd` stays fast.
+The main jobs, from this package alone:
+
+    from mrtd import MRZKey, TrustStore, read_document, verify_files
+
+    document = read_document("pcsc", MRZKey("L898902C3", "740812", "120415"))
+    print(document.mrz.surname, document.verdict.summary, document.verdict.reasons)
+
+- read a chip: `read_document` (a reader by name, "sim", "pcsc", "nfc", as `mrtd read
+  --reader` takes it, or a `Transport`), `open_reader`, `list_readers`; for an application,
+  the progress events (`ReadEvent`: `WaitingForCard`, `AccessStarted`, `AccessOpened`,
+  `FileProgress`, `FileDone`, `CheckDone`; `OnEvent`), `Cancel`, a `timeout`, and the
+  `ReadResult` that a failed read carries as `exc.partial`;
+- verify files read before: `verify_files`;
+- the result: `Document` and its `Verdict` (`CheckOutcome`, `CheckStatus`);
+- the trust store: `TrustStore` (CSCA certificates, master lists, LDIF, CRLs);
+- the keys: `AccessKey`, `MRZKey`, `CANKey`;
+- the MRZ: `MRZ`, `parse_mrz`, `repair_mrz` (`Check`, `RepairStatus`), `read_mrz_image`
+  (the `image` extra);
+- the errors: `MRTDError` and its subclasses (`mrtd.errors`; `mrtd.errors.TimeoutError` is
+  left out of `__all__`, so a star import keeps the builtin `TimeoutError`).
+
+Names are resolved on first use (PEP 562): `import mrtd` loads `mrtd.errors` only, and the
+parsers, the crypto, pyscard, nfcpy and OpenCV come when a name that needs them is used.
+
+Public modules (a change to them is a CHANGELOG entry; before 1.0, in minor releases only):
+`mrtd`, `mrtd.errors`, `mrtd.tlv`, `mrtd.mrz`, `mrtd.mrz.ocr`, `mrtd.lds` (with
+`mrtd.lds.security`), `mrtd.verify.trust`, `mrtd.verify.outcome`, `mrtd.verify.verdict`,
+`mrtd.access.keys`, `mrtd.readers` (`Transport` for an application's own transport,
+`open_reader`), `mrtd.readers.simulated`, `mrtd.pipeline.events`, `mrtd.pipeline.result`, and
+the simulated chip for tests and demos: `mrtd.sim.chip`, `mrtd.sim.profile`, `mrtd.sim.pki`.
+Internal (may change in any release): names with a leading underscore, `mrtd.apdu`,
+`mrtd.der`, `mrtd.redact`, `mrtd.crypto` (except `crypto.backend()`), `mrtd.sm`,
+`mrtd.access.bac`, `mrtd.access.pace`, the rest of `mrtd.verify` and `mrtd.pipeline`
+(`session`, `read_binary`, `clone_checks`), the rest of `mrtd.sim`, and `mrtd.cli` (the
+`mrtd` command is the interface: docs/design.md, "The `mrtd` command").
 
 The library logs under the "mrtd" logger (a NullHandler here: nothing is shown unless the
-application configures logging): INFO for the access protocol, files read and checks, DEBUG
-for protocol steps, and "mrtd.apdu" DEBUG for each APDU's header, sizes and status word. No
-record carries personal data or key material.
+application configures logging), one logger per module (`mrtd.pipeline.session`): INFO for
+the access protocol, files read and checks, DEBUG for protocol steps, and "mrtd.apdu" DEBUG
+for each APDU's header, sizes and status word. No record carries personal data or key
+material.
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
+from typing import TYPE_CHECKING, Any
 
-from mrtd.access.keys import CANKey, MRZKey
-from mrtd.errors import MRTDError, MRZError
-from mrtd.mrz import MRZ, parse_mrz
+from mrtd.errors import (
+    AccessDeniedError,
+    AccessKeyError,
+    ActiveAuthError,
+    BACError,
+    CardRemovedError,
+    CardStatusError,
+    CheckDigitError,
+    ChipAuthError,
+    DecodeError,
+    InvalidPointError,
+    MACError,
+    MRTDError,
+    MRZError,
+    MRZNotFoundError,
+    OptionalDependencyError,
+    PACEError,
+    PassiveAuthError,
+    ReadCancelledError,
+    ReaderNotFoundError,
+    SecureMessagingError,
+    TransportError,
+    TrustStoreError,
+    VerificationError,
+)
+
+if TYPE_CHECKING:
+    from mrtd.access.keys import AccessKey, CANKey, MRZKey
+    from mrtd.mrz import MRZ, Check, RepairStatus, parse_mrz, repair_mrz
+    from mrtd.mrz.ocr import read_mrz_image
+    from mrtd.pipeline.document import Document, verify_files
+    from mrtd.pipeline.events import (
+        AccessOpened,
+        AccessStarted,
+        CheckDone,
+        FileDone,
+        FileProgress,
+        OnEvent,
+        ReadEvent,
+        WaitingForCard,
+    )
+    from mrtd.pipeline.read_chip import read_document
+    from mrtd.pipeline.result import ReadResult
+    from mrtd.readers.base import Cancel, Transport
+    from mrtd.readers.open import ReaderInfo, list_readers, open_reader
+    from mrtd.verify.outcome import CheckOutcome, CheckStatus
+    from mrtd.verify.trust import TrustStore
+    from mrtd.verify.verdict import Verdict
 
 __version__ = "0.1.0"
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
-__all__ = ["MRZ", "CANKey", "MRTDError", "MRZError", "MRZKey", "__version__", "parse_mrz"]
+_EVENTS = ("ReadEvent", "OnEvent", "WaitingForCard", "AccessStarted", "AccessOpened",
+           "FileProgress", "FileDone", "CheckDone")  # fmt: skip
+# name -> the module it lives in, imported when the name is first used
+_HOMES = {
+    "read_document": "mrtd.pipeline.read_chip",
+    "verify_files": "mrtd.pipeline.document",
+    "Document": "mrtd.pipeline.document",
+    "ReadResult": "mrtd.pipeline.result",
+    **dict.fromkeys(_EVENTS, "mrtd.pipeline.events"),
+    "open_reader": "mrtd.readers.open",
+    "list_readers": "mrtd.readers.open",
+    "ReaderInfo": "mrtd.readers.open",
+    "Transport": "mrtd.readers.base",
+    "Cancel": "mrtd.readers.base",
+    "Verdict": "mrtd.verify.verdict",
+    "CheckOutcome": "mrtd.verify.outcome",
+    "CheckStatus": "mrtd.verify.outcome",
+    "TrustStore": "mrtd.verify.trust",
+    "AccessKey": "mrtd.access.keys",
+    "MRZKey": "mrtd.access.keys",
+    "CANKey": "mrtd.access.keys",
+    "MRZ": "mrtd.mrz",
+    "parse_mrz": "mrtd.mrz",
+    "repair_mrz": "mrtd.mrz",
+    "Check": "mrtd.mrz",
+    "RepairStatus": "mrtd.mrz",
+    "read_mrz_image": "mrtd.mrz.ocr",
+}
+
+__all__ = [
+    "MRZ",
+    "AccessDeniedError",
+    "AccessKey",
+    "AccessKeyError",
+    "AccessOpened",
+    "AccessStarted",
+    "ActiveAuthError",
+    "BACError",
+    "CANKey",
+    "Cancel",
+    "CardRemovedError",
+    "CardStatusError",
+    "Check",
+    "CheckDigitError",
+    "CheckDone",
+    "CheckOutcome",
+    "CheckStatus",
+    "ChipAuthError",
+    "DecodeError",
+    "Document",
+    "FileDone",
+    "FileProgress",
+    "InvalidPointError",
+    "MACError",
+    "MRTDError",
+    "MRZError",
+    "MRZKey",
+    "MRZNotFoundError",
+    "OnEvent",
+    "OptionalDependencyError",
+    "PACEError",
+    "PassiveAuthError",
+    "ReadCancelledError",
+    "ReadEvent",
+    "ReadResult",
+    "ReaderInfo",
+    "ReaderNotFoundError",
+    "RepairStatus",
+    "SecureMessagingError",
+    "Transport",
+    "TransportError",
+    "TrustStore",
+    "TrustStoreError",
+    "Verdict",
+    "VerificationError",
+    "WaitingForCard",
+    "__version__",
+    "list_readers",
+    "open_reader",
+    "parse_mrz",
+    "read_document",
+    "read_mrz_image",
+    "repair_mrz",
+    "verify_files",
+]
+
+
+def __getattr__(name: str) -> Any:
+    """The public names not imported yet: import their module on first use (PEP 562)."""
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value  # once: later uses are plain attribute lookups
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -12,6 +12,8 @@ from mrtd.mrz.layout import MRZFormat
 
 
 class Check(enum.StrEnum):
+    """The result of one check digit: "ok" or "failed" (`MRZ.checks`)."""
+
     OK = "ok"
     FAILED = "failed"
 

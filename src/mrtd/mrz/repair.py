@@ -44,6 +44,8 @@ Cell = tuple[int, int]
 
 
 class RepairStatus(enum.StrEnum):
+    """What `repair_mrz` did: "unchanged", "repaired", or why it did not repair."""
+
     UNCHANGED = "unchanged"  # already valid
     REPAIRED = "repaired"  # valid after the listed changes
     AMBIGUOUS = "ambiguous"  # more than one repair would make it valid; none applied

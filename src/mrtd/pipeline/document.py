@@ -3,17 +3,22 @@
 Each file is parsed on its own: a malformed DG2 does not lose DG1. Passive Authentication runs
 on every document (`mrtd.verify.passive`); without a trust store it stays `not_checked` and
 the verdict fails closed: "genuine" needs a trusted CSCA.
+
+Files read elsewhere (a dump, a back-end upload) become a `Document` through `verify_files`,
+which recognises them by content (`lds_file_name`), never by their names.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+import os
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from mrtd import redact
+from mrtd import redact, tlv
 from mrtd.access.pace.policy import AccessReport
 from mrtd.errors import DecodeError, MRZError
 from mrtd.lds import (
@@ -35,6 +40,7 @@ from mrtd.lds import (
     PersonToNotify,
     parse_file,
 )
+from mrtd.lds.files import LDS_FILES, LDS_TAGS
 from mrtd.lds.security.infos import SecurityInfos
 from mrtd.lds.sod import SODFile
 from mrtd.mrz import MRZ
@@ -47,8 +53,11 @@ if TYPE_CHECKING:
     from mrtd.verify.trust import TrustStore
 
 
+__all__ = ["MAX_INPUT_FILE", "Document", "collect_files", "lds_file_name", "verify_files"]
+
 _T = TypeVar("_T")
 _log = logging.getLogger(__name__)
+MAX_INPUT_FILE = 16 << 20  # EF.DG2 and DG3 stay far below this; anything larger is no LDS file
 
 
 FAILED = CheckStatus.FAILED
@@ -261,3 +270,94 @@ def _log_passive(passive: PassiveReport) -> None:
         for part in ("signature", "chain", "revocation"):
             _log.debug("passive: %s %s", part, getattr(passive, part).describe())
     _log.info("passive authentication: %s", passive.outcome.describe())
+
+
+def verify_files(
+    files: Mapping[str, bytes] | Iterable[str | os.PathLike[str]],
+    *,
+    trust: TrustStore | None = None,
+    today: date | None = None,
+    now: datetime | None = None,
+) -> Document:
+    """Parse and verify files read before (a dump, a back-end upload): the `Document` with its
+    verdict, as after a read of the chip (no clone checks: "not read from a chip").
+
+    `files` is a mapping of LDS name ("EF.COM", "EF.SOD", "DG1", ...) to bytes, or paths of
+    files and folders, recognised by content (`collect_files`). `trust` (CSCA certificates,
+    master lists, CRLs) is what can make Passive Authentication pass. Paths raise `OSError`
+    (missing, unreadable) and `DecodeError` (not an eMRTD file, two files that are the same
+    file, none at all)."""
+    if isinstance(files, Mapping):
+        found = dict(files)
+    else:
+        found = {name: data for name, (_, data) in collect_files(files).items()}
+    return Document.from_files(found, trust=trust, today=today, now=now)
+
+
+def collect_files(
+    paths: Iterable[str | os.PathLike[str]],
+) -> dict[str, tuple[Path, bytes]]:
+    """LDS name -> (path, bytes), in LDS order. A file named here must be an eMRTD file; in a
+    folder, other files are passed over. Two files that are the same LDS file, or none at all,
+    are a `DecodeError`; a path that is not there, or cannot be read, an `OSError`."""
+    found: dict[str, tuple[Path, bytes]] = {}
+    for path in map(Path, paths):
+        if path.is_dir():
+            entries = sorted(p for p in path.iterdir() if p.is_file())
+            candidates = [(p, lds_file_name(_read(p))) for p in entries]
+            named = [(p, n) for p, n in candidates if n is not None]
+        elif path.is_file():
+            name = lds_file_name(_read(path))
+            if name is None:
+                raise DecodeError(f"{path}: not an eMRTD file (no LDS tag, not SecurityInfos)")
+            named = [(path, name)]
+        else:
+            raise FileNotFoundError(f"{path}: no such file or folder")
+        for file, name in named:
+            if name in found:
+                raise DecodeError(f"{file} and {found[name][0]} are both {name}")
+            found[name] = (file, _read(file))
+    if not found:
+        raise DecodeError("no eMRTD files found")
+    order = list(LDS_FILES)
+    return dict(sorted(found.items(), key=lambda item: order.index(item[0])))
+
+
+def lds_file_name(data: bytes) -> str | None:
+    """The eMRTD file `data` is, by content: EF.COM, DG1..DG16, EF.SOD by their outer tag,
+    EF.CardSecurity by its CMS content type, EF.CardAccess as a bare SecurityInfos SET; None
+    if it is none of them.
+
+    An LDS file needs its tag and a length that fills the file (padding after it allowed:
+    some readers dump whole blocks), or an indefinite length (BER, seen in EF.SOD): a tag
+    byte alone is one chance in four of any file's first byte being 6x or 7x."""
+    try:
+        parsed = tlv.header(data[:8])
+        if parsed is not None:
+            tag, size, length = parsed
+            padding = data[size + length :]
+            if size + length <= len(data) and not padding.strip(b"\x00\xff"):
+                return LDS_TAGS.get(tag)
+            return None
+    except DecodeError:  # LDS tags are one byte; 80 is the indefinite length
+        if data[1:2] == b"\x80":
+            return LDS_TAGS.get(data[0])
+    for name, parse in (("EF.CardSecurity", SecurityInfos.from_card_security),
+                        ("EF.CardAccess", SecurityInfos.from_bytes)):  # fmt: skip
+        try:
+            parse(data)
+        except DecodeError:
+            continue
+        return name
+    return None
+
+
+def _read(path: Path) -> bytes:
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_INPUT_FILE + 1)
+    except OSError as exc:
+        raise OSError(f"{path}: {exc.strerror}") from None
+    if len(data) > MAX_INPUT_FILE:
+        raise DecodeError(f"{path}: larger than {MAX_INPUT_FILE >> 20} MiB, not an eMRTD file")
+    return data

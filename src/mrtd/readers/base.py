@@ -7,6 +7,9 @@ from typing import Protocol
 
 
 class Transport(Protocol):
+    """A reader with a card in it, as the read pipeline uses it: `PCSCReader`, `NFCReader`,
+    `SimulatedReader`, or an application's own (a relay, a trace player)."""
+
     @property
     def extended_length(self) -> bool:
         """Whether both reader and chip take extended-length APDUs."""

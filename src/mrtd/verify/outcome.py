@@ -9,6 +9,9 @@ __all__ = ["CheckOutcome", "CheckStatus"]
 
 
 class CheckStatus(enum.StrEnum):
+    """A check "passed", "failed", is "not_supported" by the document, or was "not_checked"
+    (it could not run: no trust store, no file to check with)."""
+
     PASSED = "passed"
     FAILED = "failed"
     NOT_SUPPORTED = "not_supported"
