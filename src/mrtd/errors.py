@@ -1,4 +1,4 @@
-"""One exception hierarchy for the whole library (DESIGN.md "Errors").
+"""One exception hierarchy for the whole library (docs/design.md, "Errors").
 
 Messages never carry personal data or key material: they name the field or the check that
 failed, not its value, so they are safe to log.
@@ -159,7 +159,7 @@ class ReaderNotFoundError(TransportError):
     """No reader matches the request."""
 
 
-class TimeoutError(TransportError, builtins.TimeoutError):  # noqa: A001 - the DESIGN.md name
+class TimeoutError(TransportError, builtins.TimeoutError):  # noqa: A001 - docs/design.md, "Errors"
     """Waiting for a card or an answer took too long."""
 
 

@@ -1,4 +1,5 @@
-"""A real reader and a real document on the desk (DESIGN.md: skipped unless MRTD_TEST_READER).
+"""A real reader and a real document on the desk (docs/design.md, "Tests"): skipped unless
+MRTD_TEST_READER is set.
 
     MRTD_TEST_READER=pcsc        (or pcsc:0, nfc:usb, nfc:tty:USB0:pn532, ...)
     MRTD_TEST_MRZ='LINE1

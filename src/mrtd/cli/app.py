@@ -1,4 +1,4 @@
-"""The `mrtd` command (DESIGN.md "The `mrtd` command"; keep it stable).
+"""The `mrtd` command (docs/design.md, "The `mrtd` command"; keep it stable).
 
 Exit status: 0 valid / read and genuine, 1 read but not genuine, 2 bad usage or input,
 3 access denied, 4 reader or transport failure.

@@ -1,4 +1,4 @@
-"""Exit status of the `mrtd` command (DESIGN.md, "The `mrtd` command")."""
+"""Exit status of the `mrtd` command (docs/design.md, "The `mrtd` command")."""
 
 from __future__ import annotations
 

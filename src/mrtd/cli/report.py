@@ -1,4 +1,5 @@
-"""How a read is shown: the JSON document of DESIGN.md and a readable terminal summary."""
+"""How a read is shown: the JSON document (docs/design.md, "The `mrtd` command") and a
+readable terminal summary."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 /*
- * mrtd.crypto._core: the native crypto core (DESIGN.md "The C core").
+ * mrtd.crypto._core: the native crypto core (docs/design.md, "The C core").
  *
  * Linked against OpenSSL libcrypto. Every function here has a pure-Python twin in
  * mrtd.crypto._reference; tests compare the two. The secure-messaging functions (ICAO 9303-11

@@ -1,5 +1,5 @@
 /*
- * mrtd.crypto._ec: elliptic-curve arithmetic on prime curves (DESIGN.md "The C core").
+ * mrtd.crypto._ec: elliptic-curve arithmetic on prime curves (docs/design.md, "The C core").
  *
  * One type, Group, made from explicit parameters (p, a, b, G, n, h) and holding an OpenSSL
  * EC_GROUP plus a BN_CTX. Its pure-Python twin is mrtd.crypto._ec_reference.Group: the two

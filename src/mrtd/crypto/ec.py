@@ -1,4 +1,5 @@
-"""Elliptic-curve arithmetic on any prime curve, brainpool included (DESIGN.md "The C core").
+"""Elliptic-curve arithmetic on any prime curve, brainpool included (docs/design.md,
+"The C core").
 
 pyca/cryptography and pycryptodome give ECDH on named curves but no point addition, which the
 PACE generic mapping needs (G~ = s*G + H), nor (cryptography 46) explicit parameters. The C core

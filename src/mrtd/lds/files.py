@@ -55,7 +55,8 @@ LDS_TAGS: Mapping[int, str] = MappingProxyType({f.tag: f.name for f in _ALL if f
 
 
 def file_for_tag(tag: int) -> LDSFileInfo:
-    """The file an LDS tag stands for (DESIGN.md: dumped files are recognised by tag)."""
+    """The file an LDS tag stands for (docs/design.md, "The `mrtd` command":
+    dumped files are recognised by tag)."""
     name = LDS_TAGS.get(tag)
     if name is None:
         raise DecodeError(f"tag {tag:X} is not an LDS file tag")

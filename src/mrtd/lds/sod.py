@@ -143,7 +143,8 @@ class SODFile:
     def from_bytes(cls, data: bytes | bytearray | memoryview) -> SODFile:
         """Parse EF.SOD; every malformed input raises `DecodeError`.
 
-        Tolerates indefinite-length BER in the CMS (a real-world quirk, DESIGN.md principle 4).
+        Tolerates indefinite-length BER in the CMS (a real-world quirk: docs/design.md,
+        "Principles", 4).
         """
         if not isinstance(data, bytes | bytearray | memoryview):
             raise TypeError(f"EF.SOD must be bytes, not {type(data).__name__}")

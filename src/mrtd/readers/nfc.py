@@ -1,10 +1,10 @@
 """A contactless reader through nfcpy: USB and serial readers, and nfcpy's `udp` simulation.
 
-On the terminal side nfcpy is imported here only, and only when a reader is opened (DESIGN.md
-"Optional heavy dependencies"; the chip side, mrtd.sim.nfc_target, uses it too). nfcpy's ISO-DEP
-initiator (`nfc.tag.tt4.Type4Tag.transceive`) does block numbering, chaining, retransmission and
-S(WTX); this module finds the tag, adapts nfcpy's errors and reads the chip's extended-length
-claim from the ATS.
+On the terminal side nfcpy is imported here only, and only when a reader is opened
+(docs/design.md, "Principles", 6; the chip side, mrtd.sim.nfc_target, uses it too).
+nfcpy's ISO-DEP initiator (`nfc.tag.tt4.Type4Tag.transceive`) does block numbering, chaining,
+retransmission and S(WTX); this module finds the tag, adapts nfcpy's errors and reads the
+chip's extended-length claim from the ATS.
 
     NFCReader("usb")                      # the first reader nfcpy supports on USB
     NFCReader("usb:054c:06c3")            # Sony RC-S380

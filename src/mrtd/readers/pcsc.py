@@ -2,7 +2,7 @@
 
 `import mrtd` never needs pyscard: it is loaded when a reader is listed or opened. pyscard's
 two exception trees and the PC/SC return codes stop here and leave as `TransportError`s
-(DESIGN.md "Errors"); everything above sees `bytes` in and `bytes` out.
+(docs/design.md, "Errors"); everything above sees `bytes` in and `bytes` out.
 
 The card is held EXCLUSIVE so no other application (a middleware probing every card, say)
 interleaves APDUs with our secure channel. `61xx` answers are completed with GET RESPONSE here,

@@ -1,7 +1,8 @@
 """A secure-messaging channel: session keys and the send sequence counter (SSC).
 
 The terminal protects commands and unprotects responses; the simulated chip does the reverse
-with the same object, so both sides are built from one implementation (DESIGN.md principle 2).
+with the same object, so both sides are built from one implementation (docs/design.md,
+"Principles", 2).
 The byte work is in `mrtd.crypto` (C core, or its pure-Python twin).
 """
 
