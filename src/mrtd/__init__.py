@@ -16,8 +16,8 @@ The main jobs, from this package alone:
 - the result: `Document` and its `Verdict` (`CheckOutcome`, `CheckStatus`);
 - the trust store: `TrustStore` (CSCA certificates, master lists, LDIF, CRLs);
 - the keys: `AccessKey`, `MRZKey`, `CANKey`;
-- the MRZ: `MRZ`, `parse_mrz`, `repair_mrz` (`Check`, `RepairStatus`), `read_mrz_image`
-  (the `image` extra);
+- the MRZ: `MRZ`, `parse_mrz`, `repair_mrz` (`Check`, `RepairStatus`); from a photo or
+  scan `read_mrz_image`, from one cropped line `read_mrz_line` (the `image` extra);
 - the errors: `MRTDError` and its subclasses (`mrtd.errors`; `mrtd.errors.TimeoutError` is
   left out of `__all__`, so a star import keeps the builtin `TimeoutError`).
 
@@ -78,7 +78,7 @@ from mrtd.errors import (
 if TYPE_CHECKING:
     from mrtd.access.keys import AccessKey, CANKey, MRZKey
     from mrtd.mrz import MRZ, Check, RepairStatus, parse_mrz, repair_mrz
-    from mrtd.mrz.ocr import read_mrz_image
+    from mrtd.mrz.ocr import read_mrz_image, read_mrz_line
     from mrtd.pipeline.document import Document, verify_files
     from mrtd.pipeline.events import (
         AccessOpened,
@@ -129,6 +129,7 @@ _HOMES = {
     "Check": "mrtd.mrz",
     "RepairStatus": "mrtd.mrz",
     "read_mrz_image": "mrtd.mrz.ocr",
+    "read_mrz_line": "mrtd.mrz.ocr",
 }
 
 __all__ = [
@@ -184,6 +185,7 @@ __all__ = [
     "parse_mrz",
     "read_document",
     "read_mrz_image",
+    "read_mrz_line",
     "repair_mrz",
     "verify_files",
 ]
