@@ -2,21 +2,22 @@
 of those moves.
 
 Each stage below is one move: old dotted module name -> new one, and the names that leave a
-module for another (`SPLITS`). The tool rewrites, in the files given (default: the whole
+module for another (`splits`). The tool rewrites, in the files given (default: the whole
 repository except CHANGELOG.md):
 
 - dotted names anywhere in the text (imports, `import X as y`, strings such as logger names,
   qualnames and mock targets, comments, Markdown): one combined regex, longest name first, so a
   name is rewritten once and `mrtd.readers` is never taken for `mrtd.read`;
 - paths (`src/mrtd/session.py`, `mrtd/pace/`) to the new paths;
-- `from M import a, b` statements whose names now live in different modules (`SPLITS`), split
+- `from M import a, b` statements whose names now live in different modules (`splits`), split
   by name with the `ast` module (aliases and a trailing `# noqa` kept); `ruff check --select I
   --fix` merges and sorts the result afterwards.
 
 Usage: python tools/rewrite_imports.py --stage STAGE [--apply] [PATH ...]
 Without --apply it prints what it would change (counts per old name). Each stage ran once, right
-after its `git mv` commit, in the order below; a stage is idempotent (an old name that became a
-package, like `mrtd.cli`, is not taken again inside its new names). Standard library only.
+after its `git mv` commit, in the order below, followed by ruff and by hand edits (package-data,
+resource names, path keys in tests); an old name that became a package, like `mrtd.cli`, is not
+taken again inside its new names. Standard library only.
 """
 
 from __future__ import annotations
