@@ -20,14 +20,21 @@ class CheckStatus(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class CheckOutcome:
-    """A status and, unless it passed plainly, why (no personal data in reasons)."""
+    """A status and, unless it passed plainly, why (no personal data in reasons): `reason` in
+    English for people, `code` a stable identifier for programs ("passive.ds_revoked")."""
 
     status: CheckStatus
     reason: str = ""
+    code: str = ""
 
     def describe(self) -> str:
         """The status, and the reason in brackets when there is one (for logs)."""
         return f"{self.status} ({self.reason})" if self.reason else str(self.status)
 
     def as_dict(self) -> dict[str, str]:
-        return {"status": str(self.status), **({"reason": self.reason} if self.reason else {})}
+        out = {"status": str(self.status)}
+        if self.reason:
+            out["reason"] = self.reason
+        if self.code:
+            out["code"] = self.code
+        return out
