@@ -60,7 +60,8 @@ def documents(draw: st.DrawFn, fmt: MRZFormat) -> dict[str, Any]:
         "document_number": number,
         "birth_date": draw(st.dates(date(TODAY.year - 99, 1, 1), TODAY)),
         "sex": draw(st.sampled_from("FMX<")),
-        "expiry_date": draw(st.dates(date(2000, 1, 1), date(2099, 12, 31))),
+        # the window a two-digit expiry year is read in: 50 years back to 49 ahead of TODAY
+        "expiry_date": draw(st.dates(date(TODAY.year - 50, 1, 1), date(TODAY.year + 49, 12, 31))),
         "optional_data": draw(_inner_fillers(optional_room)),
     }
     if fmt is MRZFormat.TD1:

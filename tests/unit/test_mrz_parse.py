@@ -131,8 +131,17 @@ def test_birth_century_window(yy: str, today: date, year: int) -> None:
     assert mrz.birth_date == date(year, 1, 1)
 
 
-def test_expiry_is_always_this_century() -> None:
-    assert parse_mrz(_td3("800101", "991231"), today=TODAY).expiry_date == date(2099, 12, 31)
+@pytest.mark.parametrize(
+    ("expiry", "today", "expected"),
+    [("940623", TODAY, date(1994, 6, 23)), ("991231", TODAY, date(1999, 12, 31)),
+     ("350930", TODAY, date(2035, 9, 30)), ("260101", TODAY, date(2026, 1, 1)),
+     ("750101", TODAY, date(2075, 1, 1)), ("760101", TODAY, date(1976, 1, 1)),
+     ("050101", date(2096, 1, 1), date(2105, 1, 1)),
+     ("940623", date(2060, 1, 1), date(2094, 6, 23))],
+)  # fmt: skip
+def test_expiry_century_is_the_one_nearest_today(expiry: str, today: date, expected: date) -> None:
+    # An expiry of 94 is 1994 in 2026 (expired), not 2094 (which passed the expiry check).
+    assert parse_mrz(_td3("800101", expiry), today=today).expiry_date == expected
 
 
 def test_unknown_birth_date_with_fillers_is_reported_not_invented() -> None:

@@ -81,7 +81,8 @@ def parse_mrz(value: MRZInput, *, strict: bool = True, today: date | None = None
     strict=True raises `CheckDigitError` / `MRZError` when any check fails; strict=False returns
     the MRZ with `valid` False and the reasons in `errors`. Input that has no MRZ shape or holds
     characters an MRZ cannot contain raises `MRZError` either way. `today` fixes the century
-    window for the date of birth (default: the current date).
+    windows (default: the current date): a date of birth is never in the future, a date of
+    expiry is the one nearest to `today` (50 years back to 49 ahead).
     """
     lines = split_lines(value)
     layout = layout_for(lines)
@@ -152,7 +153,8 @@ def analyse(layout: Layout, lines: tuple[str, ...], today: date) -> MRZ:
     birth_text, expiry_text = text("birth_date"), text("expiry_date")
     birth_century = 1900 if _year(birth_text) > today.year % 100 else 2000
     birth_date = _date("birth_date", birth_text, birth_century, errors, warnings)
-    expiry_date = _date("expiry_date", expiry_text, 2000, errors, warnings)
+    expiry_century = _expiry_century(_year(expiry_text), today)
+    expiry_date = _date("expiry_date", expiry_text, expiry_century, errors, warnings)
 
     return MRZ(
         format=layout.format,
@@ -210,6 +212,16 @@ def _words(part: str) -> str:
 
 def _year(text: str) -> int:
     return int(text[:2]) if text[:2].isdigit() else 0
+
+
+def _expiry_century(year: int, today: date) -> int:
+    """The century that puts a two-digit expiry year nearest to `today`: within 50 years back
+    and 49 ahead ("94" is 1994 in 2026, "75" 2075, "76" 1976). A document's validity is a
+    decade or so, so an expiry far in the past is read as expired, never as the next
+    century's (which would pass the expiry check)."""
+    century = today.year - today.year % 100
+    candidates = (century - 100 + year, century + year, century + 100 + year)
+    return min(candidates, key=lambda y: (abs(y - today.year), y > today.year)) - year
 
 
 def _date(
