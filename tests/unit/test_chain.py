@@ -174,7 +174,9 @@ def test_a_crl_that_does_not_list_the_document_signer_passes_revocation() -> Non
     assert result.revocation.reason == ""
 
 
-def test_a_stale_crl_still_counts_and_says_so() -> None:
+def test_a_stale_crl_does_not_pass_revocation_but_still_revokes() -> None:
+    # The old rule passed revocation on a stale CRL (with a note); now it proves nothing about
+    # the time of verification. A Document Signer it lists is still revoked.
     root = csca()
     signer = issue(root, "ds")
     stale = {
@@ -184,10 +186,44 @@ def test_a_stale_crl_still_counts_and_says_so() -> None:
     trust = store(root)
     trust.add_crl(crl(root, **stale))  # type: ignore[arg-type]
     result = check(signer, trust)
-    assert result.revocation.status is PASSED
-    assert "stale" in result.revocation.reason
+    assert result.revocation.status is NOT_CHECKED
+    assert result.revocation.code == "passive.crl_stale"
+    assert result.revocation.reason == "the CRL is stale (next update was due 2025-02-01)"
+    assert result.outcome.status is PASSED  # a missing answer, not a failure
     trust.add_crl(crl(root, [signer.certificate.serial_number], **stale))  # type: ignore[arg-type]
+    revoked = check(signer, trust)
+    assert (revoked.revocation.status, revoked.revocation.code) == (FAILED, "passive.ds_revoked")
+    assert revoked.outcome.status is FAILED
+
+
+def test_a_crl_dated_in_the_future_does_not_pass_revocation() -> None:
+    root = csca()
+    signer = issue(root, "ds")
+    ahead = {
+        "this_update": dt.datetime(2026, 7, 1, tzinfo=UTC),
+        "next_update": dt.datetime(2026, 10, 1, tzinfo=UTC),
+    }
+    trust = store(root)
+    trust.add_crl(crl(root, **ahead))  # type: ignore[arg-type]
+    result = check(signer, trust)
+    assert result.revocation.status is NOT_CHECKED
+    assert result.revocation.code == "passive.crl_not_yet_valid"
+    assert "dated in the future" in result.revocation.reason
+    trust.add_crl(crl(root, [signer.certificate.serial_number], **ahead))  # type: ignore[arg-type]
     assert check(signer, trust).revocation.status is FAILED
+
+
+def test_a_current_crl_passes_revocation_beside_a_stale_one() -> None:
+    root = csca()
+    trust = store(root)
+    old = {
+        "this_update": dt.datetime(2025, 1, 1, tzinfo=UTC),
+        "next_update": dt.datetime(2025, 2, 1, tzinfo=UTC),
+    }
+    trust.add_crl(crl(root, **old))  # type: ignore[arg-type]
+    trust.add_crl(crl(root))  # 2026-01-01 to 2027-01-01: current at AT
+    result = check(issue(root, "ds"), trust)
+    assert (result.revocation.status, result.revocation.code) == (PASSED, "")
 
 
 def test_a_crl_with_a_bad_signature_is_ignored() -> None:

@@ -2,8 +2,11 @@
 check of a Document Signer against them.
 
 A CRL counts only when its issuer is the CSCA by name and one of that CSCA's keys verifies its
-signature; anything else is ignored (and said so). A CRL past its nextUpdate is still used: an
-old list that names the Document Signer is evidence enough, and the reason says it is stale.
+signature; anything else is ignored (and said so). A CRL that verifies and lists the Document
+Signer fails it, however old or new the list. Otherwise revocation passes only on a current
+CRL, one whose thisUpdate is not after the verification time and whose nextUpdate is not before
+it: a stale CRL (next update due) or one dated in the future proves nothing about now, and
+revocation is not_checked, saying which.
 """
 
 from __future__ import annotations
@@ -64,6 +67,11 @@ class RevocationList:
         return self.certificate_list.issuer
 
     @property
+    def this_update(self) -> datetime | None:
+        value: datetime | None = self.certificate_list["tbs_cert_list"]["this_update"].native
+        return value
+
+    @property
     def next_update(self) -> datetime | None:
         value: datetime | None = self.certificate_list["tbs_cert_list"]["next_update"].native
         return value
@@ -82,21 +90,61 @@ class RevocationList:
 def check_revocation(
     serial: int, csca: Sequence[TrustAnchor], lists: Sequence[RevocationList], at: datetime
 ) -> CheckOutcome:
-    """Whether a CRL of the CSCA lists the Document Signer serial number `serial`. `csca` are
-    the CSCA's certificates (every key it has used), `lists` the CRLs in its name."""
+    """Whether a CRL of the CSCA lists the Document Signer serial number `serial`, at time `at`
+    (timezone-aware). `csca` are the CSCA's certificates (every key it has used), `lists` the
+    CRLs in its name."""
     valid = [rl for rl in lists if any(rl.signed_by(anchor) for anchor in csca)]
     ignored = len(lists) - len(valid)
     note = f"; {ignored} CRL(s) of this CSCA ignored: signature does not verify" if ignored else ""
     if not valid:
-        reason = "no CRL from this CSCA" if not lists else note.removeprefix("; ")
-        return CheckOutcome(CheckStatus.NOT_CHECKED, reason)
+        if not lists:
+            return CheckOutcome(NOT_CHECKED, "no CRL from this CSCA", "passive.no_crl")
+        return CheckOutcome(NOT_CHECKED, note.removeprefix("; "), "passive.crl_signature_invalid")
     for rl in valid:
         if serial in rl.revoked:
             when = rl.revoked[serial]
-            return CheckOutcome(
-                CheckStatus.FAILED, f"Document Signer revoked on {when:%Y-%m-%d}{note}"
-            )
-    newest = max((rl.next_update for rl in valid if rl.next_update is not None), default=None)
-    if newest is not None and newest < at:
-        note = f"; the CRL is stale (next update was due {newest:%Y-%m-%d}){note}"
-    return CheckOutcome(CheckStatus.PASSED, note.removeprefix("; "))
+            reason = f"Document Signer revoked on {_day(when)}{note}"
+            return CheckOutcome(CheckStatus.FAILED, reason, "passive.ds_revoked")
+    current, problems = [], []
+    for rl in valid:
+        problem = _currency(rl, at)
+        if problem is None:
+            current.append(rl)
+        else:
+            problems.append(problem)
+    if not current:  # of several lists, a stale one is named before one dated ahead
+        reason, code = sorted(problems, key=lambda p: _PROBLEM_ORDER.index(p[1]))[0]
+        return CheckOutcome(NOT_CHECKED, f"{reason}{note}", code)
+    return CheckOutcome(CheckStatus.PASSED, note.removeprefix("; "), _note_code(note))
+
+
+NOT_CHECKED = CheckStatus.NOT_CHECKED
+_PROBLEM_ORDER = ("passive.crl_stale", "passive.crl_not_yet_valid", "passive.crl_undated")
+
+
+def _currency(rl: RevocationList, at: datetime) -> tuple[str, str] | None:
+    """Why `rl` says nothing about revocation at `at` (reason, code), or None if current."""
+    try:
+        this_update, next_update = rl.this_update, rl.next_update
+        if this_update is None or next_update is None:
+            return "the CRL has no nextUpdate, so its currency is unknown", "passive.crl_undated"
+        if this_update > at:
+            reason = f"the CRL is dated in the future (thisUpdate {_day(this_update)})"
+            return reason, "passive.crl_not_yet_valid"
+        if next_update < at:
+            reason = f"the CRL is stale (next update was due {_day(next_update)})"
+            return reason, "passive.crl_stale"
+    except (TypeError, ValueError):  # asn1crypto's extended_datetime (year 0)
+        return "the CRL's dates cannot be compared", "passive.crl_undated"
+    return None
+
+
+def _note_code(note: str) -> str:
+    return "passive.crl_signature_invalid" if note else ""
+
+
+def _day(when: datetime) -> str:
+    try:
+        return f"{when:%Y-%m-%d}"
+    except (TypeError, ValueError):
+        return str(when)
