@@ -21,11 +21,13 @@ from typing import Any
 from asn1crypto import algos, crl, x509
 from cryptography.exceptions import UnsupportedAlgorithm
 
-from mrtd.errors import TrustStoreError
+from mrtd import tlv
+from mrtd.errors import DecodeError, TrustStoreError
 from mrtd.verify.signature import SignatureCheckError, verify
 
 __all__ = [
     "ASN1_ERRORS",
+    "DOCUMENT_TYPE_LIST_OIDS",
     "NAME_CACHE_SIZE",
     "SIGNATURE_CACHE_SIZE",
     "TrustAnchor",
@@ -34,6 +36,9 @@ __all__ = [
     "country",
     "describe",
     "digest_name",
+    "document_signer_problem",
+    "document_type_allowed",
+    "document_types",
     "error_detail",
     "fingerprint",
     "is_ca",
@@ -46,6 +51,12 @@ __all__ = [
 
 #: What asn1crypto raises on malformed input (it has no exception class of its own).
 ASN1_ERRORS = (ValueError, TypeError, KeyError, IndexError, OverflowError, RecursionError)
+
+#: id-icao-mrtd-security-extensions-documentTypeList (9303-12 §7.1.1.6), and the
+#: id-icao-mrtd-security 4 arc that some Document Signers carry the same list under.
+DOCUMENT_TYPE_LIST_OIDS = ("2.23.136.1.1.6.2", "2.23.136.1.1.4")
+
+_SEQUENCE, _INTEGER, _SET, _PRINTABLE_STRING = 0x30, 0x02, 0x31, 0x13
 
 #: Verified (issuer, certificate or CRL) pairs remembered; a national back-end sees a few
 #: hundred Document Signers at a time.
@@ -87,6 +98,79 @@ def is_ca(certificate: x509.Certificate) -> bool:
     if key_usage is not None:
         return "key_cert_sign" in key_usage.native
     return certificate.basic_constraints_value is None and certificate.self_issued
+
+
+def document_signer_problem(certificate: x509.Certificate) -> str | None:
+    """Why `certificate` cannot be a Document Signer (9303-12 §7.1.1, Table 6), or None.
+
+    A Document Signer is an end entity: keyUsage present with digitalSignature and without
+    keyCertSign, basicConstraints not cA, and no extendedKeyUsage (the profile has none for a
+    Document Signer; 2.23.136.1.1.3 makes a Master List Signer, 2.23.136.1.1.8 a Deviation List
+    Signer). A certificate that fits another role must not sign EF.SODs.
+    """
+    try:
+        if certificate.ca:
+            return "the Document Signer certificate is a CA certificate (basicConstraints cA)"
+        key_usage = certificate.key_usage_value
+        usage = set(key_usage.native) if key_usage is not None else None
+        extended = certificate.extended_key_usage_value
+        purposes = [str(p.dotted) for p in extended] if extended is not None else []
+    except ASN1_ERRORS:
+        return "the Document Signer certificate's extensions cannot be read"
+    if usage is None:
+        return "the Document Signer certificate has no keyUsage"
+    if "key_cert_sign" in usage:
+        return "the Document Signer certificate may sign certificates (keyUsage keyCertSign)"
+    if "digital_signature" not in usage:
+        return "the Document Signer certificate's keyUsage lacks digitalSignature"
+    if purposes:
+        return (
+            "the Document Signer certificate has an extendedKeyUsage"
+            f" ({', '.join(purposes)}), which a Document Signer's profile does not have"
+        )
+    return None
+
+
+def document_types(certificate: x509.Certificate) -> tuple[str, ...] | None:
+    """The document types a Document Signer may sign (its documentTypeList), None when the
+    certificate has no such extension; `DecodeError` if the extension is malformed.
+
+    DocumentTypeListSyntax ::= SEQUENCE { version INTEGER (0), docTypeList SET OF
+    PrintableString (SIZE (1..2)) }. Some issuers put each type in a SET of its own: every
+    SET after the version is read.
+    """
+    values = []
+    for extension in certificate["tbs_certificate"]["extensions"]:
+        if extension["extn_id"].dotted in DOCUMENT_TYPE_LIST_OIDS:
+            values.append(bytes(extension["extn_value"].contents))
+    if not values:
+        return None
+    types: list[str] = []
+    for value in values:
+        syntax = tlv.decode_one(value, max_depth=4)
+        children = syntax.children() if syntax.tag == _SEQUENCE and syntax.constructed else ()
+        if len(children) < 2 or children[0].tag != _INTEGER:
+            raise DecodeError("documentTypeList is not a version and a SET of document types")
+        for entry in children[1:]:
+            if entry.tag != _SET or not entry.constructed:
+                raise DecodeError("documentTypeList holds something other than a SET")
+            for item in entry.children():
+                text = item.value.decode("ascii", "replace")
+                if item.tag != _PRINTABLE_STRING or not 1 <= len(text) <= 2:
+                    raise DecodeError("documentTypeList entry is not a 1- or 2-letter code")
+                types.append(text.upper())
+    return tuple(types)
+
+
+def document_type_allowed(types: tuple[str, ...], document_code: str) -> bool:
+    """Whether a documentTypeList admits a document whose MRZ document code (fillers
+    stripped: "P", "ID", "PD") is `document_code`. 9303-12 §7.1.1.6: "Document Type as
+    contained in MRZ, e.g. "P" or "ID" where a single letter denotes all document types
+    starting with that letter": "P" admits "P", "PD", "PO"; "PD" admits "PD" alone."""
+    code = document_code.strip().rstrip("<").upper()
+    if not code:
+        return False
+    return any(code == t or (len(t) == 1 and code[0] == t) for t in types)
 
 
 def may_have_issued(issuer: x509.Certificate, certificate: x509.Certificate) -> bool:

@@ -29,11 +29,19 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
 from mrtd import tlv
 from mrtd.crypto.domains import ECCurve
 from mrtd.crypto.ec import ECGroup
-from mrtd.crypto.spki import EC_PUBLIC_KEY_OID, decode_public_key
+from mrtd.crypto.spki import EC_PUBLIC_KEY_OID, EXPLICIT, DomainEncoding, decode_public_key
 from mrtd.errors import DecodeError, InvalidPointError
 from mrtd.lds.sod import CRYPTOGRAPHY_CURVES, CRYPTOGRAPHY_HASHES
 
-__all__ = ["CRYPTOGRAPHY_CURVES", "SignatureCheckError", "verify"]
+__all__ = [
+    "CRYPTOGRAPHY_CURVES",
+    "KeyInfo",
+    "SignatureCheckError",
+    "SignatureInfo",
+    "describe_key",
+    "describe_signature",
+    "verify",
+]
 
 _KEY_CACHE_SIZE = 256  # DS and CSCA keys a long-running reader meets; each entry is small
 
@@ -46,6 +54,99 @@ PLAIN_ECDSA = {  # BSI TR-03111 ecdsa-plain-signatures: 0.4.0.127.0.7.1.1.4.1.n
 
 class SignatureCheckError(Exception):
     """Why a signature could not be checked at all (unsupported algorithm or key)."""
+
+
+@dataclass(frozen=True, slots=True)
+class KeyInfo:
+    """What a public key is, for a policy to judge: `type` "rsa" or "ec" (else the key
+    algorithm's name), `bits` the RSA modulus or the EC group order size, `curve` the EC curve
+    by name (explicit parameters matched by value; None when they match no known curve)."""
+
+    type: str
+    bits: int | None = None
+    curve: str | None = None
+    explicit_parameters: bool = False
+
+    def as_dict(self) -> dict[str, object]:
+        out: dict[str, object] = {"type": self.type, "bits": self.bits}
+        if self.type == "ec":
+            out["curve"] = self.curve
+            out["explicit_parameters"] = self.explicit_parameters
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class SignatureInfo:
+    """One signature's algorithms: `scheme` "rsassa_pkcs1v15", "rsassa_pss", "ecdsa" or
+    "ecdsa_plain" (else the algorithm as named), `hash` ("sha1", "sha256", ...; "" when it
+    cannot be told) and the signer's `key` (None when no key verified it)."""
+
+    scheme: str
+    hash: str
+    key: KeyInfo | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        key = self.key.as_dict() if self.key is not None else None
+        return {"scheme": self.scheme, "hash": self.hash, "key": key}
+
+
+def describe_signature(
+    algorithm: algos.SignedDigestAlgorithm,
+    digest_algorithm: str = "",
+    public_key: keys.PublicKeyInfo | None = None,
+) -> SignatureInfo:
+    """The scheme and hash `verify` uses for `algorithm` (`digest_algorithm` where the
+    algorithm names no hash), and `public_key` described; never raises."""
+    try:
+        name = str(algorithm["algorithm"].native)
+    except (ValueError, TypeError, KeyError):
+        return SignatureInfo("unknown", "", _key_info(public_key))
+    scheme, hash_name = name, ""
+    if name == "rsassa_pss":
+        scheme = name
+        try:
+            hash_name = str(algorithm["parameters"]["hash_algorithm"]["algorithm"].native)
+        except (ValueError, TypeError, KeyError):
+            hash_name = ""
+    elif name.endswith("_rsa") or name == "rsassa_pkcs1v15":
+        scheme = "rsassa_pkcs1v15"
+        hash_name = name.removesuffix("_rsa") if name.endswith("_rsa") else digest_algorithm
+    elif name.endswith("_ecdsa") or name in ("ecdsa", EC_PUBLIC_KEY_OID):
+        scheme = "ecdsa"
+        hash_name = name.removesuffix("_ecdsa") if name.endswith("_ecdsa") else digest_algorithm
+    elif name in PLAIN_ECDSA:
+        scheme, hash_name = "ecdsa_plain", PLAIN_ECDSA[name]
+    return SignatureInfo(scheme, hash_name, _key_info(public_key))
+
+
+def describe_key(public_key: keys.PublicKeyInfo) -> KeyInfo:
+    """Type, size and curve of a SubjectPublicKeyInfo; never raises (an unreadable key is
+    described by its algorithm, without a size)."""
+    try:
+        algorithm = str(public_key["algorithm"]["algorithm"].native)
+    except (ValueError, TypeError, KeyError):
+        return KeyInfo("unknown")
+    if algorithm in ("rsa", "rsassa_pss"):
+        try:
+            modulus = public_key["public_key"].parsed["modulus"].native
+        except (ValueError, TypeError, KeyError, AttributeError):
+            return KeyInfo("rsa")
+        return KeyInfo("rsa", int(modulus).bit_length())
+    if algorithm == "ec":
+        try:
+            domain, encoding, _ = decode_public_key(tlv.decode_one(public_key.dump()))
+        except (DecodeError, ValueError, TypeError):
+            return KeyInfo("ec")
+        if not isinstance(domain, ECCurve):
+            return KeyInfo("ec")
+        curve = domain.name if domain.name != EXPLICIT else None
+        explicit = encoding is DomainEncoding.EXPLICIT
+        return KeyInfo("ec", domain.n.bit_length(), curve, explicit)
+    return KeyInfo(algorithm)
+
+
+def _key_info(public_key: keys.PublicKeyInfo | None) -> KeyInfo | None:
+    return describe_key(public_key) if public_key is not None else None
 
 
 def verify(
