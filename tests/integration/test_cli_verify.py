@@ -59,6 +59,12 @@ def test_a_dump_verifies_against_the_csca(
     assert result["signature"]["status"] == "passed"
     assert result["chain"]["status"] == "passed"
     assert result["csca"]["country"] == "UT"
+    algorithms = result["algorithms"]
+    assert algorithms["data_group_hash"] == "sha256"
+    assert algorithms["ds_signature"]["key"] == {
+        "type": "ec", "bits": 256, "curve": "brainpoolP256r1", "explicit_parameters": False
+    }  # fmt: skip
+    assert algorithms["csca_signature"]["key"]["curve"] == "brainpoolP384r1"
     code, out, _ = run(capsys, "verify", str(dump), "--csca", str(csca))
     assert code == 0
     assert "check passive    passed" in out

@@ -1,5 +1,6 @@
 """The Document Signer -> CSCA chain (9303-11 §5.1): anchors, key rollover and link
-certificates, validity at signing time, CRLs, and the issuing state against the CSCA country."""
+certificates, the Document Signer profile, validity at the time of verification, CRLs, and the
+issuing state against the CSCA country."""
 
 from __future__ import annotations
 
@@ -130,27 +131,34 @@ def test_a_link_certificate_is_an_anchor() -> None:
     assert check(signer, store(old)).outcome.status is FAILED
 
 
-def test_the_csca_must_be_valid_at_signing_time() -> None:
+def test_the_csca_must_be_valid_at_verification_time() -> None:
     expired = csca("expired", not_after=dt.datetime(2025, 1, 1, tzinfo=UTC))
     result = check(issue(expired, "ds-of-expired"), store(expired))
     assert result.outcome.status is FAILED
     assert result.outcome.reason.startswith("CSCA expired at 2026-06-01")
+    assert result.outcome.code == "passive.csca_not_valid_now"
     assert result.csca is expired.certificate
     future = csca("future", not_before=dt.datetime(2027, 1, 1, tzinfo=UTC))
     assert "CSCA not yet valid" in check(issue(future, "ds-f"), store(future)).outcome.reason
 
 
-def test_the_document_signer_must_be_valid_at_signing_time_not_now() -> None:
+def test_the_document_signer_must_be_valid_at_verification_time() -> None:
     root = csca()
     early = issue(root, "ds-early", not_before=dt.datetime(2026, 7, 1, tzinfo=UTC))
     result = check(early, store(root))
     assert result.outcome.status is FAILED
     assert result.outcome.reason.startswith("Document Signer not yet valid at 2026-06-01")
+    assert result.outcome.code == "passive.ds_not_valid_now"
     late = issue(root, "ds-late", not_after=dt.datetime(2026, 5, 1, tzinfo=UTC))
     assert "Document Signer expired" in check(late, store(root)).outcome.reason
-    # Expired since: the document was signed while the DS was valid.
-    since = issue(root, "ds-since", not_after=dt.datetime(2026, 7, 1, tzinfo=UTC))
-    assert check(since, store(root)).outcome.status is PASSED
+    # Expired since signing: the signing time is the signer's claim and validates nothing (the
+    # old rule checked the chain at the signing time and passed this one).
+    since = issue(root, "ds-since", not_after=dt.datetime(2026, 5, 1, tzinfo=UTC))
+    signed = dt.datetime(2026, 1, 1, tzinfo=UTC)
+    result = check(since, store(root), signing_time=signed)
+    assert (result.outcome.status, result.outcome.code) == (FAILED, "passive.ds_not_valid_now")
+    valid = issue(root, "ds-valid", not_after=dt.datetime(2036, 1, 1, tzinfo=UTC))
+    assert check(valid, store(root), signing_time=signed).outcome.status is PASSED
 
 
 def test_a_revoked_document_signer_fails() -> None:
@@ -284,11 +292,27 @@ def test_mrz_codes_to_certificate_countries() -> None:
     assert {code: country_alpha2(code) for code in expected} == expected
 
 
-def test_an_organisation_has_no_country_to_compare() -> None:
-    root = csca()
-    result = check(issue(root, "ds"), store(root), issuing_state="UNO")
-    assert result.outcome.status is PASSED
-    assert "names no country" in result.outcome.reason
+@pytest.mark.parametrize(
+    ("state", "country", "status", "code"),
+    [
+        ("UNO", "UN", PASSED, ""),  # the UN laissez-passer under the United Nations CSCA
+        ("EUE", "EU", PASSED, ""),  # the EU laissez-passer under the EU Laissez Passer CSCA
+        ("RKS", "KS", PASSED, ""),
+        ("UNO", "UT", FAILED, "passive.country_mismatch"),
+        ("EUE", "UT", FAILED, "passive.country_mismatch"),
+        ("XPO", "UT", FAILED, "passive.country_unmapped"),
+        ("XXA", "UT", FAILED, "passive.country_unmapped"),
+        ("ZZZ", "UT", FAILED, "passive.country_unmapped"),
+    ],
+)
+def test_an_organisation_is_bound_to_its_csca_country(
+    state: str, country: str, status: CheckStatus, code: str
+) -> None:
+    # The old rule passed any Document Signer for an issuing state that is no country, with a
+    # note ("organisations pass with a note"): a Utopian DS could sign a UN laissez-passer.
+    root = csca(f"org-{country}", country=country)
+    result = check(issue(root, f"ds-org-{country}"), store(root), issuing_state=state)
+    assert (result.outcome.status, result.outcome.code) == (status, code), result.outcome
 
 
 def test_the_document_signer_country_must_match_its_csca() -> None:
@@ -324,9 +348,17 @@ def test_the_german_master_list_signer_chains_to_the_german_csca() -> None:
     trust = TrustStore()
     trust.add_certificate(master_list.signer_issuer)
     assert master_list.signing_time is not None
-    result = check_chain(master_list.signer, trust, at=master_list.signing_time, issuing_state="D")
+    result = check_chain(
+        master_list.signer,
+        trust,
+        at=master_list.signing_time,
+        issuing_state="D",
+        document_signer=False,  # a Master List Signer: not a Document Signer's profile
+    )
     assert result.outcome.status is PASSED, result.outcome
-    later = check_chain(master_list.signer, trust, at=dt.datetime(2030, 1, 1, tzinfo=UTC))
+    later = check_chain(
+        master_list.signer, trust, at=dt.datetime(2030, 1, 1, tzinfo=UTC), document_signer=False
+    )
     assert later.outcome.reason.startswith("Document Signer expired")
 
 
@@ -341,9 +373,14 @@ def test_a_master_list_signer_with_explicit_parameters_chains_to_its_csca() -> N
         assert certificate.public_key["algorithm"]["parameters"].name == "specified"
     trust = TrustStore()
     trust.add_certificate(master_list.signer_issuer)
-    result = check_chain(master_list.signer, trust, at=AT, issuing_state="UTO")
+    result = check_chain(
+        master_list.signer, trust, at=AT, issuing_state="UTO", document_signer=False
+    )
     assert result.outcome.status is PASSED, result.outcome
-    later = check_chain(master_list.signer, trust, at=dt.datetime(2037, 1, 1, tzinfo=UTC))
+    assert check_chain(master_list.signer, trust, at=AT).outcome.code == "passive.ds_profile"
+    later = check_chain(
+        master_list.signer, trust, at=dt.datetime(2037, 1, 1, tzinfo=UTC), document_signer=False
+    )
     assert later.outcome.reason.startswith("Document Signer expired")
 
 

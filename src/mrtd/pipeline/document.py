@@ -142,12 +142,14 @@ class Document:
             read.files,
             trust,
             issuing_state=mrz.issuing_state if mrz is not None else None,
+            document_type=mrz.document_code if mrz is not None else None,
+            document_expiry=mrz.expiry_date if mrz is not None else None,
             now=now,
         )
         if "EF.SOD" in read.files and not isinstance(sod, SODFile):
             # a chip that sends an EF.SOD no parser accepts has failed, not "has no EF.SOD"
             why = next((p for p in problems if p.startswith("EF.SOD:")), "EF.SOD: malformed")
-            passive = PassiveReport(signature=CheckOutcome(FAILED, why))
+            passive = PassiveReport(signature=CheckOutcome(FAILED, why, "passive.sod_malformed"))
         _log_passive(passive)
         document = cls(
             files=dict(read.files),

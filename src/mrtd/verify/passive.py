@@ -4,6 +4,11 @@ chain to a trusted CSCA (with CRLs and the issuing state), in one report.
 
 Only a trust store makes a document genuine: without one the report stays not_checked, however
 well the rest verifies. Unread data groups are not_checked and do not fail the check.
+
+The report also names every algorithm used (`algorithms`: the data-group hash, the DS
+signature with the DS key, the CSCA's signature on the DS certificate with the CSCA key), so
+that a policy can refuse weak ones; this module judges none of them. Every outcome it makes
+carries a `passive.*` code beside its reason.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from asn1crypto import x509
@@ -20,11 +25,56 @@ from mrtd.lds.sod import HASH_ALGORITHMS, LDS_SECURITY_OBJECT_OID, SODFile, find
 from mrtd.verify.certificates import country
 from mrtd.verify.chain import check_chain
 from mrtd.verify.outcome import CheckOutcome, CheckStatus
-from mrtd.verify.signature import SignatureCheckError, verify
+from mrtd.verify.signature import (
+    SignatureCheckError,
+    SignatureInfo,
+    describe_signature,
+    verify,
+)
 from mrtd.verify.trust import TrustStore
 
 PASSED, FAILED = CheckOutcome(CheckStatus.PASSED), CheckStatus.FAILED
 NOT_CHECKED = CheckOutcome(CheckStatus.NOT_CHECKED)
+
+
+@dataclass(frozen=True, slots=True)
+class Algorithms:
+    """Every algorithm Passive Authentication relied on, for a policy to judge.
+
+    `data_group_hash` hashes the data groups (the LDSSecurityObject's hashAlgorithm);
+    `signed_attributes_hash` the SignerInfo's digestAlgorithm (the hash of the LDS security
+    object in the signed attributes); `ds_signature` EF.SOD's signature, with the DS
+    certificate's key; `csca_signature` the signature on the DS certificate, with the key of
+    the CSCA that verified it (None for the key when no trusted CSCA did).
+    """
+
+    data_group_hash: str
+    signed_attributes_hash: str
+    ds_signature: SignatureInfo | None = None
+    csca_signature: SignatureInfo | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "data_group_hash": self.data_group_hash,
+            "signed_attributes_hash": self.signed_attributes_hash,
+            "ds_signature": self.ds_signature.as_dict() if self.ds_signature else None,
+            "csca_signature": self.csca_signature.as_dict() if self.csca_signature else None,
+        }
+
+
+def describe_algorithms(
+    sod: SODFile, signer: x509.Certificate | None, csca: x509.Certificate | None = None
+) -> Algorithms:
+    """The algorithms of `sod`, its DS certificate `signer` and the CSCA `csca` that issued it."""
+    ds_signature = csca_signature = None
+    digest = sod.digest_algorithm
+    if signer is not None:
+        ds_signature = describe_signature(sod.signature_algorithm, digest, signer.public_key)
+        issuer_key = csca.public_key if csca is not None else None
+        csca_signature = describe_signature(signer["signature_algorithm"], "", issuer_key)
+    else:
+        ds_signature = describe_signature(sod.signature_algorithm, digest)
+    return Algorithms(sod.hash_algorithm, digest, ds_signature, csca_signature)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,14 +107,18 @@ def check_hashes(sod: SODFile, files: Mapping[str, bytes]) -> dict[str, CheckOut
         name = f"DG{number}"
         data = files.get(name)
         if data is None:
-            outcomes[name] = CheckOutcome(CheckStatus.NOT_CHECKED, "not read")
+            outcomes[name] = CheckOutcome(
+                CheckStatus.NOT_CHECKED, "not read", "passive.dg_not_read"
+            )
         elif hashlib.new(sod.hash_algorithm, data).digest() == expected:
             outcomes[name] = PASSED
         else:
-            outcomes[name] = CheckOutcome(FAILED, f"{name} does not match its hash in EF.SOD")
+            reason = f"{name} does not match its hash in EF.SOD"
+            outcomes[name] = CheckOutcome(FAILED, reason, "passive.hash_mismatch")
     for name in files:  # a group on the chip that EF.SOD does not vouch for
         if name.startswith("DG") and name not in outcomes:
-            outcomes[name] = CheckOutcome(FAILED, f"{name} has no hash in EF.SOD")
+            reason = f"{name} has no hash in EF.SOD"
+            outcomes[name] = CheckOutcome(FAILED, reason, "passive.dg_not_in_sod")
     return outcomes
 
 
@@ -72,18 +126,28 @@ def check_signature(sod: SODFile, certificate: x509.Certificate | None = None) -
     """EF.SOD's signed attributes: content type, message digest, and the DS signature, by
     `certificate` or else the DS certificate EF.SOD carries."""
     if sod.signed_content_type != LDS_SECURITY_OBJECT_OID:
-        return CheckOutcome(FAILED, "signed content type is not the LDS security object")
+        return CheckOutcome(
+            FAILED, "signed content type is not the LDS security object", "passive.content_type"
+        )
     if sod.digest_algorithm not in HASH_ALGORITHMS:  # hashlib takes more (and OIDs as names)
         return CheckOutcome(
-            CheckStatus.NOT_SUPPORTED, f"digest algorithm {sod.digest_algorithm} is not supported"
+            CheckStatus.NOT_SUPPORTED,
+            f"digest algorithm {sod.digest_algorithm} is not supported",
+            "passive.digest_unsupported",
         )
     digest = hashlib.new(sod.digest_algorithm, sod.encapsulated_content).digest()
     if sod.message_digest != digest:
-        return CheckOutcome(FAILED, "message digest does not match the LDS security object")
+        return CheckOutcome(
+            FAILED,
+            "message digest does not match the LDS security object",
+            "passive.message_digest_mismatch",
+        )
     certificate = certificate or sod.signer_certificate
     if certificate is None:
         return CheckOutcome(
-            CheckStatus.NOT_CHECKED, "EF.SOD carries no Document Signer certificate"
+            CheckStatus.NOT_CHECKED,
+            "EF.SOD carries no Document Signer certificate",
+            "passive.no_ds_certificate",
         )
     try:
         good = verify(
@@ -94,9 +158,11 @@ def check_signature(sod: SODFile, certificate: x509.Certificate | None = None) -
             sod.signature,
         )
     except SignatureCheckError as exc:
-        return CheckOutcome(CheckStatus.NOT_SUPPORTED, str(exc))
+        return CheckOutcome(CheckStatus.NOT_SUPPORTED, str(exc), "passive.signature_unsupported")
     if not good:
-        return CheckOutcome(FAILED, "Document Signer signature does not verify")
+        return CheckOutcome(
+            FAILED, "Document Signer signature does not verify", "passive.signature_invalid"
+        )
     return PASSED
 
 
@@ -111,24 +177,28 @@ class PassiveReport:
     revocation: CheckOutcome = NOT_CHECKED
     csca: Mapping[str, object] = field(default_factory=dict)  # country, serial, subject key id
     signing_time: datetime | None = None
+    algorithms: Algorithms | None = None
 
     @property
     def outcome(self) -> CheckOutcome:
         """Failed if anything failed; passed only when the signature verifies, no data group
         fails and the DS chains to a trusted CSCA; otherwise not_checked, saying what is
-        missing."""
-        failed = [c.reason for c in self.data_groups.values() if c.status is FAILED]
-        failed += [c.reason for c in (self.signature, self.chain) if c.status is FAILED]
+        missing. The code is that of the first failure, or of what is missing."""
+        failed = [c for c in self.data_groups.values() if c.status is FAILED]
+        failed += [c for c in (self.signature, self.chain) if c.status is FAILED]
         if self.revocation.status is FAILED and self.chain.status is not FAILED:
-            failed.append(self.revocation.reason)
+            failed.append(self.revocation)
         if failed:
-            return CheckOutcome(FAILED, "; ".join(failed))
+            reason = "; ".join(c.reason for c in failed)
+            return CheckOutcome(FAILED, reason, failed[0].code)
         if self.signature.status is not CheckStatus.PASSED:
-            return CheckOutcome(CheckStatus.NOT_CHECKED, self.signature.reason)
+            return CheckOutcome(CheckStatus.NOT_CHECKED, self.signature.reason, self.signature.code)
         if self.chain.status is not CheckStatus.PASSED:
             reason = self.chain.reason or "chain to a trusted CSCA not checked"
             return CheckOutcome(
-                CheckStatus.NOT_CHECKED, f"data group hashes and DS signature verify; {reason}"
+                CheckStatus.NOT_CHECKED,
+                f"data group hashes and DS signature verify; {reason}",
+                self.chain.code or "passive.chain_not_checked",
             )
         return PASSED
 
@@ -143,6 +213,8 @@ class PassiveReport:
             out["csca"] = dict(self.csca)
         if self.signing_time is not None:
             out["signing_time"] = self.signing_time.isoformat()
+        if self.algorithms is not None:
+            out["algorithms"] = self.algorithms.as_dict()
         return out
 
 
@@ -152,34 +224,55 @@ def passive_authentication(
     trust: TrustStore | None = None,
     *,
     issuing_state: str | None = None,
+    document_type: str | None = None,
+    document_expiry: date | None = None,
     now: datetime | None = None,
 ) -> PassiveReport:
     """Run every Passive Authentication check `sod`, `files` and `trust` allow.
 
-    The chain is checked at EF.SOD's signing time when it has one, else at `now` (default:
-    the current time): a DS certificate that has expired since still vouches for the
-    documents it signed while valid.
+    The chain is checked at `now`, the time of verification (default: the current UTC time).
+    What the MRZ says binds the chain when given: `issuing_state` to the CSCA's country,
+    `document_type` (the document code, "P", "ID") to the DS certificate's documentTypeList,
+    `document_expiry` to the DS certificate's validity, which must cover it. EF.SOD's
+    signingTime is the signer's claim: it must not lie in the future or outside the DS
+    certificate's validity, and never makes an expired certificate valid.
     """
     if sod is None:
-        return PassiveReport(signature=CheckOutcome(CheckStatus.NOT_CHECKED, "no EF.SOD"))
+        return PassiveReport(
+            signature=CheckOutcome(CheckStatus.NOT_CHECKED, "no EF.SOD", "passive.no_sod")
+        )
     signer = sod.signer_certificate
     if signer is None and trust is not None:  # some issuers leave it to their PKD entry
         signer = find_signer_certificate(trust.document_signers, sod.signer_info)
     checked = check_sod(sod, files, signer)
     signing_time = sod.signing_time
     if trust is None:
-        chain = CheckOutcome(CheckStatus.NOT_CHECKED, "no trust store (CSCA) given")
-        return PassiveReport(checked.data_groups, checked.signature, chain,
-                             signing_time=signing_time)  # fmt: skip
-    if signer is None:
         chain = CheckOutcome(
-            CheckStatus.NOT_CHECKED, "EF.SOD carries no DS certificate and the trust store has none"
+            CheckStatus.NOT_CHECKED, "no trust store (CSCA) given", "passive.no_trust_store"
         )
         return PassiveReport(checked.data_groups, checked.signature, chain,
-                             signing_time=signing_time)  # fmt: skip
+                             signing_time=signing_time,
+                             algorithms=describe_algorithms(sod, signer))  # fmt: skip
+    if signer is None:
+        chain = CheckOutcome(
+            CheckStatus.NOT_CHECKED,
+            "EF.SOD carries no DS certificate and the trust store has none",
+            "passive.no_ds_certificate",
+        )
+        return PassiveReport(checked.data_groups, checked.signature, chain,
+                             signing_time=signing_time,
+                             algorithms=describe_algorithms(sod, signer))  # fmt: skip
 
-    at = signing_time or now or datetime.now(UTC)
-    result = check_chain(signer, trust, at=at, issuing_state=issuing_state)
+    at = now or datetime.now(UTC)
+    result = check_chain(
+        signer,
+        trust,
+        at=at,
+        issuing_state=issuing_state,
+        document_type=document_type,
+        document_expiry=document_expiry,
+        signing_time=signing_time,
+    )
     csca: dict[str, object] = {}
     if result.csca is not None:
         csca = {
@@ -188,5 +281,5 @@ def passive_authentication(
         }
     return PassiveReport(
         checked.data_groups, checked.signature, result.outcome, result.revocation, csca,
-        signing_time,
+        signing_time, describe_algorithms(sod, signer, result.csca),
     )  # fmt: skip
