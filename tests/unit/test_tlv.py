@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import time
 
 import pytest
@@ -254,18 +255,23 @@ def _decode_cpu_seconds(count: int) -> float:
     flat = b"\x04\x00" * count
     wide = tlv.encode(0x30, flat)
     best = float("inf")
-    for _ in range(3):
-        start = time.process_time()
-        assert len(tlv.decode(flat)) == count
-        assert len(tlv.decode_one(wide).children()) == count
-        best = min(best, time.process_time() - start)
+    gc.disable()  # a collection landing in one run only would skew the ratio
+    try:
+        for _ in range(5):
+            start = time.process_time()
+            assert len(tlv.decode(flat)) == count
+            assert len(tlv.decode_one(wide).children()) == count
+            best = min(best, time.process_time() - start)
+    finally:
+        gc.enable()
     return best
 
 
 def test_many_small_objects_are_linear() -> None:
-    """Ten times the objects costs about ten times the work; a quadratic walk would cost 100."""
+    """Ten times the objects costs about ten times the work (13x measured, idle); a quadratic
+    walk would cost 100x. The bound leaves room for a busy machine's cache misses."""
     small, large = _decode_cpu_seconds(5_000), _decode_cpu_seconds(50_000)
-    assert large < 30 * max(small, 1e-4)
+    assert large < 45 * max(small, 1e-4)
 
 
 def test_header_needs_more_bytes() -> None:
