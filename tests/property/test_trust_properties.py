@@ -109,3 +109,21 @@ def test_ldif_folding_round_trips(values: list[bytes], width: int) -> None:
         folded += [" " + line[i : i + width - 1] for i in range(width, len(line), width - 1)]
     (record,) = read_ldif(("\n".join(folded) + "\n").encode())
     assert record.values("usercertificate") == tuple(values)
+
+
+def test_a_signature_with_unused_bits_never_verifies() -> None:
+    """A DS certificate whose signature BIT STRING claims one unused bit, over a signature whose
+    last bit is 0, reads as the same octets in asn1crypto: it verified before (found by the
+    property above, for some random keys). DER has whole octets only, so the chain refuses it."""
+    signer = next(
+        ds
+        for ds in (issue(ROOT, f"unused-bits-ds-{n}") for n in range(64))
+        if load_certificate(ds.der)["signature_value"].contents[-1] & 1 == 0
+    )
+    der = bytearray(signer.der)
+    bit_string = load_certificate(signer.der)["signature_value"]
+    der[len(der) - len(bit_string.contents)] = 0x01  # the signature ends the certificate
+    result = check_chain(load_certificate(bytes(der)), TRUST, at=AT, issuing_state="UTO")
+    assert result.outcome.status is not CheckStatus.PASSED
+    intact = check_chain(load_certificate(signer.der), TRUST, at=AT, issuing_state="UTO")
+    assert intact.outcome.status is CheckStatus.PASSED

@@ -303,6 +303,8 @@ def _verify(issuer: x509.Certificate, signed: x509.Certificate | crl.Certificate
         tbs, signature = signed["tbs_cert_list"], signed["signature"]
     algorithm = signed["signature_algorithm"]
     try:
+        if signature.contents[:1] != b"\x00":  # DER (RFC 5280 §4.1.1.3): whole octets only
+            return "the signature BIT STRING does not hold whole octets (unused bits)"
         return verify(
             issuer.public_key, algorithm, digest_name(algorithm), tbs.dump(), signature.native
         )
