@@ -13,7 +13,8 @@ The main jobs, from this package alone:
   `FileProgress`, `FileDone`, `CheckDone`; `OnEvent`), `Cancel`, a `timeout`, and the
   `ReadResult` that a failed read carries as `exc.partial`;
 - verify files read before: `verify_files`;
-- the result: `Document` and its `Verdict` (`CheckOutcome`, `CheckStatus`);
+- the result: `Document` and its `Verdict` (`CheckOutcome`, `CheckStatus`, `Reason`), decided
+  under a `Policy` (what genuine requires; `STRICT` unless given);
 - the trust store: `TrustStore` (CSCA certificates, master lists, LDIF, CRLs);
 - the keys: `AccessKey`, `MRZKey`, `CANKey`;
 - the MRZ: `MRZ`, `parse_mrz`, `repair_mrz` (`Check`, `RepairStatus`); from a photo or
@@ -27,6 +28,7 @@ parsers, the crypto, pyscard, nfcpy and OpenCV come when a name that needs them 
 Public modules (a change to them is a CHANGELOG entry; before 1.0, in minor releases only):
 `mrtd`, `mrtd.errors`, `mrtd.tlv`, `mrtd.mrz`, `mrtd.mrz.ocr`, `mrtd.lds` (with
 `mrtd.lds.security`), `mrtd.verify.trust`, `mrtd.verify.outcome`, `mrtd.verify.verdict`,
+`mrtd.verify.policy`,
 `mrtd.access.keys`, `mrtd.readers` (`Transport` for an application's own transport,
 `open_reader`), `mrtd.readers.simulated`, `mrtd.pipeline.events`, `mrtd.pipeline.result`, and
 the simulated chip for tests and demos: `mrtd.sim.chip`, `mrtd.sim.profile`, `mrtd.sim.pki`.
@@ -67,6 +69,7 @@ from mrtd.errors import (
     OptionalDependencyError,
     PACEError,
     PassiveAuthError,
+    PolicyError,
     ReadCancelledError,
     ReaderNotFoundError,
     SecureMessagingError,
@@ -95,8 +98,9 @@ if TYPE_CHECKING:
     from mrtd.readers.base import Cancel, Transport
     from mrtd.readers.open import ReaderInfo, list_readers, open_reader
     from mrtd.verify.outcome import CheckOutcome, CheckStatus
+    from mrtd.verify.policy import STRICT, Policy
     from mrtd.verify.trust import TrustStore
-    from mrtd.verify.verdict import Verdict
+    from mrtd.verify.verdict import Reason, Verdict
 
 __version__ = "0.1.0"
 
@@ -117,6 +121,9 @@ _HOMES = {
     "Transport": "mrtd.readers.base",
     "Cancel": "mrtd.readers.base",
     "Verdict": "mrtd.verify.verdict",
+    "Reason": "mrtd.verify.verdict",
+    "Policy": "mrtd.verify.policy",
+    "STRICT": "mrtd.verify.policy",
     "CheckOutcome": "mrtd.verify.outcome",
     "CheckStatus": "mrtd.verify.outcome",
     "TrustStore": "mrtd.verify.trust",
@@ -134,6 +141,7 @@ _HOMES = {
 
 __all__ = [
     "MRZ",
+    "STRICT",
     "AccessDeniedError",
     "AccessKey",
     "AccessKeyError",
@@ -165,11 +173,14 @@ __all__ = [
     "OptionalDependencyError",
     "PACEError",
     "PassiveAuthError",
+    "Policy",
+    "PolicyError",
     "ReadCancelledError",
     "ReadEvent",
     "ReadResult",
     "ReaderInfo",
     "ReaderNotFoundError",
+    "Reason",
     "RepairStatus",
     "SecureMessagingError",
     "Transport",

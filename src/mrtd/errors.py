@@ -140,6 +140,11 @@ class TrustStoreError(MRTDError, ValueError):
     recognised, malformed, or a master list whose own signature does not verify."""
 
 
+class PolicyError(MRTDError, ValueError):
+    """A verification policy that cannot be used: an unknown setting, a value of the wrong
+    type or out of range, a policy file that is not TOML (so a typo never loosens a policy)."""
+
+
 class OptionalDependencyError(MRTDError, ImportError):
     """A feature needs an optional extra that is not installed (e.g. `mrtd[image]`)."""
 

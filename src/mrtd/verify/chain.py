@@ -47,7 +47,7 @@ from mrtd.verify.certificates import (
     fingerprint,
     name_key,
 )
-from mrtd.verify.crl import check_revocation
+from mrtd.verify.crl import check_revocation, newest_current_issue
 from mrtd.verify.outcome import CheckOutcome, CheckStatus
 from mrtd.verify.signature import SignatureCheckError
 from mrtd.verify.trust import TrustStore
@@ -90,6 +90,7 @@ class ChainCheck:
     outcome: CheckOutcome
     revocation: CheckOutcome
     path: tuple[x509.Certificate, ...] = ()
+    crl_issued: datetime | None = None  # the newest current CRL that cleared the DS
 
     @property
     def csca(self) -> x509.Certificate | None:
@@ -214,7 +215,8 @@ def _check_anchor(
         return ChainCheck(problem, revocation, path)
     if revocation.status is FAILED:
         return ChainCheck(revocation, revocation, path)
-    return ChainCheck(CheckOutcome(PASSED), revocation, path)
+    issued = newest_current_issue(csca, lists, claims.at) if revocation.status is PASSED else None
+    return ChainCheck(CheckOutcome(PASSED), revocation, path, issued)
 
 
 def _profile(certificate: x509.Certificate, claims: _Claims) -> CheckOutcome | None:

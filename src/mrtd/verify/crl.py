@@ -118,6 +118,19 @@ def check_revocation(
     return CheckOutcome(CheckStatus.PASSED, note.removeprefix("; "), _note_code(note))
 
 
+def newest_current_issue(
+    csca: Sequence[TrustAnchor], lists: Sequence[RevocationList], at: datetime
+) -> datetime | None:
+    """When the newest CRL that the CSCA signed and that is current at `at` was issued (its
+    thisUpdate), or None: how fresh the revocation answer is, for a policy's maximum age."""
+    current = [
+        rl.this_update
+        for rl in lists
+        if any(rl.signed_by(anchor) for anchor in csca) and _currency(rl, at) is None
+    ]
+    return max((when for when in current if when is not None), default=None)
+
+
 NOT_CHECKED = CheckStatus.NOT_CHECKED
 _PROBLEM_ORDER = ("passive.crl_stale", "passive.crl_not_yet_valid", "passive.crl_undated")
 

@@ -178,6 +178,7 @@ class PassiveReport:
     csca: Mapping[str, object] = field(default_factory=dict)  # country, serial, subject key id
     signing_time: datetime | None = None
     algorithms: Algorithms | None = None
+    crl_issued: datetime | None = None  # thisUpdate of the newest current CRL that cleared the DS
 
     @property
     def outcome(self) -> CheckOutcome:
@@ -215,6 +216,8 @@ class PassiveReport:
             out["signing_time"] = self.signing_time.isoformat()
         if self.algorithms is not None:
             out["algorithms"] = self.algorithms.as_dict()
+        if self.crl_issued is not None:
+            out["crl_issued"] = self.crl_issued.isoformat()
         return out
 
 
@@ -281,5 +284,5 @@ def passive_authentication(
         }
     return PassiveReport(
         checked.data_groups, checked.signature, result.outcome, result.revocation, csca,
-        signing_time, describe_algorithms(sod, signer, result.csca),
+        signing_time, describe_algorithms(sod, signer, result.csca), result.crl_issued,
     )  # fmt: skip

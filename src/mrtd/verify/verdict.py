@@ -1,71 +1,318 @@
-"""The verdict on a document: every check's outcome and one fail-closed summary of them."""
+"""The verdict on a document: a pure function of its checks and a `Policy` (docs/verify.md).
+
+`decide(evidence, policy)` turns what the checks established (`Evidence`: each check's
+outcome and the facts a policy judges — the algorithms, the verified issuing state and
+document type, the CRL's age) into a `Verdict` under the policy. It fails closed:
+
+- `failed` when a check failed (a hash, a signature, the chain, a revoked or misused Document
+  Signer, the chip's proof, a downgrade, a key that does not match DG1, an expired document) or
+  the policy refuses what was proven (an issuer, a document type, an algorithm);
+- `genuine` only when every requirement of the policy was proven with bytes Passive
+  Authentication verified;
+- `incomplete` otherwise, with a reason for each requirement that was not proven.
+
+Each reason has a stable `code` (listed in docs/verify.md) beside its English text.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from mrtd.verify.outcome import CheckOutcome, CheckStatus
+from mrtd.verify.policy import STRICT, CloneDetection, Policy, Revocation
 
 if TYPE_CHECKING:  # annotations only: the verdict stays light to import
     from mrtd.access.pace.policy import AccessReport
     from mrtd.mrz import MRZ
+    from mrtd.verify.passive import Algorithms
+    from mrtd.verify.signature import KeyInfo, SignatureInfo
 
-__all__ = ["Verdict", "access_check", "expiry_check"]
+__all__ = ["Evidence", "Reason", "Verdict", "VerdictStatus", "access_check", "decide",
+           "expiry_check"]  # fmt: skip
 
 PASSED, FAILED = CheckStatus.PASSED, CheckStatus.FAILED
 NOT_SUPPORTED, NOT_CHECKED = CheckStatus.NOT_SUPPORTED, CheckStatus.NOT_CHECKED
+NO_KEY_SUFFIX = ".no_key"
+"""A clone-detection outcome whose code ends so says the document carries no such key (and
+not that it carries one mrtd cannot use)."""
+
+
+class VerdictStatus(enum.StrEnum):
+    GENUINE = "genuine"
+    FAILED = "failed"
+    INCOMPLETE = "incomplete"
+
+
+class Reason(str):
+    """Why a document is not genuine: the English text for people (it is the string itself, as
+    "passive: ...") and a stable `code` for programs ("passive.hash_mismatch"). Neither holds
+    personal data."""
+
+    code: str
+
+    def __new__(cls, code: str, text: str) -> Reason:
+        reason = super().__new__(cls, text)
+        reason.code = code
+        return reason
+
+    @property
+    def text(self) -> str:
+        return str.__str__(self)
+
+    def as_dict(self) -> dict[str, str]:
+        return {"code": self.code, "text": self.text}
+
+
+def _not_run(what: str) -> CheckOutcome:
+    return CheckOutcome(NOT_CHECKED, what)
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What the checks of one document established, before any policy.
+
+    `passive` is Passive Authentication's outcome (hashes, signature, chain; a revoked DS fails
+    it); `revocation` the CRL check alone; `algorithms` what Passive Authentication relied on;
+    `crl_age` how old the CRL that cleared the DS was. `active` and `chip` are the chip's
+    proofs (their codes end in ".no_key" when the document carries no such key); `access`
+    the access protocol (a downgrade fails it); `binding` whether the key that opened the chip
+    is DG1's; `completeness` whether every data group EF.SOD lists, DG1 and DG2 above all, was
+    read. `issuing_state` and `document_code` come from DG1 and count only when `passive`
+    passed."""
+
+    passive: CheckOutcome = field(default_factory=lambda: _not_run("not run"))
+    revocation: CheckOutcome = field(default_factory=lambda: _not_run("no CRL checked"))
+    algorithms: Algorithms | None = None
+    crl_age: timedelta | None = None
+    active: CheckOutcome = field(default_factory=lambda: _not_run("not read from a chip"))
+    chip: CheckOutcome = field(default_factory=lambda: _not_run("not read from a chip"))
+    expiry: CheckOutcome = field(default_factory=lambda: _not_run("no date of expiry"))
+    access: CheckOutcome = field(default_factory=lambda: _not_run("not read from a chip"))
+    binding: CheckOutcome = field(default_factory=lambda: _not_run("not read from a chip"))
+    completeness: CheckOutcome = field(default_factory=lambda: _not_run("not checked"))
+    issuing_state: str = ""
+    document_code: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
-    """Fail closed. "genuine" needs all of: Passive Authentication passed against a trusted
-    CSCA, the document unexpired, access not silently downgraded, and the chip proving its key
-    (Active or Chip Authentication, PACE-CAM included) when it supports either. Any failed
-    check makes it "failed"; anything else is "incomplete", with `reasons`."""
+    """The decision: `status` (`genuine`, `failed`, `incomplete`), `checks` by name (every
+    check of the evidence plus what the policy judged: `issuer`, `algorithms`,
+    `clone_detection`), `reasons` with codes, and the `policy` that decided."""
 
-    passive: CheckOutcome = CheckOutcome(NOT_CHECKED, "passive authentication not run")
-    active: CheckOutcome = CheckOutcome(NOT_CHECKED, "not read from a chip")
-    chip: CheckOutcome = CheckOutcome(NOT_CHECKED, "not read from a chip")
-    expiry: CheckOutcome = CheckOutcome(NOT_CHECKED)
-    access: CheckOutcome = CheckOutcome(NOT_CHECKED, "not read from a chip")
+    status: VerdictStatus
+    checks: Mapping[str, CheckOutcome]
+    reasons: tuple[Reason, ...] = ()
+    policy: Policy = STRICT
+
+    @property
+    def genuine(self) -> bool:
+        return self.status is VerdictStatus.GENUINE
 
     @property
     def failed(self) -> bool:
-        return any(c.status is FAILED for c in self.checks().values())
+        return self.status is VerdictStatus.FAILED
 
     @property
     def summary(self) -> str:
         """ "genuine", "failed" or "incomplete"."""
-        if self.failed:
-            return "failed"
-        return "incomplete" if self.reasons else "genuine"
+        return str(self.status)
 
     @property
-    def reasons(self) -> tuple[str, ...]:
-        """Why the document is not genuine: each failed check, then what was not proven."""
-        failed = [f"{n}: {c.reason or 'failed'}" for n, c in self.checks().items()
-                  if c.status is FAILED]  # fmt: skip
-        if failed:
-            return tuple(failed)
-        missing = []
-        if self.passive.status is not PASSED:
-            missing.append(f"passive: {self.passive.reason or self.passive.status}")
-        if self.expiry.status is not PASSED:
-            missing.append(f"expiry: {self.expiry.reason or self.expiry.status}")
-        proofs = (self.active.status, self.chip.status)
-        if PASSED not in proofs and proofs != (NOT_SUPPORTED, NOT_SUPPORTED):
-            missing.append(
-                "clone detection: the chip did not prove its key "
-                f"(active: {self.active.reason or self.active.status}; "
-                f"chip: {self.chip.reason or self.chip.status})"
-            )
-        return tuple(missing)
+    def codes(self) -> tuple[str, ...]:
+        """The reasons' codes, in order."""
+        return tuple(r.code for r in self.reasons)
 
-    def checks(self) -> dict[str, CheckOutcome]:
-        return {"passive": self.passive, "active": self.active, "chip": self.chip,
-                "expiry": self.expiry, "access": self.access}  # fmt: skip
+    # The checks a caller asks for most, by name (the same outcomes as in `checks`).
+    @property
+    def passive(self) -> CheckOutcome:
+        return self.checks["passive"]
+
+    @property
+    def active(self) -> CheckOutcome:
+        return self.checks["active"]
+
+    @property
+    def chip(self) -> CheckOutcome:
+        return self.checks["chip"]
+
+    @property
+    def expiry(self) -> CheckOutcome:
+        return self.checks["expiry"]
+
+    @property
+    def access(self) -> CheckOutcome:
+        return self.checks["access"]
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "status": str(self.status),
+            "genuine": self.genuine,
+            "reasons": [r.as_dict() for r in self.reasons],
+            "policy": self.policy.as_dict(),
+            "checks": {name: c.as_dict() for name, c in self.checks.items()},
+        }
+
+
+def decide(evidence: Evidence, policy: Policy = STRICT) -> Verdict:
+    """The verdict on `evidence` under `policy`; pure: no clock, no I/O."""
+    judged = {
+        "issuer": _issuer(evidence, policy),
+        "algorithms": _algorithms(evidence.algorithms, policy),
+        "revocation": _revocation(evidence, policy),
+        "clone_detection": _clone_detection(evidence, policy),
+    }
+    checks = {
+        "passive": evidence.passive,
+        "completeness": evidence.completeness,
+        "expiry": evidence.expiry,
+        "access": evidence.access,
+        "binding": evidence.binding,
+        "active": evidence.active,
+        "chip": evidence.chip,
+        **judged,
+    }
+    failed = [
+        Reason(c.code or f"{name}.failed", f"{name}: {c.reason or 'failed'}")
+        for name, c in checks.items()
+        if c.status is FAILED
+    ]
+    if failed:
+        return Verdict(VerdictStatus.FAILED, MappingProxyType(checks), tuple(failed), policy)
+    # What genuine needs proven (passed): the rest may be not_checked where the policy allows.
+    required = ("passive", "completeness", "expiry", "issuer", "algorithms", "revocation",
+                "clone_detection")  # fmt: skip
+    missing = [
+        Reason(
+            checks[name].code or f"{name}.not_proven",
+            f"{name}: {checks[name].reason or checks[name].status}",
+        )
+        for name in required
+        if checks[name].status is not PASSED
+    ]
+    status = VerdictStatus.INCOMPLETE if missing else VerdictStatus.GENUINE
+    return Verdict(status, MappingProxyType(checks), tuple(missing), policy)
+
+
+def _issuer(evidence: Evidence, policy: Policy) -> CheckOutcome:
+    if evidence.passive.status is not PASSED or not evidence.issuing_state:
+        return CheckOutcome(
+            NOT_CHECKED, "the issuer is known only from a verified DG1", "issuer.not_verified"
+        )
+    if not policy.admits_document(evidence.issuing_state, evidence.document_code):
+        return CheckOutcome(
+            FAILED,
+            f"policy {policy.name!r} does not accept this issuing state or document type",
+            "issuer.not_accepted",
+        )
+    return CheckOutcome(PASSED)
+
+
+def _algorithms(algorithms: Algorithms | None, policy: Policy) -> CheckOutcome:
+    if algorithms is None:
+        return CheckOutcome(NOT_CHECKED, "no signature was verified", "algorithms.not_checked")
+    weak: list[str] = []
+    for role, name in (
+        ("data group hash", algorithms.data_group_hash),
+        ("signed attributes hash", algorithms.signed_attributes_hash),
+    ):
+        if name and name not in policy.hashes:
+            weak.append(f"{role} {name}")
+    for role, signature in (("DS signature", algorithms.ds_signature),
+                            ("CSCA signature", algorithms.csca_signature)):  # fmt: skip
+        weak += _weak_signature(role, signature, policy)
+    if weak:
+        return CheckOutcome(
+            FAILED,
+            f"policy {policy.name!r} does not accept: {', '.join(weak)}",
+            "algorithms.not_accepted",
+        )
+    if algorithms.ds_signature is None or algorithms.csca_signature is None:
+        return CheckOutcome(
+            NOT_CHECKED, "the signatures' algorithms are not all known", "algorithms.unknown"
+        )
+    return CheckOutcome(PASSED)
+
+
+def _weak_signature(role: str, signature: SignatureInfo | None, policy: Policy) -> list[str]:
+    if signature is None:
+        return []
+    weak = []
+    if signature.hash and signature.hash not in policy.hashes:
+        weak.append(f"{role} hash {signature.hash}")
+    if signature.key is not None and not _key_strong(signature.key, policy):
+        weak.append(f"{role} key {signature.key.type}-{signature.key.bits}")
+    return weak
+
+
+def _key_strong(key: KeyInfo, policy: Policy) -> bool:
+    if key.bits is None:
+        return False
+    if key.type == "rsa":
+        return key.bits >= policy.min_rsa_bits
+    if key.type == "ec":
+        return key.bits >= policy.min_ec_bits
+    return False
+
+
+def _revocation(evidence: Evidence, policy: Policy) -> CheckOutcome:
+    revocation = evidence.revocation
+    if revocation.status is FAILED:
+        return revocation
+    if revocation.status is PASSED:
+        if policy.max_trust_age is None:
+            return revocation
+        if evidence.crl_age is None:
+            return CheckOutcome(
+                NOT_CHECKED, "the CRL's issue date is unknown", "revocation.crl_age_unknown"
+            )
+        if evidence.crl_age > policy.max_trust_age:
+            return CheckOutcome(
+                NOT_CHECKED,
+                f"the CRL is older than policy {policy.name!r} accepts",
+                "revocation.crl_too_old",
+            )
+        return revocation
+    if policy.revocation is Revocation.BEST_EFFORT:
+        return CheckOutcome(PASSED, f"best effort: {revocation.reason or 'no CRL'}")
+    return CheckOutcome(
+        NOT_CHECKED,
+        f"policy {policy.name!r} requires a current CRL: {revocation.reason or 'none checked'}",
+        revocation.code or "revocation.not_checked",
+    )
+
+
+def _clone_detection(evidence: Evidence, policy: Policy) -> CheckOutcome:
+    proofs = {"active": evidence.active, "chip": evidence.chip}
+    if any(p.status is FAILED for p in proofs.values()):
+        return CheckOutcome(FAILED, "the chip failed to prove its key", "clone.proof_failed")
+    if any(p.status is PASSED for p in proofs.values()):
+        return CheckOutcome(PASSED)
+    unusable = [n for n, p in proofs.items() if p.status is NOT_SUPPORTED
+                and not p.code.endswith(NO_KEY_SUFFIX)]  # fmt: skip
+    if unusable:
+        return CheckOutcome(
+            NOT_CHECKED,
+            "the document carries a clone-detection key mrtd could not exercise "
+            f"({', '.join(unusable)})",
+            "clone.key_unusable",
+        )
+    no_keys = all(p.code.endswith(NO_KEY_SUFFIX) for p in proofs.values())
+    if policy.clone_detection is CloneDetection.DATA_ONLY_ACCEPTED:
+        what = "no chip key" if no_keys else "the chip's key was not exercised"
+        return CheckOutcome(PASSED, f"data only ({what}), as policy {policy.name!r} accepts")
+    if no_keys:
+        return CheckOutcome(
+            NOT_CHECKED,
+            "the document has no chip key (no AA, CA or PACE-CAM): its data can be copied",
+            "clone.no_chip_key",
+        )
+    return CheckOutcome(NOT_CHECKED, "the chip did not prove its key", "clone.not_proven")
 
 
 def access_check(access: AccessReport) -> CheckOutcome:
@@ -74,7 +321,9 @@ def access_check(access: AccessReport) -> CheckOutcome:
     if not access.protocol:
         return CheckOutcome(NOT_CHECKED, "not read from a chip")
     if access.downgraded:
-        return CheckOutcome(FAILED, f"downgraded from PACE to BAC: {access.reason}")
+        return CheckOutcome(
+            FAILED, f"downgraded from PACE to BAC: {access.reason}", "access.downgraded"
+        )
     if access.protocol == "PACE":
         pace = access.pace
         return CheckOutcome(PASSED, f"PACE {pace.get('mapping', '')} {pace.get('domain', '')}")
@@ -83,7 +332,7 @@ def access_check(access: AccessReport) -> CheckOutcome:
 
 def expiry_check(mrz: MRZ | None, today: date) -> CheckOutcome:
     if mrz is None or mrz.expiry_date is None:
-        return CheckOutcome(CheckStatus.NOT_CHECKED, "no date of expiry")
+        return CheckOutcome(NOT_CHECKED, "no date of expiry", "expiry.unknown")
     if mrz.expiry_date < today:
-        return CheckOutcome(CheckStatus.FAILED, "document expired")
-    return CheckOutcome(CheckStatus.PASSED)
+        return CheckOutcome(FAILED, "document expired", "expiry.expired")
+    return CheckOutcome(PASSED)
