@@ -10,17 +10,19 @@ which recognises them by content (`lds_file_name`), never by their names.
 
 from __future__ import annotations
 
+import hmac
 import logging
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from mrtd import redact, tlv
+from mrtd.access.keys import AccessKey, MRZKey
 from mrtd.access.pace.policy import AccessReport
-from mrtd.errors import DecodeError, MRZError
+from mrtd.errors import AccessKeyError, DecodeError, MRZError
 from mrtd.lds import (
     PARSERS,
     COMFile,
@@ -47,7 +49,8 @@ from mrtd.mrz import MRZ
 from mrtd.pipeline.result import ReadResult, Stats
 from mrtd.verify.outcome import CheckOutcome, CheckStatus
 from mrtd.verify.passive import PassiveReport, passive_authentication
-from mrtd.verify.verdict import Verdict, access_check, expiry_check
+from mrtd.verify.policy import STRICT, Policy
+from mrtd.verify.verdict import Evidence, Verdict, access_check, decide, expiry_check
 
 if TYPE_CHECKING:
     from mrtd.verify.trust import TrustStore
@@ -60,7 +63,7 @@ _log = logging.getLogger(__name__)
 MAX_INPUT_FILE = 16 << 20  # EF.DG2 and DG3 stay far below this; anything larger is no LDS file
 
 
-FAILED = CheckStatus.FAILED
+PASSED, FAILED, NOT_CHECKED = CheckStatus.PASSED, CheckStatus.FAILED, CheckStatus.NOT_CHECKED
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -95,7 +98,7 @@ class Document:
     document_details: DG12File | None = None
     problems: tuple[str, ...] = ()  # files that could not be parsed, and why
     parsed: Mapping[str, object] = field(default_factory=dict)  # every file parsed, by name
-    verdict: Verdict = field(default_factory=Verdict)
+    verdict: Verdict = field(default_factory=lambda: decide(Evidence()))
     passive: PassiveReport = field(default_factory=PassiveReport)
     stats: Stats = field(default_factory=Stats)
 
@@ -107,10 +110,12 @@ class Document:
         trust: TrustStore | None = None,
         today: date | None = None,
         now: datetime | None = None,
+        policy: Policy = STRICT,
     ) -> Document:
         """A document from files already read (a dump, a back-end upload), keyed by LDS name
         ("EF.COM", "EF.SOD", "DG1", ...), parsed and verified as after a read."""
-        return cls.from_read(ReadResult(files=dict(files)), trust=trust, today=today, now=now)
+        read = ReadResult(files=dict(files))
+        return cls.from_read(read, trust=trust, today=today, now=now, policy=policy)
 
     @classmethod
     def from_read(
@@ -120,9 +125,13 @@ class Document:
         trust: TrustStore | None = None,
         today: date | None = None,
         now: datetime | None = None,
+        policy: Policy = STRICT,
+        key: AccessKey | None = None,
     ) -> Document:
-        """Parse every file on its own and run the checks; `trust` (CSCA certificates, master
-        lists, CRLs) is what can make the verdict genuine."""
+        """Parse every file on its own, run the checks and decide the verdict under `policy`
+        (the strict default unless given); `trust` (CSCA certificates, master lists, CRLs) is
+        what can make Passive Authentication pass, `key` the access key that opened the chip
+        (it must be DG1's)."""
         problems: list[str] = []
         parsed: dict[str, object] = {}
         for name, raw in read.files.items():
@@ -164,18 +173,28 @@ class Document:
             document_details=dg12 if isinstance(dg12, DG12File) else None,
             problems=tuple(problems),
             parsed=parsed,
-            verdict=Verdict(
-                passive=passive.outcome,
-                active=read.active,
-                chip=read.chip,
-                expiry=expiry,
-                access=access_check(read.access),
+            verdict=decide(
+                Evidence(
+                    passive=passive.outcome,
+                    revocation=passive.revocation,
+                    algorithms=passive.algorithms,
+                    crl_age=_age(passive.crl_issued, now),
+                    active=read.active,
+                    chip=read.chip,
+                    expiry=expiry,
+                    access=access_check(read.access),
+                    binding=binding_check(key, mrz),
+                    completeness=completeness_check(read.files, passive),
+                    issuing_state=mrz.issuing_state if mrz is not None else "",
+                    document_code=mrz.document_code if mrz is not None else "",
+                ),
+                policy,
             ),
             passive=passive,
             stats=read.stats,
         )
         if _log.isEnabledFor(logging.INFO):
-            checks = ", ".join(f"{n} {c.status}" for n, c in document.verdict.checks().items())
+            checks = ", ".join(f"{n} {c.status}" for n, c in document.verdict.checks.items())
             _log.info("verdict %s (%s)", document.verdict.summary, checks)
             for reason in document.verdict.reasons:
                 _log.debug("verdict reason: %s", reason)
@@ -254,15 +273,64 @@ class Document:
             "denied": list(self.denied),
             "absent": list(self.absent),
             "problems": list(self.problems),
-            "checks": {name: check.as_dict() for name, check in self.verdict.checks().items()},
+            "checks": {name: check.as_dict() for name, check in self.verdict.checks.items()},
             "verdict": self.verdict.summary,
             "verdict_reasons": list(self.verdict.reasons),
+            "verdict_codes": list(self.verdict.codes),
+            "policy": self.verdict.policy.name,
         }
 
     def __repr__(self) -> str:
         files = ", ".join(f"{name} {len(data)} B" for name, data in self.files.items())
         access = f"; {self.access.protocol}" if self.access.protocol else ""
         return f"Document({files or 'no files'}{access}; verdict {self.verdict.summary})"
+
+
+MANDATORY_GROUPS = ("DG1", "DG2")  # 9303-10 §4.7: the MRZ and the face
+EAC_GROUPS = ("DG3", "DG4")  # behind Terminal Authentication, which mrtd does not run
+
+
+def completeness_check(files: Mapping[str, bytes], passive: PassiveReport) -> CheckOutcome:
+    """Passed when DG1, DG2 and every data group EF.SOD lists were read (DG3 and DG4 may stay
+    behind EAC): a chip that withholds a group it signed (6A82, 6982 on DG2, DG11, ...) must
+    not leave the rest reading as a whole document."""
+    missing = [name for name in MANDATORY_GROUPS if name not in files]
+    missing += [
+        name
+        for name, outcome in passive.data_groups.items()
+        if outcome.code == "passive.dg_not_read" and name not in (*EAC_GROUPS, *missing)
+    ]
+    if missing:
+        return CheckOutcome(
+            NOT_CHECKED, f"not read: {', '.join(missing)}", "completeness.dg_withheld"
+        )
+    return CheckOutcome(PASSED)
+
+
+def binding_check(key: AccessKey | None, mrz: MRZ | None) -> CheckOutcome:
+    """Whether the MRZ key that opened the chip is DG1's (document number, birth and expiry
+    dates): a chip opened with one person's MRZ that serves another's signed files fails.
+    A CAN names no holder, so there is nothing to compare."""
+    if not isinstance(key, MRZKey):
+        return CheckOutcome(NOT_CHECKED, "no MRZ key to compare with DG1", "binding.no_mrz_key")
+    if mrz is None:
+        return CheckOutcome(NOT_CHECKED, "no DG1 to compare the key with", "binding.no_dg1")
+    try:
+        with MRZKey.from_mrz(mrz) as dg1_key:
+            same = hmac.compare_digest(dg1_key.mrz_information, key.mrz_information)
+    except (AccessKeyError, MRZError):
+        return CheckOutcome(FAILED, "DG1 makes no access key", "binding.dg1_unusable")
+    if not same:
+        return CheckOutcome(
+            FAILED, "the key that opened the chip is not DG1's", "binding.key_mismatch"
+        )
+    return CheckOutcome(PASSED)
+
+
+def _age(issued: datetime | None, now: datetime | None) -> timedelta | None:
+    if issued is None:
+        return None
+    return (now or datetime.now(UTC)) - issued
 
 
 def _log_passive(passive: PassiveReport) -> None:
@@ -280,6 +348,7 @@ def verify_files(
     trust: TrustStore | None = None,
     today: date | None = None,
     now: datetime | None = None,
+    policy: Policy = STRICT,
 ) -> Document:
     """Parse and verify files read before (a dump, a back-end upload): the `Document` with its
     verdict, as after a read of the chip (no clone checks: "not read from a chip").
@@ -293,7 +362,7 @@ def verify_files(
         found = dict(files)
     else:
         found = {name: data for name, (_, data) in collect_files(files).items()}
-    return Document.from_files(found, trust=trust, today=today, now=now)
+    return Document.from_files(found, trust=trust, today=today, now=now, policy=policy)
 
 
 def collect_files(

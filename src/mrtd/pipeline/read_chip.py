@@ -14,6 +14,7 @@ from mrtd.pipeline.result import ReadResult
 from mrtd.pipeline.session import AccessMode, Session
 from mrtd.readers.base import Cancel, Transport
 from mrtd.readers.open import CARD_TIMEOUT, open_reader
+from mrtd.verify.policy import STRICT, Policy
 
 if TYPE_CHECKING:
     from mrtd.verify.trust import TrustStore
@@ -33,6 +34,7 @@ def read_document(
     fallback: bool = True,
     resume_timeout: float = 5.0,
     today: date | None = None,
+    policy: Policy = STRICT,
 ) -> Document:
     """Read the chip in `source` with `key` (an `MRZKey` or a `CANKey`): access, EF.COM,
     EF.SOD and the data groups, Chip and Active Authentication, every file parsed, Passive
@@ -43,7 +45,9 @@ def read_document(
     closed here; or an open `Transport`, which stays the caller's to close.
 
     `trust` (CSCA certificates, master lists, CRLs: `TrustStore`) lets Passive Authentication
-    pass; without it the verdict is at best "incomplete". Access is PACE when the chip's
+    pass; without it the verdict is at best "incomplete". `policy` says what "genuine" requires
+    (`Policy`; the strict default: the chip proves it is no copy, a current CRL cleared the
+    Document Signer, SHA-2 and strong keys only). Access is PACE when the chip's
     EF.CardAccess offers it, else BAC; `access` = "pace" or "bac" insists on one. With "auto",
     a PACE failure other than a wrong key falls back to BAC when `fallback` allows, and the
     verdict's access check fails (a downgrade). When the card leaves the field, the read waits
@@ -85,11 +89,12 @@ def read_document(
             cancel=cancel,
             deadline=deadline,
             reader=name,
+            trust=trust,
         ) as session:  # wipes the session keys when the read ends, however it ends
             session.read_document(key, result=result)
-        document = Document.from_read(result, today=today, trust=trust)
+        document = Document.from_read(result, today=today, trust=trust, policy=policy, key=key)
         if on_event is not None:
-            on_event(CheckDone("passive", document.verdict.passive))
+            on_event(CheckDone("passive", document.passive.outcome))
         return document
     except MRTDError as exc:
         if exc.partial is None:
