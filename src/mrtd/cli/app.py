@@ -21,7 +21,7 @@ from mrtd.cli.exit_status import (
 )
 from mrtd.cli.mrz_summary import print_mrz
 from mrtd.cli.ocr_command import add_ocr_parser
-from mrtd.cli.verify_command import add_csca_argument, add_verify_parser
+from mrtd.cli.verify_command import add_csca_argument, add_policy_argument, add_verify_parser
 from mrtd.errors import MRZError
 from mrtd.mrz import RepairStatus, parse_mrz, repair_mrz
 
@@ -76,6 +76,7 @@ def _parser() -> argparse.ArgumentParser:
         "other than a wrong key (reported as a downgrade); pace or bac: only that one",
     )
     add_csca_argument(read)
+    add_policy_argument(read)
     read.add_argument("--out", metavar="DIR", help="write every file read and the face image")
     read.add_argument("--json", action="store_true", help="print one JSON document")
     read.add_argument("--no-progress", action="store_true", help="no progress bar")

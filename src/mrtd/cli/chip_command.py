@@ -11,13 +11,13 @@ from pathlib import Path
 from mrtd.access.keys import AccessKey, CANKey, MRZKey
 from mrtd.cli.exit_status import (
     EXIT_ACCESS_DENIED,
-    EXIT_CHECK_FAILED,
     EXIT_OK,
     EXIT_TRANSPORT,
     EXIT_USAGE,
 )
 from mrtd.cli.progress import ProgressBar
 from mrtd.cli.report import document_json, print_document
+from mrtd.cli.verify_command import load_policy, verdict_exit_status
 from mrtd.errors import (
     AccessDeniedError,
     AccessKeyError,
@@ -25,6 +25,7 @@ from mrtd.errors import (
     DecodeError,
     MRZError,
     OptionalDependencyError,
+    PolicyError,
     SecureMessagingError,
     TransportError,
     TrustStoreError,
@@ -47,8 +48,10 @@ def run_read(args: argparse.Namespace) -> int:
     try:
         key = _key(args)
         trust = TrustStore.from_paths(args.csca) if args.csca else None
+        policy = load_policy(args)
         transport = open_reader(args.reader)
-    except (MRZError, AccessKeyError, ProfileError, TrustStoreError, ValueError, OSError) as exc:
+    except (MRZError, AccessKeyError, ProfileError, TrustStoreError, PolicyError, ValueError,
+            OSError) as exc:  # fmt: skip
         return _fail(f"invalid: {exc}", EXIT_USAGE)
     except TransportError as exc:  # no reader, no nfcpy, no tag in time
         return _fail(str(exc), EXIT_TRANSPORT)
@@ -58,7 +61,9 @@ def run_read(args: argparse.Namespace) -> int:
         else ProgressBar(sys.stderr)
     )
     try:
-        document = read_document(transport, key, on_event=progress, access=args.access, trust=trust)
+        document = read_document(
+            transport, key, on_event=progress, access=args.access, trust=trust, policy=policy
+        )
     except AccessDeniedError as exc:
         return _fail(str(exc), EXIT_ACCESS_DENIED)
     except (TransportError, SecureMessagingError, CardStatusError, DecodeError) as exc:
@@ -79,7 +84,7 @@ def run_read(args: argparse.Namespace) -> int:
         print(json.dumps(document_json(document, document.stats, modeled), indent=2))
     else:
         print_document(document, document.stats, modeled, sys.stdout)
-    return EXIT_OK if document.verdict.summary == "genuine" else EXIT_CHECK_FAILED
+    return verdict_exit_status(document)
 
 
 def run_sim(args: argparse.Namespace) -> int:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-EXIT_OK = 0  # read and genuine; verify: Passive Authentication passed; the MRZ is valid
-EXIT_CHECK_FAILED = 1  # read, but not genuine (a check failed or could not be completed)
+EXIT_OK = 0  # read / verify: genuine under the policy in force; mrz: the MRZ is valid
+EXIT_CHECK_FAILED = 1  # read / verify: failed or incomplete under the policy (see the reasons)
 EXIT_USAGE = 2  # bad usage or input
 EXIT_ACCESS_DENIED = 3  # wrong key
 EXIT_TRANSPORT = 4  # reader, transport or chip failure

@@ -10,6 +10,23 @@ from mrtd import redact
 from mrtd.pipeline.document import Document
 from mrtd.pipeline.result import Stats
 
+SCHEMA_VERSION = 2
+"""The version of the JSON that `mrtd read --json` and `mrtd verify --json` print: 2 added
+`verdict_codes`, `policy` and the checks the policy judges (docs/verify.md)."""
+
+
+def verdict_json(document: Document) -> dict[str, Any]:
+    """The checks and the verdict: `verification` (every check, passive in full), `verdict`,
+    `verdict_reasons` with `verdict_codes` beside them, and the `policy` that decided."""
+    verdict = document.verdict
+    return {
+        "verification": verification_json(document),
+        "verdict": verdict.summary,
+        "verdict_reasons": list(verdict.reasons),
+        "verdict_codes": list(verdict.codes),
+        "policy": verdict.policy.as_dict(),
+    }
+
 
 def document_json(
     document: Document, stats: Stats, modeled_seconds: float | None
@@ -46,6 +63,7 @@ def document_json(
     if modeled_seconds is not None:
         statistics["modeled_seconds"] = round(modeled_seconds, 6)
     return {
+        "schema_version": SCHEMA_VERSION,
         "document": details,
         "access": document.access.as_dict(),
         "files": {
@@ -55,9 +73,7 @@ def document_json(
         "denied": list(document.denied),
         "absent": list(document.absent),
         "problems": list(document.problems),
-        "verification": verification_json(document),
-        "verdict": document.verdict.summary,
-        "verdict_reasons": list(document.verdict.reasons),
+        **verdict_json(document),
         "stats": statistics,
     }
 
@@ -93,7 +109,7 @@ def other_groups_json(document: Document) -> dict[str, Any]:
 
 def verification_json(document: Document) -> dict[str, Any]:
     """Every check's status and reason; passive also per data group, signature and chain."""
-    checks: dict[str, Any] = {n: c.as_dict() for n, c in document.verdict.checks().items()}
+    checks: dict[str, Any] = {n: c.as_dict() for n, c in document.verdict.checks.items()}
     checks["passive"] = document.passive.as_dict()
     return checks
 
@@ -149,7 +165,7 @@ def print_checks(document: Document, out: TextIO) -> None:
                        ("revocation", passive.revocation)):  # fmt: skip
         reason = f" ({part.reason})" if part.reason else ""
         print(f"  {name:<14} {part.status}{reason}", file=out)
-    for name, check in document.verdict.checks().items():
+    for name, check in document.verdict.checks.items():
         reason = f" ({check.reason})" if check.reason else ""
         print(f"check {name:<10} {check.status}{reason}", file=out)
     print(f"verdict          {document.verdict.summary}", file=out)

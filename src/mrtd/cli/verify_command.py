@@ -3,8 +3,9 @@
 Files are recognised by content, never by name: an LDS file by its outer tag (EF.COM 60,
 DG1 61, ..., EF.SOD 77), EF.CardSecurity by its CMS content type, EF.CardAccess as a bare
 SecurityInfos SET. Trust material (`--csca`) is recognised by content too (the trust store's
-job). Exit 0 only when Passive Authentication passed: this command exists to verify, so
-"not checked" (no CSCA given) is not a success.
+job). The exit status is `mrtd read`'s (cli/exit_status.py): 0 only for a document genuine
+under the policy in force (`--policy`, else the strict default), which files alone satisfy
+only under a policy that accepts data-only proof: a dump cannot prove its chip is no copy.
 """
 
 from __future__ import annotations
@@ -17,10 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from mrtd.cli.exit_status import EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE
-from mrtd.cli.report import document_json, print_checks, verification_json
-from mrtd.errors import DecodeError, TrustStoreError
+from mrtd.cli.report import SCHEMA_VERSION, document_json, print_checks, verdict_json
+from mrtd.errors import DecodeError, PolicyError, TrustStoreError
 from mrtd.pipeline.document import Document, collect_files, verify_files
-from mrtd.verify.outcome import CheckStatus
+from mrtd.verify.policy import STRICT, Policy
 from mrtd.verify.trust import TrustStore
 
 
@@ -29,12 +30,14 @@ def add_verify_parser(commands: Any) -> None:
         "verify",
         help="Passive Authentication of files read before (EF.SOD, DG1..DG16, EF.COM)",
         description="Check every data group against EF.SOD, EF.SOD's signature and the "
-        "Document Signer's chain to a trusted CSCA. Exit 0 only when all of that passed.",
+        "Document Signer's chain to a trusted CSCA, and decide the verdict under the policy. "
+        "Exit 0 only when the files are genuine under the policy in force.",
     )
     verify.add_argument(
         "paths", nargs="+", metavar="PATH", help="files or folders, recognised by content"
     )
     add_csca_argument(verify)
+    add_policy_argument(verify)
     verify.add_argument("--json", action="store_true", help="print one JSON document")
     verify.set_defaults(run=run_verify)
 
@@ -51,26 +54,47 @@ def add_csca_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_policy_argument(parser: argparse.ArgumentParser) -> None:
+    """`--policy FILE`: for `mrtd verify` and `mrtd read`."""
+    parser.add_argument(
+        "--policy",
+        metavar="FILE",
+        help="what genuine requires (TOML, docs/verify.md); default: the strict policy",
+    )
+
+
+def load_policy(args: argparse.Namespace) -> Policy:
+    """The policy of `--policy`, or the strict default; `PolicyError` for a bad file."""
+    return Policy.from_toml(args.policy) if args.policy else STRICT
+
+
+def verdict_exit_status(document: Document) -> int:
+    """The one exit contract of `mrtd read` and `mrtd verify`: 0 only for genuine."""
+    return EXIT_OK if document.verdict.genuine else EXIT_CHECK_FAILED
+
+
 def run_verify(args: argparse.Namespace) -> int:
     try:
         found = collect_files(args.paths)
         trust = TrustStore.from_paths(args.csca) if args.csca else None
-    except (DecodeError, OSError, TrustStoreError) as exc:
+        policy = load_policy(args)
+    except (DecodeError, OSError, TrustStoreError, PolicyError) as exc:
         print(f"mrtd verify: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    document = verify_files({name: data for name, (_, data) in found.items()}, trust=trust)
+    files = {name: data for name, (_, data) in found.items()}
+    document = verify_files(files, trust=trust, policy=policy)
     if args.json:
         print(json.dumps(verify_json(document, found, trust), indent=2))
     else:
         print_verify(document, found, trust)
-    passed = document.verdict.passive.status is CheckStatus.PASSED
-    return EXIT_OK if passed and not document.verdict.failed else EXIT_CHECK_FAILED
+    return verdict_exit_status(document)
 
 
 def verify_json(
     document: Document, found: dict[str, tuple[Path, bytes]], trust: TrustStore | None
 ) -> dict[str, Any]:
     return {
+        "schema_version": SCHEMA_VERSION,
         "document": document_json(document, document.stats, None)["document"],
         "files": {
             name: {
@@ -82,9 +106,7 @@ def verify_json(
         },
         "trust": trust_json(trust) if trust is not None else None,
         "problems": list(document.problems),
-        "verification": verification_json(document),
-        "verdict": document.verdict.summary,
-        "verdict_reasons": list(document.verdict.reasons),
+        **verdict_json(document),
     }
 
 
