@@ -59,7 +59,8 @@ def test_a_pem_bundle_with_certificates_and_a_crl() -> None:
 
 def test_the_simulated_chips_csca_pem_loads() -> None:
     trust = TrustStore()
-    assert trust.add_bytes(TestPKI().all_csca_pem(), "sim.pem") == 2
+    assert trust.add_bytes(TestPKI().all_csca_pem(), "sim.pem") == 4  # 2 CSCAs, their CRLs
+    assert len(trust.crls) == 2
 
 
 def test_a_pem_block_that_is_not_trust_material_is_a_problem() -> None:

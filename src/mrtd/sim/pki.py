@@ -8,10 +8,15 @@ the library never trusts them on its own; a caller must pass the CSCA explicitly
 
   "rsa":   CSCA RSA-3072 (valid 2025-01-01..2045-01-01) -> DS RSA-2048 (..2036-01-01)
   "ecdsa": CSCA brainpoolP384r1 (same dates)           -> DS brainpoolP256r1 (same dates)
+
+The trust material handed out (`csca_pem`, `export_csca`) carries, after each CSCA, a CRL of
+that CSCA revoking nothing, issued when first asked for in this process and current for 30
+days: the strict default policy needs revocation checked against a current CRL.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from importlib import resources
 from os import PathLike
@@ -23,6 +28,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from mrtd.lds.sod import SignerKey
+from mrtd.sim.pki_builder import Issued, issue_crl
 
 __all__ = ["KINDS", "Kind", "TestPKI", "all_csca_pem", "export_csca"]
 
@@ -53,9 +59,10 @@ class TestPKI:
         return _private_key(name), _certificate(name)
 
     def csca_pem(self, kind: Kind | None = None) -> bytes:
-        """The CSCA certificate of `kind` as PEM; None means every CSCA, one after another."""
+        """The CSCA certificate of `kind` and its current CRL, as PEM; None means every CSCA,
+        one after another."""
         kinds = KINDS if kind is None else (_check_kind(kind),)
-        return b"".join(_read(f"csca_{k}.cert.pem") for k in kinds)
+        return b"".join(_read(f"csca_{k}.cert.pem") + _crl_pem(k) for k in kinds)
 
     def all_csca_pem(self) -> bytes:
         """Every test CSCA certificate, PEM, concatenated (a trust list for the sim)."""
@@ -76,6 +83,21 @@ def all_csca_pem() -> bytes:
 def export_csca(path: str | PathLike[str], kind: Kind | None = None) -> Path:
     """Write the test CSCA certificate(s) as PEM to `path`; see `TestPKI.export_csca`."""
     return TestPKI().export_csca(path, kind)
+
+
+CRL_VALIDITY = timedelta(days=30)
+
+
+@cache
+def _crl_pem(kind: Kind) -> bytes:
+    """A CRL of the CSCA `kind`, revoking nothing, current from an hour ago for CRL_VALIDITY."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    issuer = Issued(_private_key(f"csca_{kind}"), _certificate(f"csca_{kind}"))
+    certificate_list = issue_crl(
+        issuer, this_update=now - timedelta(hours=1), next_update=now + CRL_VALIDITY
+    )
+    armored: bytes = pem.armor("X509 CRL", certificate_list.dump())
+    return armored
 
 
 def _check_kind(kind: str) -> Kind:
