@@ -28,8 +28,16 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 
 @pytest.fixture(scope="module")
 def csca(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The simulated chip's test CSCA, for reads that should end genuine (exit 0)."""
-    return str(TestPKI().export_csca(tmp_path_factory.mktemp("pki") / "csca.pem"))
+    """The simulated chip's test CSCA and a data-only policy, for reads of chips without a
+    clone-detection key that should end genuine (exit 0): `--csca PATH --policy PATH`."""
+    folder = tmp_path_factory.mktemp("pki")
+    (folder / "data-only.toml").write_text('clone_detection = "data_only_accepted"\n')
+    return str(TestPKI().export_csca(folder / "csca.pem"))
+
+
+def trusted(csca: str) -> tuple[str, ...]:
+    """`--csca` and the data-only policy beside it (see the `csca` fixture)."""
+    return ("--csca", csca, "--policy", str(Path(csca).with_name("data-only.toml")))
 
 
 def test_read_json(capsys: pytest.CaptureFixture[str]) -> None:
@@ -43,12 +51,19 @@ def test_read_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert set(report["files"]) == {"EF.COM", "EF.SOD", "DG1", "DG2"}
     assert {k: v["status"] for k, v in report["verification"].items()} == {
         "passive": "not_checked",
-        "active": "not_supported",
-        "chip": "not_supported",
+        "completeness": "passed",
         "expiry": "passed",
         "access": "passed",
+        "binding": "passed",
+        "active": "not_supported",
+        "chip": "not_supported",
+        "issuer": "not_checked",
+        "algorithms": "passed",
+        "revocation": "not_checked",
+        "clone_detection": "not_checked",
     }
     assert report["verdict"] == "incomplete"
+    assert report["verdict_codes"][-1] == "clone.no_chip_key"
     assert report["verdict_reasons"][0].startswith("passive: data group hashes and DS")
     assert set(report["stats"]) >= {"apdus", "bytes_sent", "bytes_received", "seconds"}
 
@@ -123,7 +138,7 @@ def test_profile_file_is_used(
     assert code == 0
     lines = [line.strip() for line in out.splitlines() if line.startswith("  ")]
     assert [len(line) for line in lines] == [30, 30, 30]
-    args = ("--reader", f"sim:{profile}", "--mrz", *lines, "--json", "--csca", csca)
+    args = ("--reader", f"sim:{profile}", "--mrz", *lines, "--json", *trusted(csca))
     code, out, _ = run(capsys, "read", *args)
     report = json.loads(out)
     assert code == 0
@@ -188,7 +203,7 @@ def test_read_with_pace_reports_the_variant(
 ) -> None:
     profile = tmp_path / "pace.toml"
     profile.write_text(PACE_PROFILE)
-    args = ("--reader", f"sim:{profile}", *key, "--json", "--csca", csca)
+    args = ("--reader", f"sim:{profile}", *key, "--json", *trusted(csca))
     code, out, _ = run(capsys, "read", *args)
     assert code == 0
     access = json.loads(out)["access"]
@@ -198,7 +213,7 @@ def test_read_with_pace_reports_the_variant(
         "pace": {"mapping": "IM", "domain": "brainpoolP256r1", "cipher": "AES-256",
                  "key_agreement": "ECDH"},
     }  # fmt: skip
-    code, out, _ = run(capsys, "read", "--reader", f"sim:{profile}", *key, "--csca", csca)
+    code, out, _ = run(capsys, "read", "--reader", f"sim:{profile}", *key, *trusted(csca))
     assert code == 0
     assert "access           PACE (IM, brainpoolP256r1, AES-256)" in out
 
@@ -218,9 +233,14 @@ def test_read_access_bac_on_a_pace_chip_and_can_misuse(
     profile = tmp_path / "pace.toml"
     profile.write_text(PACE_PROFILE)
     args = ("--reader", f"sim:{profile}", "--mrz", *MRZ, "--access", "bac", "--json")
-    code, out, _ = run(capsys, "read", *args, "--csca", csca)
-    assert code == 0  # BAC chosen by the caller is not a downgrade
-    assert json.loads(out)["access"] == {"protocol": "BAC", "downgraded": False}
+    code, out, _ = run(capsys, "read", *args, *trusted(csca))
+    # BAC chosen by the caller still reads BAC, but the chip's signed DG14 lists PACE: a
+    # forced BAC on a PACE chip is a downgrade and never genuine (issue 17, finding 5)
+    assert code == 1
+    report = json.loads(out)
+    assert report["access"]["protocol"] == "BAC"
+    assert report["access"]["downgraded"] is True
+    assert "access.downgraded" in report["verdict_codes"]
     code, _, err = run(capsys, "read", "--reader", "sim", "--can", "123456")
     assert code == 3
     assert "PACE only" in err

@@ -31,12 +31,21 @@ def csca(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
+def data_only(tmp_path: Path) -> Path:
+    """A policy that accepts proof of the data alone (files cannot prove their chip)."""
+    path = tmp_path / "data-only.toml"
+    path.write_text('clone_detection = "data_only_accepted"\n')
+    return path
+
+
+@pytest.fixture
 def dump(tmp_path: Path, capsys: pytest.CaptureFixture[str], csca: Path) -> Path:
-    """The default simulated passport read with `mrtd read --out`."""
+    """The default simulated passport read with `mrtd read --out`: exit 1 under the strict
+    default policy, since that chip has no key to prove it is no copy."""
     out = tmp_path / "dump"
     args = ("--reader", "sim", "--mrz", *MRZ, "--out", str(out), "--csca", str(csca))
     code, _, _ = run(capsys, "read", *args)
-    assert code == 0
+    assert code == 1
     return out
 
 
@@ -46,13 +55,16 @@ def passive(out: str) -> dict[str, object]:
 
 
 def test_a_dump_verifies_against_the_csca(
-    capsys: pytest.CaptureFixture[str], dump: Path, csca: Path
+    capsys: pytest.CaptureFixture[str], dump: Path, csca: Path, data_only: Path
 ) -> None:
     code, out, _ = run(capsys, "verify", str(dump), "--csca", str(csca), "--json")
-    assert code == 0
+    assert code == 1  # one exit contract: 0 only for genuine under the policy in force
     report = json.loads(out)
+    assert report["schema_version"] == 2
     assert set(report["files"]) == {"EF.COM", "EF.SOD", "DG1", "DG2"}
     assert report["verdict"] == "incomplete"  # files alone cannot show the chip is no clone
+    assert report["verdict_codes"] == ["clone.not_proven"]
+    assert report["policy"]["name"] == "strict"
     result = report["verification"]["passive"]
     assert result["status"] == "passed"
     assert result["data_groups"] == {"DG1": {"status": "passed"}, "DG2": {"status": "passed"}}
@@ -65,20 +77,39 @@ def test_a_dump_verifies_against_the_csca(
         "type": "ec", "bits": 256, "curve": "brainpoolP256r1", "explicit_parameters": False
     }  # fmt: skip
     assert algorithms["csca_signature"]["key"]["curve"] == "brainpoolP384r1"
-    code, out, _ = run(capsys, "verify", str(dump), "--csca", str(csca))
+    policy = ("--policy", str(data_only))
+    code, out, _ = run(capsys, "verify", str(dump), "--csca", str(csca), *policy, "--json")
+    assert code == 0
+    report = json.loads(out)
+    assert (report["verdict"], report["verdict_codes"]) == ("genuine", [])
+    assert report["policy"]["name"] == "data-only"
+    assert report["verification"]["clone_detection"]["status"] == "passed"
+    code, out, _ = run(capsys, "verify", str(dump), "--csca", str(csca), *policy)
     assert code == 0
     assert "check passive    passed" in out
 
 
-def test_files_are_recognised_by_content_not_name(
+def test_a_bad_policy_is_a_usage_error(
     capsys: pytest.CaptureFixture[str], dump: Path, csca: Path, tmp_path: Path
+) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('clone_detection = "sometimes"\n')
+    for command in (["verify", str(dump)], ["read", "--reader", "sim", "--mrz", *MRZ]):
+        code, _, err = run(capsys, *command, "--csca", str(csca), "--policy", str(bad))
+        assert code == 2
+        assert "clone_detection is one of" in err
+
+
+def test_files_are_recognised_by_content_not_name(
+    capsys: pytest.CaptureFixture[str], dump: Path, csca: Path, tmp_path: Path, data_only: Path
 ) -> None:
     renamed = []
     for n, name in enumerate(("DG1.bin", "DG2.bin", "EF.SOD.bin", "EF.COM.bin")):
         target = tmp_path / f"file{n}.dat"
         shutil.copy(dump / name, target)
         renamed.append(str(target))
-    code, out, _ = run(capsys, "verify", *renamed, "--csca", str(csca), "--json")
+    args = ("--csca", str(csca), "--policy", str(data_only), "--json")
+    code, out, _ = run(capsys, "verify", *renamed, *args)
     assert code == 0
     assert json.loads(out)["files"]["EF.SOD"]["path"].endswith("file2.dat")
 
@@ -187,9 +218,16 @@ def test_bad_input_is_a_usage_error(
     assert "both DG1" in err
 
 
-def test_read_with_csca_is_genuine(capsys: pytest.CaptureFixture[str], csca: Path) -> None:
+def test_read_with_csca_is_genuine(
+    capsys: pytest.CaptureFixture[str], csca: Path, data_only: Path
+) -> None:
+    """The default simulated chip has no key to prove it is no copy: genuine only under a
+    policy that accepts data-only proof; the strict default says why not, by code."""
     args = ("read", "--reader", "sim", "--mrz", *MRZ, "--csca", str(csca), "--json")
     code, out, _ = run(capsys, *args)
+    assert code == 1
+    assert json.loads(out)["verdict_codes"] == ["clone.no_chip_key"]
+    code, out, _ = run(capsys, *args, "--policy", str(data_only))
     assert code == 0
     report = json.loads(out)
     assert report["verdict"] == "genuine"

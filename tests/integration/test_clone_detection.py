@@ -84,8 +84,10 @@ def test_a_clone_is_read_completely_but_not_genuine(
     assert {n: d for n, d in document.files.items() if n != "EF.SOD"} == same
     assert document.verdict.passive.status == "passed"
     assert document.verdict.summary == "failed"
-    failed = [name for name, check in document.verdict.checks().items() if check.status == "failed"]
-    assert failed == [name for name, key in (("active", "aa"), ("chip", "ca")) if key in chip]
+    failed = [name for name, check in document.verdict.checks.items() if check.status == "failed"]
+    expected = [name for name, key in (("active", "aa"), ("chip", "ca")) if key in chip]
+    assert failed == [*expected, "clone_detection"]
+    assert "clone.proof_failed" in document.verdict.codes
     assert any(r.startswith(("active:", "chip:")) for r in document.verdict.reasons)
 
 
