@@ -16,11 +16,10 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from mrtd.verify.outcome import CheckStatus
-from mrtd.pipeline.document import Document
 from mrtd.lds.dg1 import build_dg1
 from mrtd.lds.sod import build_sod
 from mrtd.mrz import MRZFormat, generate_mrz
+from mrtd.pipeline.document import Document
 from mrtd.sim.pki_builder import (
     DOCUMENT_TYPE_LIST_OID,
     MASTER_LIST_SIGNING_KEY_OID,
@@ -31,6 +30,7 @@ from mrtd.sim.pki_builder import (
     generate_pki,
     issue_certificate,
 )
+from mrtd.verify.outcome import CheckStatus
 from mrtd.verify.trust import TrustStore
 
 PASSED, FAILED = CheckStatus.PASSED, CheckStatus.FAILED
