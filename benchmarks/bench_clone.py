@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     if ec_module.native is None:
         print("bench_clone: the native EC core is not built", file=sys.stderr)
         return 2
-    trust = TrustStore()
+    trust = TrustStore(allow_test_pki=True)
     trust.add_bytes(TestPKI().all_csca_pem())
     rows = [ca_row(spec, args.runs) for spec in CA_SPECS]
     print(f"{'Chip Authentication, terminal':<44} {'C core ms':>10} {'Python ms':>10} {'ratio':>6}")

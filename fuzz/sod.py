@@ -23,7 +23,7 @@ if str(FUZZ_DIR.parent) not in sys.path:
     sys.path.append(str(FUZZ_DIR.parent))
 from tests.shared_data import shared_data_file  # the tests' one lookup
 
-TRUST = TrustStore()
+TRUST = TrustStore(allow_test_pki=True)
 TRUST.add_bytes(TestPKI().all_csca_pem(), "test CSCAs")
 GERMAN_CSCA = shared_data_file("pki", "DE_ROOT_CA_CSCA07.cer")
 if GERMAN_CSCA is not None:

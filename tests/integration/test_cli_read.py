@@ -37,7 +37,8 @@ def csca(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 def trusted(csca: str) -> tuple[str, ...]:
     """`--csca` and the data-only policy beside it (see the `csca` fixture)."""
-    return ("--csca", csca, "--policy", str(Path(csca).with_name("data-only.toml")))
+    policy = str(Path(csca).with_name("data-only.toml"))
+    return ("--csca", csca, "--allow-test-pki", "--policy", policy)
 
 
 def test_read_json(capsys: pytest.CaptureFixture[str]) -> None:

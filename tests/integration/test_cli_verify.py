@@ -43,7 +43,17 @@ def dump(tmp_path: Path, capsys: pytest.CaptureFixture[str], csca: Path) -> Path
     """The default simulated passport read with `mrtd read --out`: exit 1 under the strict
     default policy, since that chip has no key to prove it is no copy."""
     out = tmp_path / "dump"
-    args = ("--reader", "sim", "--mrz", *MRZ, "--out", str(out), "--csca", str(csca))
+    args = (
+        "--reader",
+        "sim",
+        "--mrz",
+        *MRZ,
+        "--out",
+        str(out),
+        "--csca",
+        str(csca),
+        "--allow-test-pki",
+    )
     code, _, _ = run(capsys, "read", *args)
     assert code == 1
     return out
@@ -57,7 +67,9 @@ def passive(out: str) -> dict[str, object]:
 def test_a_dump_verifies_against_the_csca(
     capsys: pytest.CaptureFixture[str], dump: Path, csca: Path, data_only: Path
 ) -> None:
-    code, out, _ = run(capsys, "verify", str(dump), "--csca", str(csca), "--json")
+    code, out, _ = run(
+        capsys, "verify", str(dump), "--csca", str(csca), "--allow-test-pki", "--json"
+    )
     assert code == 1  # one exit contract: 0 only for genuine under the policy in force
     report = json.loads(out)
     assert report["schema_version"] == 2
@@ -78,13 +90,17 @@ def test_a_dump_verifies_against_the_csca(
     }  # fmt: skip
     assert algorithms["csca_signature"]["key"]["curve"] == "brainpoolP384r1"
     policy = ("--policy", str(data_only))
-    code, out, _ = run(capsys, "verify", str(dump), "--csca", str(csca), *policy, "--json")
+    code, out, _ = run(
+        capsys, "verify", str(dump), "--csca", str(csca), "--allow-test-pki", *policy, "--json"
+    )
     assert code == 0
     report = json.loads(out)
     assert (report["verdict"], report["verdict_codes"]) == ("genuine", [])
     assert report["policy"]["name"] == "data-only"
     assert report["verification"]["clone_detection"]["status"] == "passed"
-    code, out, _ = run(capsys, "verify", str(dump), "--csca", str(csca), *policy)
+    code, out, _ = run(
+        capsys, "verify", str(dump), "--csca", str(csca), "--allow-test-pki", *policy
+    )
     assert code == 0
     assert "check passive    passed" in out
 
@@ -95,7 +111,9 @@ def test_a_bad_policy_is_a_usage_error(
     bad = tmp_path / "bad.toml"
     bad.write_text('clone_detection = "sometimes"\n')
     for command in (["verify", str(dump)], ["read", "--reader", "sim", "--mrz", *MRZ]):
-        code, _, err = run(capsys, *command, "--csca", str(csca), "--policy", str(bad))
+        code, _, err = run(
+            capsys, *command, "--csca", str(csca), "--allow-test-pki", "--policy", str(bad)
+        )
         assert code == 2
         assert "clone_detection is one of" in err
 
@@ -108,7 +126,7 @@ def test_files_are_recognised_by_content_not_name(
         target = tmp_path / f"file{n}.dat"
         shutil.copy(dump / name, target)
         renamed.append(str(target))
-    args = ("--csca", str(csca), "--policy", str(data_only), "--json")
+    args = ("--csca", str(csca), "--allow-test-pki", "--policy", str(data_only), "--json")
     code, out, _ = run(capsys, "verify", *renamed, *args)
     assert code == 0
     assert json.loads(out)["files"]["EF.SOD"]["path"].endswith("file2.dat")
@@ -131,7 +149,9 @@ def test_a_changed_data_group_fails_by_name(
     dg2 = bytearray((dump / "DG2.bin").read_bytes())
     dg2[-10] ^= 0x01
     (dump / "DG2.bin").write_bytes(bytes(dg2))
-    code, out, _ = run(capsys, "verify", str(dump), "--csca", str(csca), "--json")
+    code, out, _ = run(
+        capsys, "verify", str(dump), "--csca", str(csca), "--allow-test-pki", "--json"
+    )
     assert code == 1
     result = passive(out)
     assert result["status"] == "failed"
@@ -170,7 +190,16 @@ def test_a_revoked_document_signer_fails(
     )
     crl_path = tmp_path / "revoked.crl"
     crl_path.write_bytes(crl.dump())
-    args = ("verify", str(dump), "--csca", str(csca), "--csca", str(crl_path), "--json")
+    args = (
+        "verify",
+        str(dump),
+        "--csca",
+        str(csca),
+        "--allow-test-pki",
+        "--csca",
+        str(crl_path),
+        "--json",
+    )
     code, out, _ = run(capsys, *args)
     assert code == 1
     result = passive(out)
@@ -223,7 +252,17 @@ def test_read_with_csca_is_genuine(
 ) -> None:
     """The default simulated chip has no key to prove it is no copy: genuine only under a
     policy that accepts data-only proof; the strict default says why not, by code."""
-    args = ("read", "--reader", "sim", "--mrz", *MRZ, "--csca", str(csca), "--json")
+    args = (
+        "read",
+        "--reader",
+        "sim",
+        "--mrz",
+        *MRZ,
+        "--csca",
+        str(csca),
+        "--allow-test-pki",
+        "--json",
+    )
     code, out, _ = run(capsys, *args)
     assert code == 1
     assert json.loads(out)["verdict_codes"] == ["clone.no_chip_key"]

@@ -37,7 +37,7 @@ CA_EXTENDED = ["dh-2048-3des", "dh-2048-aes128"]
 
 @pytest.fixture(scope="module")
 def trust() -> TrustStore:
-    store = TrustStore()
+    store = TrustStore(allow_test_pki=True)
     store.add_bytes(TestPKI().all_csca_pem(), source="test CSCA")
     return store
 
@@ -221,7 +221,17 @@ def test_the_command_line_names_the_failed_check(
     assert main(["sim", "--profile", str(clone)]) == 0
     assert "a CLONE" in capsys.readouterr().out
     mrz = list(Profile.load(clone).mrz.lines)
-    args = ["read", "--reader", f"sim:{clone}", "--mrz", *mrz, "--csca", str(csca), "--json"]
+    args = [
+        "read",
+        "--reader",
+        f"sim:{clone}",
+        "--mrz",
+        *mrz,
+        "--csca",
+        str(csca),
+        "--allow-test-pki",
+        "--json",
+    ]
     assert main(args) == 1
     report = json.loads(capsys.readouterr().out)
     assert report["verdict"] == "failed"

@@ -301,7 +301,7 @@ def test_ecdsa_on_a_curve_cryptography_lacks(curve_name: str) -> None:
 
 
 def trust_for(*certificates: x509.Certificate) -> TrustStore:
-    trust = TrustStore()
+    trust = TrustStore(allow_test_pki=True)
     for certificate in certificates:
         trust.add_certificate(certificate)
     return trust

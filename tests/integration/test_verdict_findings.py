@@ -21,7 +21,7 @@ DATA_ONLY = Policy(name="data-only", clone_detection="data_only_accepted")  # ty
 
 @pytest.fixture(scope="module")
 def trust() -> TrustStore:
-    store = TrustStore()
+    store = TrustStore(allow_test_pki=True)
     store.add_bytes(TestPKI().csca_pem(), "the test CSCAs and their CRLs")
     return store
 
@@ -63,7 +63,16 @@ def test_mrtd_verify_of_a_dump_without_dg2_is_not_genuine(
     csca = TestPKI().export_csca(tmp_path.parent / f"{tmp_path.name}-csca.pem")
     policy = tmp_path.parent / f"{tmp_path.name}-data-only.toml"
     policy.write_text('clone_detection = "data_only_accepted"\n')
-    args = ["verify", str(tmp_path), "--csca", str(csca), "--policy", str(policy), "--json"]
+    args = [
+        "verify",
+        str(tmp_path),
+        "--csca",
+        str(csca),
+        "--allow-test-pki",
+        "--policy",
+        str(policy),
+        "--json",
+    ]
     assert main(args) == 1
     report = json.loads(capsys.readouterr().out)
     assert report["verdict"] == "incomplete"

@@ -214,7 +214,7 @@ def test_cli_reads_through_pcsc_as_a_subprocess(pcsc_stack: PCSCStack, tmp_path:
     with served(chip, pcsc_stack):
         result = subprocess.run(
             [sys.executable, "-m", "mrtd.cli", "read", "--reader", "pcsc",
-             "--mrz", *DEFAULT.mrz.lines, "--json", "--csca", str(csca)],
+             "--mrz", *DEFAULT.mrz.lines, "--json", "--csca", str(csca), "--allow-test-pki"],
             env=pcsc_stack.env(),
             capture_output=True,
             text=True,

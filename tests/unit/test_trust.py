@@ -31,7 +31,7 @@ def csca_file(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
 
 
 def test_a_der_certificate_file(csca_file: Path) -> None:
-    trust = TrustStore()
+    trust = TrustStore(allow_test_pki=True)
     assert trust.add_path(csca_file) == 1
     assert len(trust) == 1
     assert trust.certificates[0].dump() == csca_file.read_bytes()
@@ -57,8 +57,21 @@ def test_a_pem_bundle_with_certificates_and_a_crl() -> None:
     assert trust.problems == ()
 
 
-def test_the_simulated_chips_csca_pem_loads() -> None:
+def test_the_test_pki_is_refused_unless_allowed() -> None:
+    """mrtd's test CSCAs, whose private keys ship in the package, are never trusted by
+    accident (issue 17, finding 13): refused into `problems`, with the way to allow them."""
     trust = TrustStore()
+    assert trust.add_bytes(TestPKI().all_csca_pem(), "sim.pem") == 2  # the CRLs only
+    assert len(trust) == 0
+    assert [p.source for p in trust.problems] == ["mrtd's test PKI"] * 2
+    assert "allow_test_pki=True" in trust.problems[0].reason
+    relinked = TestPKI().csca_certificate("rsa")  # the same key under any certificate
+    trust.add_certificate(relinked, "again")
+    assert len(trust) == 0
+
+
+def test_the_simulated_chips_csca_pem_loads() -> None:
+    trust = TrustStore(allow_test_pki=True)
     assert trust.add_bytes(TestPKI().all_csca_pem(), "sim.pem") == 4  # 2 CSCAs, their CRLs
     assert len(trust.crls) == 2
 
@@ -148,7 +161,7 @@ def test_a_fifo_in_a_folder_is_not_read(tmp_path: Path) -> None:
 
 def test_from_paths(tmp_path: Path, csca_file: Path) -> None:
     (tmp_path / "a.cer").write_bytes(csca("paths").der)
-    trust = TrustStore.from_paths([tmp_path, csca_file])
+    trust = TrustStore.from_paths([tmp_path, csca_file], allow_test_pki=True)
     assert len(trust) == 2
 
 

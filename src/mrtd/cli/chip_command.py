@@ -17,7 +17,7 @@ from mrtd.cli.exit_status import (
 )
 from mrtd.cli.progress import ProgressBar
 from mrtd.cli.report import document_json, print_document
-from mrtd.cli.verify_command import load_policy, verdict_exit_status
+from mrtd.cli.verify_command import load_policy, load_trust, verdict_exit_status
 from mrtd.errors import (
     AccessDeniedError,
     AccessKeyError,
@@ -39,7 +39,6 @@ from mrtd.readers.simulated import SimulatedReader
 from mrtd.sim import nfc_target, vpcd
 from mrtd.sim.pki import TestPKI
 from mrtd.sim.profile import Profile, ProfileError
-from mrtd.verify.trust import TrustStore
 
 EXTENSIONS = {JPEG_FILE: "jpg", JP2_FILE: "jp2", CODESTREAM: "j2k"}  # by lds.image_format
 
@@ -47,7 +46,7 @@ EXTENSIONS = {JPEG_FILE: "jpg", JP2_FILE: "jp2", CODESTREAM: "j2k"}  # by lds.im
 def run_read(args: argparse.Namespace) -> int:
     try:
         key = _key(args)
-        trust = TrustStore.from_paths(args.csca) if args.csca else None
+        trust = load_trust(args)
         policy = load_policy(args)
         transport = open_reader(args.reader)
     except (MRZError, AccessKeyError, ProfileError, TrustStoreError, PolicyError, ValueError,

@@ -79,7 +79,7 @@ def run_demo(out: TextIO, *, as_json: bool = False) -> int:
     same = scanned.mrz.lines == printed.lines
     key = MRZKey.from_mrz(scanned.mrz)
     chip = SimulatedChip(profile)
-    trust = TrustStore()
+    trust = TrustStore(allow_test_pki=True)  # the test CSCA, trusted on purpose here
     trust.add_bytes(TestPKI().all_csca_pem(), source="the test state's CSCA")
     document = read_document(SimulatedReader(chip), key, trust=trust)
     if as_json:

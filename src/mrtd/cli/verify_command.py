@@ -52,6 +52,12 @@ def add_csca_argument(parser: argparse.ArgumentParser) -> None:
         help="trust material: a CSCA certificate (DER/PEM), a folder, a master list (.ml), "
         "an ICAO PKD LDIF file or a CRL; repeat for more",
     )
+    parser.add_argument(
+        "--allow-test-pki",
+        action="store_true",
+        help="trust mrtd's own test CSCAs (mrtd sim --export-csca), refused otherwise: their "
+        "private keys ship with mrtd, so only tests and demos may trust them",
+    )
 
 
 def add_policy_argument(parser: argparse.ArgumentParser) -> None:
@@ -61,6 +67,13 @@ def add_policy_argument(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="what genuine requires (TOML, docs/verify.md); default: the strict policy",
     )
+
+
+def load_trust(args: argparse.Namespace) -> TrustStore | None:
+    """The trust store of `--csca` (and `--allow-test-pki`), None without `--csca`."""
+    if not args.csca:
+        return None
+    return TrustStore.from_paths(args.csca, allow_test_pki=args.allow_test_pki)
 
 
 def load_policy(args: argparse.Namespace) -> Policy:
@@ -76,7 +89,7 @@ def verdict_exit_status(document: Document) -> int:
 def run_verify(args: argparse.Namespace) -> int:
     try:
         found = collect_files(args.paths)
-        trust = TrustStore.from_paths(args.csca) if args.csca else None
+        trust = load_trust(args)
         policy = load_policy(args)
     except (DecodeError, OSError, TrustStoreError, PolicyError) as exc:
         print(f"mrtd verify: {exc}", file=sys.stderr)

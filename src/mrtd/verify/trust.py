@@ -14,6 +14,7 @@ raises `TrustStoreError`, except inside a folder, whose unusable entries become 
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from mrtd.verify.certificates import (
     TrustAnchor,
     check_parsed,
     country,
+    describe,
     error_detail,
     is_ca,
     load_certificate,
@@ -76,14 +78,26 @@ class TrustProblem:
     reason: str
 
 
+TEST_PKI_CSCA_KEYS = frozenset({
+    "4abefd7dfe4bc4878deacc4ce126716192261a8d2f25554571b8db4e2cbc0f4c",  # mrtd test CSCA ECDSA
+    "c2dc7e3b521a7f12541e3ea7b7cbbfc6545f7b83abc366ceb1aab4b4e697cb37",  # mrtd test CSCA RSA
+})  # fmt: skip
+"""SHA-256 of the SubjectPublicKeyInfo of the simulated chip's CSCAs (mrtd.sim.pki): their
+private keys ship with mrtd, so anyone can sign documents they would accept. A store refuses
+any certificate with one of these keys unless `allow_test_pki` says otherwise."""
+
+
 class TrustStore:
     """CSCA certificates, CRLs and Document Signer certificates, deduplicated by encoding.
 
     Load it, then share it: checking chains against it from several threads is safe, loading
-    into it while others read is not.
+    into it while others read is not. mrtd's own test CSCAs (`TEST_PKI_CSCA_KEYS`) are refused,
+    into `problems`, unless `allow_test_pki=True`: the demo and tests trust them on purpose,
+    a deployment never by accident.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, allow_test_pki: bool = False) -> None:
+        self.allow_test_pki = allow_test_pki
         self._certificates: dict[bytes, x509.Certificate] = {}
         self._by_subject: dict[str, list[TrustAnchor]] = {}
         self._crls: dict[bytes, RevocationList] = {}
@@ -93,9 +107,11 @@ class TrustStore:
         self._problems: list[TrustProblem] = []
 
     @classmethod
-    def from_paths(cls, paths: Iterable[str | os.PathLike[str]]) -> TrustStore:
+    def from_paths(
+        cls, paths: Iterable[str | os.PathLike[str]], *, allow_test_pki: bool = False
+    ) -> TrustStore:
         """A store loaded from files and folders (`add_path` each)."""
-        store = cls()
+        store = cls(allow_test_pki=allow_test_pki)
         for path in paths:
             store.add_path(path)
         return store
@@ -359,7 +375,14 @@ class TrustStore:
             raise TrustStoreError(f"{what}: not a CA certificate (C={state}), so not a CSCA")
 
     def _add_anchor(self, certificate: x509.Certificate) -> int:
-        """1 if `certificate` is new, 0 if it was there already."""
+        """1 if `certificate` is new, 0 if it was there already or is mrtd's test CSCA."""
+        if not self.allow_test_pki and _is_test_pki(certificate):
+            self._problem(
+                "mrtd's test PKI",
+                f"{describe(certificate)} refused: its private key ships with mrtd "
+                "(allow_test_pki=True, or --allow-test-pki, trusts it for tests and demos)",
+            )
+            return 0
         anchor = TrustAnchor.from_certificate(certificate)
         if anchor.der in self._certificates:
             return 0
@@ -382,6 +405,14 @@ class TrustStore:
 
     def _problem(self, source: str, reason: str) -> None:
         self._problems.append(TrustProblem(source, reason.removeprefix(f"{source}: ")))
+
+
+def _is_test_pki(certificate: x509.Certificate) -> bool:
+    try:
+        key = certificate.public_key.dump()
+    except ASN1_ERRORS:
+        return False
+    return hashlib.sha256(key).hexdigest() in TEST_PKI_CSCA_KEYS
 
 
 def _starts_with_oid(data: bytes) -> bool:
