@@ -80,6 +80,8 @@ def test_case_ids_are_unique() -> None:
         ({"hostile": "unknown-oids", "target_file": "DG2"}, "EF.CardAccess or DG14"),
         ({"target_file": "DG2"}, "target_file need a hostile fault"),
         ({"size": 10, "times": 2}, "size, times need a hostile fault"),
+        ({"hostile": "com-duplicate-dg14", "target_file": "DG14"}, "takes no target_file"),
+        ({"hostile": "card-access-absent", "times": 2}, "card-access-absent takes no times"),
     ],
 )
 def test_bad_fault_settings_are_refused(faults: dict[str, Any], message: str) -> None:
@@ -90,6 +92,23 @@ def test_bad_fault_settings_are_refused(faults: dict[str, Any], message: str) ->
 def test_a_content_fault_needs_its_file_on_the_chip() -> None:
     profile = Profile.from_dict({"faults": {"hostile": "unknown-oids", "target_file": "DG14"}})
     with pytest.raises(ProfileError, match="the chip has no such file"):
+        SimulatedChip(profile)
+
+
+@pytest.mark.parametrize(
+    ("chip", "fault", "message"),
+    [
+        ({}, "com-duplicate-dg14", "needs a chip with Chip Authentication"),
+        ({"access": ["pace", "bac"]}, "card-security-unsigned", "needs a chip with PACE-CAM"),
+        ({"aa": "rsa-1024-sha1"}, "dg15-unmapped-algorithm", "ECDSA Active Authentication"),
+        ({}, "card-access-garbled", "needs a chip with PACE"),
+    ],
+)
+def test_a_forgery_fault_needs_what_it_forges(
+    chip: dict[str, Any], fault: str, message: str
+) -> None:
+    profile = Profile.from_dict({"chip": chip, "faults": {"hostile": fault}})
+    with pytest.raises(ProfileError, match=message):
         SimulatedChip(profile)
 
 

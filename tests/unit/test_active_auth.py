@@ -113,7 +113,7 @@ def test_real_trace_replays_through_secure_messaging() -> None:
     dg15 = DG15File.from_bytes(H(v["dg15"]))
     assert (dg15.algorithm, dg15.key_size) == ("RSA", 1792)
     outcome = check_active_authentication(dg15, None, H(v["RND_IFD"]), answer.data)
-    assert outcome == CheckOutcome(PASSED, "RSA-1792 ISO/IEC 9796-2, SHA-256")
+    assert outcome == CheckOutcome(PASSED, "RSA-1792 ISO/IEC 9796-2, SHA-256", "active.passed")
 
 
 def test_real_trace_through_the_generator() -> None:
@@ -138,14 +138,14 @@ def test_real_trace_tampered_signature_fails(bit: int) -> None:
     dg15 = DG15File.from_bytes(H(v["dg15"]))
     signature = flip(H(v["signature"]), bit)
     outcome = check_active_authentication(dg15, None, H(v["RND_IFD"]), signature)
-    assert outcome == CheckOutcome(FAILED, DOES_NOT_VERIFY)
+    assert outcome == CheckOutcome(FAILED, DOES_NOT_VERIFY, "active.failed")
 
 
 def test_real_trace_other_challenge_fails() -> None:
     v: dict[str, Any] = VECTORS["aa.real_trace_rsa1792_sha256"]
     dg15 = DG15File.from_bytes(H(v["dg15"]))
     outcome = check_active_authentication(dg15, None, CHALLENGE, H(v["signature"]))
-    assert outcome == CheckOutcome(FAILED, DOES_NOT_VERIFY)
+    assert outcome == CheckOutcome(FAILED, DOES_NOT_VERIFY, "active.failed")
     assert CHALLENGE.hex() not in outcome.reason
 
 
@@ -171,7 +171,7 @@ def test_terminal_against_the_simulated_chip(spec: str, reason: str) -> None:
     card = chip(spec)
     dg15, info = files(card)
     command, outcome = run(active_authentication(dg15, info), card.answer)
-    assert outcome == CheckOutcome(PASSED, reason)
+    assert outcome == CheckOutcome(PASSED, reason, "active.passed")
     assert command.ne == response_size(dg15) >= card.signature_size
     assert (info is None) == spec.startswith("rsa")
 
@@ -254,7 +254,7 @@ def test_rsa_trailer_naming_an_unknown_hash_fails() -> None:
     f = int("6a" + "00" * 93 + "11" * 32 + "39cc", 16)  # 39: SHA-512/224's identifier
     signature = pow(f, numbers.d, numbers.public_numbers.n).to_bytes(128, "big")
     outcome = check_active_authentication(files(card)[0], None, CHALLENGE, signature)
-    assert outcome == CheckOutcome(FAILED, DOES_NOT_VERIFY)
+    assert outcome == CheckOutcome(FAILED, DOES_NOT_VERIFY, "active.failed")
 
 
 # -- ECDSA: hashes, formats, curves --------------------------------------------------------------
@@ -268,7 +268,7 @@ def test_ecdsa_with_an_x962_oid_takes_plain_or_der() -> None:
     der = utils.encode_dss_signature(int.from_bytes(plain[:32]), int.from_bytes(plain[32:]))
     for signature in (plain, der):
         outcome = check_active_authentication(dg15, info, CHALLENGE, signature)
-        assert outcome == CheckOutcome(PASSED, "ECDSA brainpoolP256r1, SHA-256")
+        assert outcome == CheckOutcome(PASSED, "ECDSA brainpoolP256r1, SHA-256", "active.passed")
     plain_info = card.security_info()
     assert plain_info is not None
     assert plain_info.signature_algorithm == "0.4.0.127.0.7.1.1.4.1.3"  # ecdsa-plain-SHA256
@@ -281,10 +281,10 @@ def test_ecdsa_without_dg14_info_tries_each_hash() -> None:
     dg15, _ = files(card)
     outcome = check_active_authentication(dg15, None, CHALLENGE, card.sign(CHALLENGE))
     assert outcome == CheckOutcome(
-        PASSED, "ECDSA P-384, SHA-1 (found by trial: DG14 names no hash)"
+        PASSED, "ECDSA P-384, SHA-1 (found by trial: DG14 names no hash)", "active.passed"
     )
     other = check_active_authentication(dg15, None, flip(CHALLENGE, 3), card.sign(CHALLENGE))
-    assert other == CheckOutcome(FAILED, DOES_NOT_VERIFY)
+    assert other == CheckOutcome(FAILED, DOES_NOT_VERIFY, "active.failed")
 
 
 def test_ecdsa_with_the_wrong_hash_fails() -> None:
@@ -304,6 +304,16 @@ def test_ecdsa_info_naming_another_algorithm_is_not_supported() -> None:
     assert "1.2.840.113549.1.1.11" in outcome.reason
 
 
+def test_an_unmapped_algorithm_is_known_before_any_command() -> None:
+    dg15, _ = files(chip("ecdsa-P-256-sha256"))
+    info = ActiveAuthenticationInfo.build("2.16.840.1.101.3.4.3.10")  # ecdsa-with-SHA3-256
+    protocol = active_authentication(dg15, info)
+    with pytest.raises(StopIteration) as done:
+        next(protocol)  # no INTERNAL AUTHENTICATE
+    outcome = done.value.value
+    assert (outcome.status, outcome.code) == (NOT_SUPPORTED, "active.unsupported_algorithm")
+
+
 def test_ecdsa_key_with_explicit_parameters() -> None:
     card = chip("ecdsa-brainpoolP256r1-sha256")
     key = card.private_key
@@ -314,7 +324,7 @@ def test_ecdsa_key_with_explicit_parameters() -> None:
     curve = CURVES_BY_NAME["brainpoolP256r1"]
     dg15 = DG15File.from_bytes(build_dg15(encode_public_key(curve, DomainEncoding.EXPLICIT, point)))
     _, outcome = run(active_authentication(dg15, card.security_info()), card.answer)
-    assert outcome == CheckOutcome(PASSED, "ECDSA brainpoolP256r1, SHA-256")
+    assert outcome == CheckOutcome(PASSED, "ECDSA brainpoolP256r1, SHA-256", "active.passed")
 
 
 def _sign_on_group(curve: ECCurve, private: int, message: bytes) -> bytes:
@@ -341,9 +351,9 @@ def test_ecdsa_on_a_curve_cryptography_lacks(encoding: DomainEncoding) -> None:
         return lambda command: ResponseAPDU(_sign_on_group(curve, key, command.data), 0x9000)
 
     _, outcome = run(active_authentication(dg15, info), chip_with(private))
-    assert outcome == CheckOutcome(PASSED, "ECDSA brainpoolP224r1, SHA-224")
+    assert outcome == CheckOutcome(PASSED, "ECDSA brainpoolP224r1, SHA-224", "active.passed")
     clone = run(active_authentication(dg15, info), chip_with(private % (curve.n - 1) + 1))[1]
-    assert clone == CheckOutcome(FAILED, DOES_NOT_VERIFY)
+    assert clone == CheckOutcome(FAILED, DOES_NOT_VERIFY, "active.failed")
 
 
 # -- a real data set's key -----------------------------------------------------------------------
@@ -387,7 +397,7 @@ def test_a_clone_with_another_key_fails(spec: str) -> None:
     dg15, info = files(chip(spec))
     clone = chip(spec, b"clone")
     _, outcome = run(active_authentication(dg15, info), clone.answer)
-    assert outcome == CheckOutcome(FAILED, DOES_NOT_VERIFY)
+    assert outcome == CheckOutcome(FAILED, DOES_NOT_VERIFY, "active.failed")
 
 
 @pytest.mark.parametrize(
@@ -405,6 +415,7 @@ def test_refusal_fails_and_names_the_status_word(sw: int, meaning: str) -> None:
         FAILED,
         f"the chip refused INTERNAL AUTHENTICATE: status word {meaning}, "
         "although DG15 holds an Active Authentication key",
+        "active.refused",
     )
 
 
@@ -412,7 +423,7 @@ def test_empty_answer_fails() -> None:
     dg15, info = files(chip("ecdsa-P-256-sha256"))
     for key_files in ((dg15, info), files(chip("rsa-1024-sha1"))):
         outcome = run(active_authentication(*key_files), lambda _: ResponseAPDU(b"", 0x9000))[1]
-        assert outcome == CheckOutcome(FAILED, DOES_NOT_VERIFY)
+        assert outcome == CheckOutcome(FAILED, DOES_NOT_VERIFY, "active.failed")
 
 
 @pytest.mark.parametrize(

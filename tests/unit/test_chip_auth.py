@@ -23,7 +23,9 @@ from mrtd.lds.security.infos import (
     KeyAgreement,
     SecurityInfo,
     SecurityInfos,
+    UnknownSecurityInfo,
 )
+from mrtd.lds.security.oids import PK_PROTOCOLS
 from mrtd.sim.chip_auth_chip import ChipChipAuthentication
 from mrtd.sm import SecureChannel
 from mrtd.verify.chip_auth import (
@@ -33,6 +35,7 @@ from mrtd.verify.chip_auth import (
     key_reference,
     set_at,
     set_kat,
+    unusable_reason,
 )
 from tests.shared_data import shared_data_path
 
@@ -318,6 +321,25 @@ def test_nothing_to_choose() -> None:
     assert choose_chip_authentication(SecurityInfos((AES_INFO,))) is None
     dh_info = ChipAuthenticationInfo.build(KeyAgreement.DH, Cipher.AES128)
     assert choose_chip_authentication(SecurityInfos((dh_info, key_info(b"a")))) is None
+
+
+def test_why_nothing_was_chosen_says_no_key_only_without_a_key() -> None:
+    v2_only = ChipAuthenticationInfo.build(KeyAgreement.ECDH, Cipher.AES128, version=2)
+    dh_info = ChipAuthenticationInfo.build(KeyAgreement.DH, Cipher.AES128)
+    id_1 = ChipAuthenticationInfo.build(KeyAgreement.ECDH, Cipher.AES128, key_id=1)
+    unreadable_key = UnknownSecurityInfo(PK_PROTOCOLS[KeyAgreement.ECDH], b"", "bad key")
+    cases = {
+        (AES_INFO,): "chip.no_key",
+        (): "chip.no_key",
+        (AES_INFO, unreadable_key): "chip.unsupported_key",
+        (v2_only, key_info(b"a")): "chip.unsupported_version",
+        (dh_info, key_info(b"a")): "chip.unsupported_algorithm",
+        (id_1, key_info(b"a", 2)): "chip.key_id_mismatch",
+    }
+    for infos, code in cases.items():
+        assert choose_chip_authentication(SecurityInfos(infos)) is None
+        reason, got = unusable_reason(SecurityInfos(infos))
+        assert (got, bool(reason)) == (code, True), infos
 
 
 # -- the simulated chip's checks ---------------------------------------------------------------

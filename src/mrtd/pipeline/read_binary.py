@@ -39,6 +39,16 @@ class FileNotFoundOnChipError(CardStatusError):
     """The chip has no such file."""
 
 
+class FileChangedError(DecodeError):
+    """The chip gave one file twice in one session, with different bytes.
+
+    A session reads each file once (`mrtd.pipeline.session`); where it must read one again (a
+    PACE-CAM chip's EF.CardSecurity after access was opened anew) the bytes must be the ones
+    read before, because checks already ran on those: a chip that serves another copy the
+    second time (a clone's key first, the genuine file after) ends the read with this error,
+    the first copy kept in the partial result."""
+
+
 @dataclass
 class ChunkPolicy:
     """How much to ask for per READ BINARY; shared by all files of one session, because the

@@ -40,8 +40,12 @@ class ReadResult:
 
     access: AccessReport = field(default_factory=AccessReport)
     files: dict[str, bytes] = field(default_factory=dict, repr=False)  # personal data
-    chip: CheckOutcome = CheckOutcome(CheckStatus.NOT_CHECKED, "Chip Authentication not run")
-    active: CheckOutcome = CheckOutcome(CheckStatus.NOT_CHECKED, "Active Authentication not run")
+    chip: CheckOutcome = CheckOutcome(
+        CheckStatus.NOT_CHECKED, "Chip Authentication not run", "chip.not_run"
+    )
+    active: CheckOutcome = CheckOutcome(
+        CheckStatus.NOT_CHECKED, "Active Authentication not run", "active.not_run"
+    )
     denied: list[str] = field(default_factory=list)
     absent: list[str] = field(default_factory=list)
     stats: Stats = field(default_factory=Stats)

@@ -3,6 +3,20 @@
 This and `readers/` are the only modules that do I/O (docs/design.md, "Principles"). The
 session reports what it does as events (`mrtd.pipeline.events`), and stops before the next
 APDU when the caller's `cancel` is set or its deadline has passed.
+
+A session reads each file once. EF.COM may list a group twice (it is unsigned) and a caller
+may ask for one twice: the read goes by the first mention. Where a file must be read again (a
+PACE-CAM chip's EF.CardSecurity each time access is opened, after a resume or when the chip
+ended secure messaging) or is asked for again (`read_file`), the bytes must be the first read's,
+byte for byte, since checks already ran on them: otherwise the read ends with
+`FileChangedError` (a `DecodeError`), the first copy kept in the partial result. The keys of
+Chip, Active and PACE-CAM authentication are used only from the bytes kept
+(`mrtd.pipeline.clone_checks`).
+
+A chip whose DG14 (once EF.SOD vouches for it) lists a PACE variant this library runs, read
+over BAC, was downgraded: EF.CardAccess absent, refused or garbled, or BAC forced by the
+caller. The access report says so (`downgraded`, with the reason), and the verdict's access
+check fails.
 """
 
 from __future__ import annotations
@@ -17,7 +31,7 @@ from mrtd import errors
 from mrtd.access.bac import bac
 from mrtd.access.keys import AccessKey, CANKey, MRZKey
 from mrtd.access.pace import PACEResult, pace
-from mrtd.access.pace.policy import AccessReport, PACEChoice, choose
+from mrtd.access.pace.policy import AccessReport, PACEChoice, choose, supported
 from mrtd.apdu import SHORT_MAX_NE, CommandAPDU, ResponseAPDU
 from mrtd.errors import (
     CardRemovedError,
@@ -32,9 +46,9 @@ from mrtd.errors import (
 )
 from mrtd.lds import LDS_FILES, COMFile, LDSFileInfo
 from mrtd.lds.files import EMRTD_AID
-from mrtd.lds.security.infos import Mapping, SecurityInfos
+from mrtd.lds.security.infos import FIRST_PROPRIETARY_ID, Mapping, SecurityInfos
 from mrtd.lds.sod import parse_sod
-from mrtd.pipeline.clone_checks import active_check, chip_check
+from mrtd.pipeline.clone_checks import CAMProof, active_check, chip_check, vouched
 from mrtd.pipeline.events import (
     AccessOpened,
     AccessStarted,
@@ -48,6 +62,7 @@ from mrtd.pipeline.events import (
 from mrtd.pipeline.read_binary import (
     ChunkPolicy,
     FileAccessDeniedError,
+    FileChangedError,
     FileNotFoundOnChipError,
     read_file,
 )
@@ -55,6 +70,7 @@ from mrtd.pipeline.result import ReadResult, Stats
 from mrtd.readers.base import Cancel, Transport
 from mrtd.sm import SecureChannel
 from mrtd.sm.channel import SM_ERRORS
+from mrtd.verify.trust import TrustStore
 
 T = TypeVar("T")
 AccessMode = Literal["auto", "pace", "bac"]
@@ -77,6 +93,19 @@ def _listed_groups(com: bytes | None) -> tuple[int, ...]:
         return COMFile.from_bytes(com).data_groups
     except DecodeError:
         return ()
+
+
+def _offers_pace(infos: SecurityInfos) -> bool:
+    """Whether these SecurityInfos (DG14's) list a PACE variant this library can run; one whose
+    domain they do not give (a proprietary id without its parameters) counts."""
+    for info in infos.pace:
+        parameter_id = info.parameter_id
+        domain = infos.pace_domain(info)
+        if domain is None and (parameter_id is None or parameter_id >= FIRST_PROPRIETARY_ID):
+            return True  # its parameters are in EF.CardAccess: unknown here, so assume so
+        if domain is not None and supported(info, domain):
+            return True
+    return False
 
 
 def _hashed_groups(sod: bytes | None) -> tuple[int, ...]:
@@ -106,12 +135,15 @@ class Session:
         cancel: Cancel | None = None,
         deadline: float | None = None,
         reader: str = "",
+        trust: TrustStore | None = None,
     ) -> None:
         """`on_event` hears what the session does (`mrtd.pipeline.events`); `cancel` (anything
         with `is_set()`) and `deadline` (a `time.monotonic()` value) stop it before its next
         APDU, and at least every `WAIT_SLICE` seconds while it waits for the card, with
         `ReadCancelledError` and `mrtd.errors.TimeoutError`. `reader` names the reader in
-        `WaitingForCard` events."""
+        `WaitingForCard` events. `trust` holds the CSCAs a PACE-CAM chip's EF.CardSecurity
+        must chain to for PACE-CAM to prove the chip (without it, DG14's Chip Authentication
+        must)."""
         if access not in ACCESS_MODES:
             raise ValueError(f"access must be one of {', '.join(ACCESS_MODES)}")
         self.transport = transport
@@ -123,11 +155,15 @@ class Session:
         self.cancel = cancel
         self.deadline = deadline
         self.reader = reader
+        self.trust = trust
         self.access = AccessReport()
         self.card_access: bytes | None = None  # EF.CardAccess as read, when the chip has one
         self.card_security: bytes | None = None  # EF.CardSecurity, read for PACE-CAM
+        self.cam: CAMProof | None = None  # what PACE-CAM showed, judged by chip_check
+        self._seen: dict[str, bytes] = {}  # every file read in this session, as first read
         self._pace: PACEChoice | None = None
         self._access_probed = False
+        self._card_access_problem = ""  # why EF.CardAccess could not be read, when it could not
         self._resync = False  # the chip may hold a secure channel this side gave up
         self._in_application = False  # the eMRTD application may be selected (no power cycle)
         self._key: AccessKey | None = None
@@ -298,6 +334,7 @@ class Session:
         except (CardStatusError, DecodeError) as exc:  # absent, refused or garbled: no PACE
             if self.access_mode == "pace":
                 raise PACEError(f"the chip offers no PACE (EF.CardAccess: {exc})") from exc
+            self._card_access_problem = f"EF.CardAccess: {exc}"
             if isinstance(exc, DecodeError):
                 self.access.reason = f"EF.CardAccess is malformed ({exc}); PACE not attempted"
             return
@@ -331,22 +368,31 @@ class Session:
 
     def _check_cam(self, result: PACEResult) -> None:
         """PACE-CAM: the chip's static key is in EF.CardSecurity (read under the new channel,
-        in the master file); CA_IC must map it to the chip's mapping key."""
+        in the master file); CA_IC must map it to the chip's mapping key. What this shows is
+        kept in `cam` and judged after DG14 (`clone_checks.chip_check`): EF.CardSecurity must
+        verify to a trusted CSCA. `access.chip_authentication` says whether the mapping
+        matched a key of it (passed) until then."""
         info = LDS_FILES["EF.CardSecurity"]
         policy = ChunkPolicy(short_max=result.channel.max_short_ne(), extended_max=0)
         try:
             if self._in_application:  # access opened again without a power cycle
                 self._select_master_file()  # EF.SOD has EF.CardSecurity's FID and SFI
-            data = self.run(read_file(info.fid, info.sfi, policy))
+            data = self._remember(info.name, self.run(read_file(info.fid, info.sfi, policy)))
             self.card_security = data
             self.emit(FileDone("EF.CardSecurity", "read", len(data)))
             keys = SecurityInfos.from_card_security(data).chip_authentication_keys
+        except FileChangedError:
+            raise
         except (CardStatusError, DecodeError) as exc:  # refused, absent or malformed: no key
             _log.warning("PACE-CAM: EF.CardSecurity is unusable (%s)", exc)
             self.access.chip_authentication = "failed"
+            self.cam = CAMProof(b"", None, f"EF.CardSecurity is unusable: {exc}")
             return
-        passed = any(result.verify_chip_authentication(k.public_key) for k in keys)
-        self.access.chip_authentication = "passed" if passed else "failed"
+        matched = next((k for k in keys if k.domain == result.domain
+                        and result.verify_chip_authentication(k.public_key)), None)  # fmt: skip
+        problem = "" if matched else "the chip's mapping data matches no key of EF.CardSecurity"
+        self.cam = CAMProof(data, matched, problem)
+        self.access.chip_authentication = "passed" if matched else "failed"
         _log.info("PACE-CAM chip authentication: %s", self.access.chip_authentication)
 
     def _select_master_file(self) -> None:
@@ -420,7 +466,8 @@ class Session:
     # -- files -----------------------------------------------------------------------------
 
     def read_file(self, info: LDSFileInfo) -> bytes:
-        """One file, read and verified chunk by chunk (a `FileProgress` event for each)."""
+        """One file, read and verified chunk by chunk (a `FileProgress` event for each). A file
+        read before in this session must come back byte for byte (`FileChangedError`)."""
         if self.policy is None:
             raise RuntimeError("open access (open_access) before reading files")
         report = None
@@ -431,9 +478,20 @@ class Session:
                 emit(FileProgress(name, done, total))
 
         policy, data = self.policy, bytearray()
-        return self._resumable(
+        read = self._resumable(
             lambda: self.run(read_file(info.fid, info.sfi, policy, progress=report, into=data))
         )
+        return self._remember(info.name, read)
+
+    def _remember(self, name: str, data: bytes) -> bytes:
+        """`data`, the first time `name` is read in this session; the same bytes again later,
+        or `FileChangedError`."""
+        first = self._seen.setdefault(name, data)
+        if first != data:
+            raise FileChangedError(
+                f"{name}: the chip gave other bytes than the first time it was read"
+            )
+        return first
 
     def read_document(
         self,
@@ -484,10 +542,12 @@ class Session:
         sod = self._read_into(result, LDS_FILES["EF.SOD"])
         groups = list(data_groups if data_groups is not None else listed)
         if data_groups is None:  # EF.COM is unsigned: a clone could leave DG14/DG15 out of it
-            groups += [n for n in _hashed_groups(sod) if n not in groups]
+            groups += _hashed_groups(sod)
+        groups = list(dict.fromkeys(groups))  # once each, in the order first named
         if 14 in groups:  # DG14 first: Chip Authentication protects the rest of the read
             groups.remove(14)
             self._read_into(result, LDS_FILES["DG14"])
+            self._check_downgrade(result.files)
         if authenticate:  # a card that leaves the field meanwhile is authenticated anew
             result.chip = self._resumable(lambda: chip_check(self, result.files))
             _log.info("chip authentication: %s", result.chip.describe())
@@ -498,6 +558,29 @@ class Session:
             result.active = self._resumable(lambda: active_check(self, result.files))
             _log.info("active authentication: %s", result.active.describe())
             self.emit(CheckDone("active", result.active))
+
+    def _check_downgrade(self, files: dict[str, bytes]) -> None:
+        """After DG14, once EF.SOD vouches for it: a read over BAC of a chip whose DG14 lists a
+        PACE variant this library can run was downgraded, whatever made it use BAC (no
+        EF.CardAccess, a garbled one, a PACE failure, or `access="bac"`)."""
+        if self.access.protocol != "BAC" or self.access.downgraded:
+            return
+        dg14, problem = vouched(files, 14, "access")
+        if dg14 is None or problem is not None:
+            return
+        try:
+            infos = SecurityInfos.from_dg14(dg14)
+        except DecodeError:
+            return
+        if not _offers_pace(infos):
+            return
+        why = self.access.reason or self._card_access_problem or "EF.CardAccess offers no PACE"
+        if self.access_mode == "bac":
+            why = 'the caller asked for BAC (access="bac")'
+
+        self.access.downgraded = True
+        self.access.reason = f"DG14 (signed) says the chip supports PACE, read with BAC: {why}"
+        _log.warning("access: %s", self.access.reason)
 
     def _read_into(self, result: ReadResult, info: LDSFileInfo) -> bytes | None:
         try:
@@ -512,6 +595,8 @@ class Session:
             result.absent.append(info.name)
             self.emit(FileDone(info.name, "absent"))
             return None
+        except FileChangedError:
+            raise
         except DecodeError as exc:
             raise DecodeError(f"{info.name}: {exc}") from exc
         result.files[info.name] = data

@@ -50,6 +50,11 @@ BAC_CHIP: Mapping[str, Any] = {"aa": "ecdsa-brainpoolP256r1-sha256",
                                "ca": "ecdh-brainpoolP256r1-aes128"}  # fmt: skip
 PACE_CHIP: Mapping[str, Any] = {**BAC_CHIP, "access": ["pace", "bac"]}
 CAM_CHIP: Mapping[str, Any] = {"access": ["pace", "bac"], "pace": {"mapping": "CAM"}}  # no AA/CA
+# Chips with one key: Chip Authentication (CA_CHIP; with PACE-CAM on the same key, CAM_CA_CHIP)
+# or Active Authentication (AA_CHIP), for the forgeries that try to hide a clone.
+CA_CHIP: Mapping[str, Any] = {"ca": "ecdh-brainpoolP256r1-aes128"}
+CAM_CA_CHIP: Mapping[str, Any] = {**CAM_CHIP, **CA_CHIP}
+AA_CHIP: Mapping[str, Any] = {"aa": "ecdsa-brainpoolP256r1-sha256"}
 # The order of a BAC read of BAC_CHIP: EF.CardAccess probe (6A82), SELECT, GET CHALLENGE,
 # MUTUAL AUTHENTICATE, EF.COM (APDU 5), EF.SOD (6-10), DG14, CA, DG1, DG2, DG15, AA.
 # A PACE read: EF.CardAccess (1), MSE:Set AT (2), GENERAL AUTHENTICATE nonce (3), mapping (4),
@@ -57,7 +62,7 @@ CAM_CHIP: Mapping[str, Any] = {"access": ["pace", "bac"], "pace": {"mapping": "C
 ALL_FILES = ("EF.COM", "EF.SOD", "DG14", "DG1", "DG2", "DG15")
 BEFORE_DG1 = ("EF.COM", "EF.SOD", "DG14")
 BEFORE_DG2 = (*BEFORE_DG1, "DG1")
-CAM_FILES = ("EF.COM", "EF.SOD", "DG1", "DG2")
+CAM_FILES = ("EF.COM", "EF.SOD", "DG14", "DG1", "DG2")  # DG14: its PACEInfo
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +77,9 @@ class Expect:
     resumes: int = 0
     reopened: int = 0
     altered: tuple[str, ...] = ()  # files the fault changes: read plain, or junk within Le
+    chip: str = ""  # the code of the read's chip outcome (clone_checks), when given
+    active: str = ""  # and of its active outcome
+    downgraded: bool | None = None  # whether the access report says downgraded, when given
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +123,11 @@ class Outcome:
         text = f"read ({document.access.protocol}), {verdict.summary}"
         if verdict.summary != "genuine":
             text += ": " + "; ".join(verdict.reasons)
-        notes = [n for n in (*document.problems, document.access.reason) if n and n not in text]
+        checks = (self.result.chip, self.result.active)
+        codes = [c.code for c in checks if c.status != "passed" and c.code not in text
+                 and verdict.summary != "genuine"]  # fmt: skip
+        notes = [n for n in (*document.problems, document.access.reason, *codes)
+                 if n and n not in text]  # fmt: skip
         if notes:
             text += f" [{'; '.join(notes)}]"
         stats = self.result.stats
@@ -137,6 +149,8 @@ def _read(verdict: str, match: str = "", **more: Any) -> Expect:
 
 _MAC = errors.MACError
 _FAILED_ACCESS = "access: downgraded from PACE to BAC"
+_DG14_SAYS_PACE = "DG14 (signed) says the chip supports PACE, read with BAC"
+CA_FILES = ("EF.COM", "EF.SOD", "DG14", "DG1", "DG2")
 
 CASES: tuple[Case, ...] = (
     Case("none", "BAC read (AA, CA)", BAC_CHIP, {},
@@ -331,7 +345,7 @@ CASES: tuple[Case, ...] = (
          _error(errors.DecodeError, "shorter than the length in its header", BEFORE_DG2)),
     Case("claim-length", "EF.CardAccess claims 0xFFFFFFFF bytes", PACE_CHIP,
          {"hostile": "claim-length", "target_file": "EF.CardAccess"},
-         _read("genuine", "EF.CardAccess", access="BAC", kept=ALL_FILES)),
+         _read("failed", _DG14_SAYS_PACE, access="BAC", kept=ALL_FILES, downgraded=True)),
     Case("claim-length", "EF.CardSecurity claims 0xFFFFFFFF bytes (PACE-CAM)", CAM_CHIP,
          {"hostile": "claim-length", "target_file": "EF.CardSecurity"},
          _read("failed", "chip: PACE-CAM chip authentication failed", access="PACE",
@@ -348,10 +362,11 @@ CASES: tuple[Case, ...] = (
          _read("failed", "DG1 does not match its hash", kept=ALL_FILES)),
     Case("deep-nesting", "DG14 (1000 levels)", BAC_CHIP,
          {"hostile": "deep-nesting", "target_file": "DG14"},
-         _read("failed", "DG14 is malformed", kept=ALL_FILES)),
+         _read("failed", "DG14 does not match its hash", kept=ALL_FILES,
+               chip="chip.key_hash_mismatch")),
     Case("deep-nesting", "EF.CardAccess (1000 levels)", PACE_CHIP,
          {"hostile": "deep-nesting", "target_file": "EF.CardAccess"},
-         _read("genuine", "EF.CardAccess is malformed", access="BAC")),
+         _read("failed", "EF.CardAccess is malformed", access="BAC", downgraded=True)),
     Case("deep-nesting", "EF.CardSecurity (1000 levels, PACE-CAM)", CAM_CHIP,
          {"hostile": "deep-nesting", "target_file": "EF.CardSecurity"},
          _read("failed", "chip: PACE-CAM chip authentication failed", access="PACE",
@@ -362,7 +377,54 @@ CASES: tuple[Case, ...] = (
          _read("genuine", access="PACE", kept=("EF.CardAccess", *ALL_FILES))),
     Case("unknown-oids", "DG14", BAC_CHIP,
          {"hostile": "unknown-oids", "target_file": "DG14"},
-         _read("failed", "DG14 does not match its hash", kept=ALL_FILES)),
+         _read("failed", "DG14 does not match its hash", kept=ALL_FILES,
+               chip="chip.key_hash_mismatch")),
+    # -- chips that try to pass for genuine ----------------------------------------------------
+    Case("com-duplicate-dg14", "EF.COM lists DG14 twice; a clone's DG14 first", CA_CHIP,
+         {"hostile": "com-duplicate-dg14"},
+         _read("failed", "DG14 does not match its hash", kept=CA_FILES, altered=("DG14",),
+               chip="chip.key_hash_mismatch", active="active.no_key")),
+    Case("card-security-self-signed", "PACE-CAM with a clone's key, self-made CSCA", CAM_CHIP,
+         {"hostile": "card-security-self-signed"},
+         _read("incomplete", "EF.CardSecurity's signer", access="PACE",
+               kept=("EF.CardAccess", "EF.CardSecurity", *CAM_FILES),
+               altered=("EF.CardSecurity",), chip="chip.cam_unverified")),
+    Case("card-security-unsigned", "PACE-CAM with a clone's key, no SignerInfo", CAM_CHIP,
+         {"hostile": "card-security-unsigned"},
+         _read("incomplete", "EF.CardSecurity is not signed", access="PACE",
+               kept=("EF.CardAccess", "EF.CardSecurity", *CAM_FILES),
+               altered=("EF.CardSecurity",), chip="chip.cam_unverified")),
+    Case("card-security-self-signed", "PACE-CAM and DG14's CA key (CA runs)", CAM_CA_CHIP,
+         {"hostile": "card-security-self-signed"},
+         _read("failed", "does not hold the private key of DG14", access="PACE",
+               kept=("EF.CardAccess", "EF.CardSecurity", *CAM_FILES),
+               altered=("EF.CardSecurity",), chip="chip.failed")),
+    Case("clone", "PACE-CAM, the genuine EF.CardSecurity copied", CAM_CA_CHIP,
+         {"clone": True},
+         _read("failed", "PACE-CAM chip authentication failed", access="PACE",
+               kept=("EF.CardAccess", "EF.CardSecurity", *CAM_FILES), chip="chip.cam_failed")),
+    Case("dg14-ca-v2-only", "DG14: Chip Authentication version 2 only", CA_CHIP,
+         {"hostile": "dg14-ca-v2-only"},
+         _read("incomplete", "version 2 only", kept=CA_FILES,
+               chip="chip.unsupported_version", active="active.no_key")),
+    Case("dg14-key-id-mismatch", "DG14: info keyId 1, public key keyId 2", CA_CHIP,
+         {"hostile": "dg14-key-id-mismatch"},
+         _read("incomplete", "other key ids", kept=CA_FILES,
+               chip="chip.key_id_mismatch", active="active.no_key")),
+    Case("dg15-unmapped-algorithm", "DG14's AA info: ecdsa-with-SHA3-256", AA_CHIP,
+         {"hostile": "dg15-unmapped-algorithm"},
+         _read("incomplete", "which mrtd cannot check", kept=(*CA_FILES, "DG15"),
+               chip="chip.no_key", active="active.unsupported_algorithm")),
+    Case("card-access-absent", "PACE chip: EF.CardAccess answers 6A82", PACE_CHIP,
+         {"hostile": "card-access-absent"},
+         _read("failed", _DG14_SAYS_PACE, access="BAC", kept=ALL_FILES, downgraded=True)),
+    Case("card-access-garbled", "PACE chip: EF.CardAccess no SecurityInfos", PACE_CHIP,
+         {"hostile": "card-access-garbled"},
+         _read("failed", _DG14_SAYS_PACE, access="BAC", kept=("EF.CardAccess", *ALL_FILES),
+               downgraded=True)),
+    Case("none", "PACE chip read with access = bac", PACE_CHIP, {},
+         _read("failed", 'the caller asked for BAC (access="bac")', access="BAC",
+               kept=ALL_FILES, downgraded=True), access="bac"),
 )  # fmt: skip
 
 
@@ -382,7 +444,7 @@ def seeded_random(seed: bytes = SEED) -> Callable[[int], bytes]:
 @cache
 def trust_store() -> TrustStore:
     """The test PKI's CSCAs: a genuine simulated chip reads as genuine."""
-    store = TrustStore()
+    store = TrustStore(allow_test_pki=True)  # the test CSCA, on purpose
     store.add_bytes(TestPKI().all_csca_pem(), source="test CSCA")
     return store
 
@@ -405,7 +467,8 @@ def run_case(case: Case, *, remove_at: int | None = None) -> Outcome:
     before = tracemalloc.get_traced_memory()[0]
     started = time.perf_counter()
     try:
-        with Session(SimulatedReader(chip), random_bytes=seeded_random(), access=case.access) as s:
+        reader = SimulatedReader(chip)
+        with Session(reader, random_bytes=seeded_random(), access=case.access, trust=trust) as s:
             s.read_document(key, result=result)
         outcome.document = Document.from_read(result, trust=trust)
     except MRTDError as exc:
@@ -467,11 +530,20 @@ def _check_read(expect: Expect, outcome: Outcome, document: Document) -> list[st
     verdict = document.verdict
     if expect.verdict and verdict.summary != expect.verdict:
         problems.append(f"verdict {verdict.summary}, not {expect.verdict}: {verdict.reasons}")
-    said = " | ".join((*verdict.reasons, *document.problems, document.access.reason))
+    read = outcome.result
+    said = " | ".join((*verdict.reasons, *document.problems, document.access.reason,
+                       read.chip.reason, read.active.reason))  # fmt: skip
     if expect.match not in said:
         problems.append(f"expected {expect.match!r} in the verdict: {said}")
     if expect.access and document.access.protocol != expect.access:
         problems.append(f"access {document.access.protocol}, not {expect.access}")
+    for what, code, got in (("chip", expect.chip, read.chip), ("active", expect.active,
+                                                                 read.active)):  # fmt: skip
+        if code and got.code != code:
+            problems.append(f"{what} code {got.code!r} ({got.describe()}), not {code!r}")
+    if expect.downgraded is not None and document.access.downgraded != expect.downgraded:
+        problems.append(f"access downgraded {document.access.downgraded}, not "
+                        f"{expect.downgraded}")  # fmt: skip
     stats = outcome.result.stats
     if (stats.resumes, stats.reopened) != (expect.resumes, expect.reopened):
         problems.append(f"resumed {stats.resumes}, reopened {stats.reopened} times; expected "

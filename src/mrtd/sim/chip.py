@@ -16,6 +16,7 @@ from mrtd.access.bac import cipher
 from mrtd.access.bac.keys import derive_bac_keys
 from mrtd.access.bac.protocol import session_channel
 from mrtd.access.keys import AccessKey, CANKey, MRZKey
+from mrtd.access.pace.groups import KeyPair
 from mrtd.access.pace.suite import PASSWORD_CAN, PASSWORD_MRZ
 from mrtd.apdu import SHORT_MAX_NE, CommandAPDU, ResponseAPDU
 from mrtd.crypto import SMAlgorithm
@@ -24,12 +25,24 @@ from mrtd.errors import CardRemovedError, DecodeError, SecureMessagingError
 from mrtd.lds import LDS_FILES
 from mrtd.lds.files import EMRTD_AID
 from mrtd.lds.security.infos import Mapping as PACEMapping
-from mrtd.sim.authentication import chip_keys
+from mrtd.sim.authentication import (
+    ChipKeys,
+    authentication_files,
+    chip_keys,
+    genuine_keys,
+    is_clone,
+)
 from mrtd.sim.files import ChipFile, build_files
-from mrtd.sim.hostile import HostileChip, step_of
-from mrtd.sim.pace_chip import ChipPACE
+from mrtd.sim.hostile import HostileChip, check_forgery, duplicate_dg14, step_of
+from mrtd.sim.pace_chip import ChipPACE, ChipPACEOption
 from mrtd.sim.profile import Profile
-from mrtd.sim.security_files import card_access, card_security, pace_options, static_key
+from mrtd.sim.security_files import (
+    card_access,
+    card_security,
+    pace_infos,
+    pace_options,
+    static_key,
+)
 from mrtd.sm import SecureChannel
 
 SW_OK, SW_EOF = 0x9000, 0x6282
@@ -56,11 +69,16 @@ class SimulatedChip:
         self._random = random_bytes
         mrz_key = MRZKey.from_mrz(self.profile.mrz)
         self._bac_keys = derive_bac_keys(mrz_key)
+        check_forgery(self.profile)
+        self.keys = chip_keys(self.profile)  # AA and CA: genuine, or a clone's own
         self.master_files: dict[int, ChipFile] = {}
         self.pace = self._setup_pace(mrz_key)
         self.hostile = HostileChip(self.profile.faults)
         self.hostile.rewrite_files(self.files, self.master_files)
-        self.keys = chip_keys(self.profile)  # AA and CA: genuine, or a clone's own
+        if self.profile.faults.hostile == "com-duplicate-dg14":
+            com = self.files[LDS_FILES["EF.COM"].fid]
+            self.files[com.fid] = ChipFile(com.name, com.fid, com.sfi, duplicate_dg14(com.data))
+            self.hostile.serve_first(self._clone_dg14())
         self.apdus = 0
         self.modeled_seconds = 0.0
         # How long the reader waits for an answer, in modeled time (the in-process reader sets
@@ -86,23 +104,51 @@ class SimulatedChip:
         if "pace" not in chip.access:
             return None
         options = pace_options(self.profile)
-        keys = {
-            option.domain.name: static_key(self.profile, option.domain)
-            for option in options
-            if option.info.mapping is PACEMapping.CAM and isinstance(option.domain, ECCurve)
-        }
+        genuine = self._cam_keys(options, genuine_keys(self.profile), clone=False)
+        keys = self._cam_keys(options, self.keys, clone=is_clone(self.profile))
         passwords: dict[int, AccessKey] = {PASSWORD_MRZ: mrz_key}
         if chip.can:
             passwords[PASSWORD_CAN] = CANKey(chip.can)
-        for name, data in (
-            ("EF.CardAccess", card_access(options)),
-            ("EF.CardSecurity", card_security(self.profile, options, keys)),
-        ):
+        fault = self.profile.faults.hostile
+        signing = {"card-security-self-signed": "forged", "card-security-unsigned": "none"}
+        card_security_data = (
+            card_security(self.profile, options, keys, signing[fault])  # type: ignore[arg-type]
+            if fault in signing
+            else card_security(self.profile, options, genuine)  # the document's, copied
+        )
+        files = [("EF.CardAccess", card_access(options)), ("EF.CardSecurity", card_security_data)]
+        if fault == "card-access-absent":
+            files.pop(0)
+        elif fault == "card-access-garbled":  # a SET whose element is no SecurityInfo
+            files[0] = ("EF.CardAccess", bytes.fromhex("3105040300ff00"))
+        for name, data in files:
             info = LDS_FILES[name]
             self.master_files[info.fid] = ChipFile(name, info.fid, info.sfi, data)
         return ChipPACE(
             options, passwords, self._random, static_keys=keys, faults=self.profile.faults
         )
+
+    def _cam_keys(
+        self, options: list[ChipPACEOption], keys: ChipKeys, *, clone: bool
+    ) -> dict[str, KeyPair]:
+        """PACE-CAM's static key per curve: the Chip Authentication key of DG14 when it is on
+        that curve (one key for both), else one derived from the document (or the clone)."""
+        chip = keys.chip
+        return {
+            option.domain.name: chip.key
+            if chip is not None and chip.domain == option.domain
+            else static_key(self.profile, option.domain, clone=clone)
+            for option in options
+            if option.info.mapping is PACEMapping.CAM and isinstance(option.domain, ECCurve)
+        }
+
+    def _clone_dg14(self) -> ChipFile:
+        """The DG14 a clone serves first (`com-duplicate-dg14`): its own Chip Authentication
+        key, the PACE variants and AA info as the genuine DG14 has them."""
+        pace = pace_infos(pace_options(self.profile)) if self.pace is not None else ()
+        data = authentication_files(self.keys, pace)[14]
+        info = LDS_FILES["DG14"]
+        return ChipFile("DG14", info.fid, info.sfi, data)
 
     # -- the contact ---------------------------------------------------------------------------
 
@@ -245,7 +291,7 @@ class SimulatedChip:
             chip_file = self._directory().get(int.from_bytes(command.data, "big"))
             if chip_file is None:
                 return ResponseAPDU(b"", SW_NOT_FOUND)
-            self._current = chip_file
+            self._current = self.hostile.selected(chip_file)
             return ResponseAPDU(b"", SW_OK)
         return ResponseAPDU(b"", SW_WRONG_P1P2)
 
@@ -283,7 +329,7 @@ class SimulatedChip:
                 chip_file = self._by_sfi(command.p1 & 0x1F)
                 if chip_file is None:
                     return ResponseAPDU(b"", SW_NOT_FOUND)
-                self._current = chip_file
+                self._current = self.hostile.selected(chip_file)
                 offset = command.p2
             else:
                 offset = ((command.p1 & 0x7F) << 8) | command.p2
@@ -296,7 +342,7 @@ class SimulatedChip:
                 chip_file = self._directory().get((command.p1 << 8) | command.p2)
                 if chip_file is None:
                     return ResponseAPDU(b"", SW_NOT_FOUND)
-                self._current = chip_file
+                self._current = self.hostile.selected(chip_file)
         chip_file = self._current
         if chip_file is None:
             return ResponseAPDU(b"", SW_NO_EF)

@@ -1,5 +1,6 @@
 """The simulated chip's files, built from a profile: EF.COM, DG1, DG2 (a real JPEG face),
-the data groups a profile adds, and an EF.SOD signed by the test PKI over all of them."""
+the data groups a profile adds, DG14 and DG15 for its keys (DG14 also lists the PACE variants
+of a chip that offers PACE) and an EF.SOD signed by the test PKI over all of them."""
 
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ from mrtd.lds import (
 from mrtd.lds.sod import build_sod
 from mrtd.sim.authentication import authentication_files, genuine_keys
 from mrtd.sim.pki import TestPKI
-from mrtd.sim.profile import Profile
+from mrtd.sim.profile import ISSUER_FAULTS, Profile
+from mrtd.sim.security_files import pace_infos, pace_options
 
 __all__ = ["ChipFile", "build_files"]
 
@@ -52,7 +54,9 @@ def build_files(profile: Profile) -> dict[int, ChipFile]:
     contents: dict[int, bytes] = {}
     for number in profile.chip.data_groups:
         contents[number] = _data_group(number, profile)
-    contents.update(authentication_files(genuine_keys(profile)))
+    pace = pace_infos(pace_options(profile)) if "pace" in profile.chip.access else ()
+    fault = profile.faults.hostile if profile.faults.hostile in ISSUER_FAULTS else ""
+    contents.update(authentication_files(genuine_keys(profile), pace, fault=fault))
     key, certificate = TestPKI().document_signer(profile.chip.signer)  # type: ignore[arg-type]
     sod = build_sod(
         contents,

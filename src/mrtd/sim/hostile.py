@@ -6,6 +6,11 @@ in bounded time and memory. Response faults hit the answers the profile's select
 when the chip is made. The chip calls in at five points of each exchange: `begin` (before it
 looks at the command), `observe` (once it knows what the command was), `substitute` (its plain
 answer), `protect` (that answer under secure messaging) and `finish` (the bytes on the wire).
+
+The forgery faults (`FORGERY_FAULTS`) are made when the chip is: files written otherwise
+(`mrtd.sim.files`, `.authentication`, `.security_files`), and for "com-duplicate-dg14" a DG14
+that the chip serves the first time DG14 is selected (`serve_first`, `selected`).
+`check_forgery` says what each needs of the chip.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from mrtd import crypto, tlv
 from mrtd.apdu import CommandAPDU, ResponseAPDU
 from mrtd.der import encode_oid
 from mrtd.sim.files import ChipFile
-from mrtd.sim.profile import CONTENT_FAULTS, MAX_CLAIM, FaultSettings, ProfileError
+from mrtd.sim.profile import CONTENT_FAULTS, MAX_CLAIM, FaultSettings, Profile, ProfileError
 from mrtd.sm import SecureChannel
 from mrtd.sm.channel import protected_response_size
 
@@ -64,6 +69,7 @@ class HostileChip:
         self._previous = b""  # the last answer sent, for "replay"
         self._looping = False  # "loop-61": GET RESPONSE gets 61xx again
         self._retried: CommandAPDU | None = None  # "loop-6c": the command answered 6Cxx
+        self._first: ChipFile | None = None  # "com-duplicate-dg14": served at the first SELECT
 
     def reset(self) -> None:
         """Power cycle: no loop in progress."""
@@ -153,6 +159,19 @@ class HostileChip:
 
     # -- files ---------------------------------------------------------------------------------
 
+    def serve_first(self, chip_file: ChipFile) -> None:
+        """Serve `chip_file` instead of the file of its name the first time that is selected
+        (by FID, or by SFI in READ BINARY); the real one every time after."""
+        self._first = chip_file
+
+    def selected(self, chip_file: ChipFile) -> ChipFile:
+        """The file the chip serves when `chip_file` is selected."""
+        first = self._first
+        if first is not None and first.name == chip_file.name:
+            self._first = None
+            return first
+        return chip_file
+
     def rewrite_files(self, *directories: MutableMapping[int, ChipFile]) -> None:
         """Apply a content fault to its target file, wherever the chip keeps it."""
         kind, name = self.faults.hostile, self.faults.target_file
@@ -209,3 +228,36 @@ def _rewrite(kind: str, data: bytes, faults: FaultSettings) -> bytes:
         return tlv.encode(0x31, extra + top.value)
     security_infos = top.children()[0]
     return tlv.encode(top.tag, tlv.encode(0x31, extra + security_infos.value))
+
+
+def check_forgery(profile: Profile) -> None:
+    """ProfileError unless the chip has what its forgery fault needs."""
+    kind, chip = profile.faults.hostile, profile.chip
+    cam = any(p.mapping == "CAM" for p in chip.pace) and "pace" in chip.access
+    needs = {
+        "com-duplicate-dg14": (chip.ca != "none", "Chip Authentication ([chip] ca)"),
+        "card-security-self-signed": (cam, "PACE-CAM"),
+        "card-security-unsigned": (cam, "PACE-CAM"),
+        "dg14-ca-v2-only": (chip.ca != "none", "Chip Authentication ([chip] ca)"),
+        "dg14-key-id-mismatch": (chip.ca != "none", "Chip Authentication ([chip] ca)"),
+        "dg15-unmapped-algorithm": (chip.aa.startswith("ecdsa-"), "ECDSA Active Authentication"),
+        "card-access-absent": ("pace" in chip.access, "PACE"),
+        "card-access-garbled": ("pace" in chip.access, "PACE"),
+    }
+    if kind not in needs:
+        return
+    if chip.dataset:
+        raise ProfileError(f"[faults] {kind} needs generated files, not a dataset")
+    has, what = needs[kind]
+    if not has:
+        raise ProfileError(f"[faults] {kind} needs a chip with {what}")
+
+
+def duplicate_dg14(com: bytes) -> bytes:
+    """EF.COM with DG14's tag (6E) listed once more, at the end of its tag list."""
+    top = tlv.decode_one(com)
+    parts = [
+        tlv.encode(o.tag, o.value + bytes((0x6E,))) if o.tag == 0x5C else o.encode()
+        for o in top.children()
+    ]
+    return tlv.encode(top.tag, b"".join(parts))

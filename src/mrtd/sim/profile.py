@@ -54,6 +54,11 @@ EOF_STATUSES = frozenset({"6282", "9000"})
 RESPONSE_FAULTS = ("wrong-mac", "replay", "reuse-ssc", "skip-ssc", "no-do99", "truncate",
                    "overlong", "drip", "loop-61", "loop-6c", "stall")  # fmt: skip
 CONTENT_FAULTS = ("claim-length", "deep-nesting", "unknown-oids")
+# Chips that try to pass for genuine (mrtd.sim.hostile; docs/security.md): no selectors.
+CLONE_FAULTS = ("com-duplicate-dg14", "card-security-self-signed", "card-security-unsigned")
+ISSUER_FAULTS = ("dg14-ca-v2-only", "dg14-key-id-mismatch", "dg15-unmapped-algorithm")
+CARD_ACCESS_FAULTS = ("card-access-absent", "card-access-garbled")
+FORGERY_FAULTS = CLONE_FAULTS + ISSUER_FAULTS + CARD_ACCESS_FAULTS
 TARGET_STEPS = ("BAC", "PACE", "CA", "AA")
 MAX_CLAIM = 0xFFFFFFFF  # the largest length a 4-byte BER length field holds
 MAX_ANSWER_FAULT = 1 << 24  # an over-long answer of up to 16 MB (readers take 64 kB)
@@ -155,6 +160,20 @@ class FaultSettings:
     #   "claim-length"  its TLV header claims `size` value bytes (-1: 0xFFFFFFFF)
     #   "deep-nesting"  its value is wrapped in `depth` nested SEQUENCEs
     #   "unknown-oids"  SecurityInfos with unknown OIDs first (EF.CardAccess or DG14)
+    # Faults that try to make the chip pass for genuine, without selectors. Clones (the chip's
+    # Active, Chip and PACE-CAM keys are its own, as with `clone`):
+    #   "com-duplicate-dg14"         EF.COM lists DG14 twice; the chip serves a DG14 with its
+    #                                own Chip Authentication key the first time DG14 is
+    #                                selected, the genuine one after
+    #   "card-security-self-signed"  PACE-CAM with its own key, in an EF.CardSecurity signed
+    #                                by a self-made CSCA and Document Signer (same names)
+    #   "card-security-unsigned"     the same, EF.CardSecurity without any SignerInfo
+    # Issuer-made files (EF.SOD signed over them) with a key mrtd cannot use:
+    #   "dg14-ca-v2-only"            DG14's ChipAuthenticationInfo says version 2
+    #   "dg14-key-id-mismatch"       DG14's ChipAuthenticationInfo names keyId 1, its key 2
+    #   "dg15-unmapped-algorithm"    DG14's ActiveAuthenticationInfo names ecdsa-with-SHA3-256
+    # A PACE chip whose EF.CardAccess answers 6A82 ("card-access-absent") or is garbled
+    # ("card-access-garbled"); PACE still works, and DG14 lists its PACEInfos.
     hostile: str = ""
     at_apdu: int = 0  # from APDU number N on (counted as remove_at_apdu; 0: any)
     target_file: str = ""  # READ BINARY answers of this file ("EF.COM", "DG2", ...)
@@ -347,9 +366,16 @@ def _validate_hostile(faults: FaultSettings) -> None:
         if given:
             raise ProfileError(f"[faults] {', '.join(given)} need a hostile fault")
         return
-    if kind not in RESPONSE_FAULTS + CONTENT_FAULTS:
-        known = ", ".join(RESPONSE_FAULTS + CONTENT_FAULTS)
+    if kind not in RESPONSE_FAULTS + CONTENT_FAULTS + FORGERY_FAULTS:
+        known = ", ".join(RESPONSE_FAULTS + CONTENT_FAULTS + FORGERY_FAULTS)
         raise ProfileError(f"[faults] unknown hostile fault {kind!r}; one of {known}")
+    if kind in FORGERY_FAULTS:
+        defaults = FaultSettings()
+        given = [n for n in (*names, "target_file", "target_step")
+                 if getattr(faults, n) != getattr(defaults, n)]  # fmt: skip
+        if given:
+            raise ProfileError(f"[faults] {kind} takes no {', '.join(given)}")
+        return
     if faults.target_file and faults.target_file not in LDS_FILES:
         raise ProfileError(f"[faults] target_file {faults.target_file!r} is no LDS file")
     if faults.target_step and faults.target_step not in TARGET_STEPS:

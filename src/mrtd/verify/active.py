@@ -12,6 +12,13 @@ algorithm this library cannot use). Whatever the chip answers passes or fails: a
 turn the check into "not supported" with a status word (6D00) or a signature whose trailer
 names an unknown hash. Without ActiveAuthenticationInfo an ECDSA signature is tried with each
 SHA hash rather than left unchecked, for the same reason.
+
+Every outcome has a code: `active.passed`; `active.failed` (the signature does not verify),
+`active.refused` (the chip would not sign), `active.key_malformed` (DG15's key is unusable);
+`active.unsupported_algorithm` (DG14's ActiveAuthenticationInfo names a signature algorithm
+mrtd has no mapping for) and `active.unsupported_key` (a key mrtd cannot verify with), both
+not_supported: the document has a key, mrtd cannot exercise it. None of them is
+`active.no_key`, which only the absence of DG15 gives (`mrtd.pipeline.clone_checks`).
 """
 
 from __future__ import annotations
@@ -41,6 +48,7 @@ __all__ = [
     "check_active_authentication",
     "internal_authenticate",
     "response_size",
+    "unsupported_algorithm",
 ]
 
 Protocol = Generator[CommandAPDU, ResponseAPDU, CheckOutcome]
@@ -50,6 +58,7 @@ NOT_SUPPORTED = CheckStatus.NOT_SUPPORTED
 CHALLENGE_SIZE = 8  # RND.IFD (9303-11 §6.1.2)
 INS_INTERNAL_AUTHENTICATE = 0x88
 DOES_NOT_VERIFY = "Active Authentication signature does not verify"
+PASSED_CODE, FAILED_CODE = "active.passed", "active.failed"
 
 #: The hash of each ECDSA signature algorithm ActiveAuthenticationInfo may name: X9.62
 #: ecdsa-with-SHA* (9303-11's example) and BSI TR-03111 ecdsa-plain-SHA*.
@@ -92,13 +101,32 @@ def active_authentication(
     info: ActiveAuthenticationInfo | None,
     random_bytes: Callable[[int], bytes] = os.urandom,
 ) -> Protocol:
-    """Challenge the chip once and check its answer with DG15's key (and DG14's `info`)."""
+    """Challenge the chip once and check its answer with DG15's key (and DG14's `info`).
+    A signature algorithm `info` names that mrtd cannot check is known before any command:
+    not_supported, and nothing is sent."""
+    unsupported = unsupported_algorithm(dg15, info)
+    if unsupported is not None:
+        return unsupported
     challenge = random_bytes(CHALLENGE_SIZE)
     answer = yield internal_authenticate(challenge, response_size(dg15))
     if not answer.ok:
         refused = CardStatusError(answer.sw, "the chip refused INTERNAL AUTHENTICATE")
-        return CheckOutcome(FAILED, f"{refused}, although DG15 holds an Active Authentication key")
+        return CheckOutcome(
+            FAILED, f"{refused}, although DG15 holds an Active Authentication key", "active.refused"
+        )
     return check_active_authentication(dg15, info, challenge, answer.data)
+
+
+def unsupported_algorithm(
+    dg15: DG15File, info: ActiveAuthenticationInfo | None
+) -> CheckOutcome | None:
+    """Not_supported (`active.unsupported_algorithm`) when DG15's key is EC and DG14's `info`
+    names a signature algorithm that is no ECDSA this library maps to a hash; else None."""
+    if dg15.curve is None or info is None or info.signature_algorithm in ECDSA_HASHES:
+        return None
+    return CheckOutcome(NOT_SUPPORTED, "ActiveAuthenticationInfo names the signature algorithm "
+                        f"{info.signature_algorithm}, which mrtd cannot check",
+                        "active.unsupported_algorithm")  # fmt: skip
 
 
 def check_active_authentication(
@@ -118,15 +146,16 @@ def _check_rsa(dg15: DG15File, challenge: bytes, signature: bytes) -> CheckOutco
     try:
         modulus, exponent = _rsa_numbers(dg15)
     except DecodeError as exc:
-        return CheckOutcome(FAILED, f"Active Authentication key unusable: {exc}")
+        return CheckOutcome(FAILED, f"Active Authentication key unusable: {exc}",
+                            "active.key_malformed")  # fmt: skip
     try:
         recovered = iso9796.recover(iso9796.rsa_open(signature, modulus, exponent), dg15.key_size)
     except DecodeError:
-        return CheckOutcome(FAILED, DOES_NOT_VERIFY)
+        return CheckOutcome(FAILED, DOES_NOT_VERIFY, FAILED_CODE)
     if not recovered.matches(challenge):
-        return CheckOutcome(FAILED, DOES_NOT_VERIFY)
+        return CheckOutcome(FAILED, DOES_NOT_VERIFY, FAILED_CODE)
     name = HASH_NAMES[recovered.hash_algorithm]
-    return CheckOutcome(PASSED, f"RSA-{dg15.key_size} ISO/IEC 9796-2, {name}")
+    return CheckOutcome(PASSED, f"RSA-{dg15.key_size} ISO/IEC 9796-2, {name}", PASSED_CODE)
 
 
 def _check_ecdsa(
@@ -137,11 +166,11 @@ def _check_ecdsa(
     if info is None:
         candidates, plain_only = UNNAMED_HASHES, False
     else:
-        named = ECDSA_HASHES.get(info.signature_algorithm)
-        if named is None:
-            return CheckOutcome(NOT_SUPPORTED, "ActiveAuthenticationInfo names the signature "
-                                f"algorithm {info.signature_algorithm}, not ECDSA")  # fmt: skip
-        candidates, plain_only = (named,), info.signature_algorithm in PLAIN_ECDSA
+        unsupported = unsupported_algorithm(dg15, info)
+        if unsupported is not None:
+            return unsupported
+        candidates = (ECDSA_HASHES[info.signature_algorithm],)
+        plain_only = info.signature_algorithm in PLAIN_ECDSA
     der = not plain_only and _is_der(signature)
     try:
         for hash_algorithm in candidates:
@@ -149,10 +178,13 @@ def _check_ecdsa(
             if verify(dg15.public_key_info, algorithm, hash_algorithm, challenge, signature):
                 unnamed = " (found by trial: DG14 names no hash)" if info is None else ""
                 name = HASH_NAMES[hash_algorithm]
-                return CheckOutcome(PASSED, f"ECDSA {dg15.curve.name}, {name}{unnamed}")
+                return CheckOutcome(
+                    PASSED, f"ECDSA {dg15.curve.name}, {name}{unnamed}", PASSED_CODE
+                )
     except SignatureCheckError as exc:
-        return CheckOutcome(NOT_SUPPORTED, f"Active Authentication key: {exc}")
-    return CheckOutcome(FAILED, DOES_NOT_VERIFY)
+        return CheckOutcome(NOT_SUPPORTED, f"Active Authentication key: {exc}",
+                            "active.unsupported_key")  # fmt: skip
+    return CheckOutcome(FAILED, DOES_NOT_VERIFY, FAILED_CODE)
 
 
 @lru_cache(maxsize=64)

@@ -35,6 +35,7 @@ from mrtd.lds.security.infos import (
     ChipAuthenticationPublicKeyInfo,
     SecurityInfos,
 )
+from mrtd.lds.security.oids import PK_BY_OID
 from mrtd.sm import SecureChannel
 
 __all__ = [
@@ -47,6 +48,7 @@ __all__ = [
     "session_cipher",
     "set_at",
     "set_kat",
+    "unusable_reason",
 ]
 
 Protocol = Generator[CommandAPDU, ResponseAPDU, "CAResult"]
@@ -151,6 +153,33 @@ def choose_chip_authentication(
             for key in keys
         ]
     return max(pairs, key=lambda pair: _CIPHER_PREFERENCE[session_cipher(pair[0])], default=None)
+
+
+def unusable_reason(infos: SecurityInfos) -> tuple[str, str]:
+    """Why `choose_chip_authentication(infos)` found nothing to run: the reason and its code.
+
+    `chip.no_key` only when DG14 holds no Chip Authentication public key at all; a key that is
+    there but cannot be used here is `chip.unsupported_key` (a key info this library cannot
+    read), `chip.unsupported_version` (only version 2 infos, or another version),
+    `chip.unsupported_algorithm` (no info of the key's key agreement) or
+    `chip.key_id_mismatch` (the infos name other key ids than the keys)."""
+    keys = infos.chip_authentication_keys
+    if not keys:
+        if any(info.oid in PK_BY_OID for info in infos.unknown):
+            return "DG14's Chip Authentication public key cannot be read", "chip.unsupported_key"
+        return "DG14 holds no Chip Authentication public key", "chip.no_key"
+    version_1 = [info for info in infos.chip_authentication if info.version == 1]
+    if not version_1:
+        versions = sorted({info.version for info in infos.chip_authentication})
+        named = ", ".join(map(str, versions))
+        return (f"DG14 offers Chip Authentication version {named} only; mrtd runs version 1",
+                "chip.unsupported_version")  # fmt: skip
+    agreements = {key.key_agreement for key in keys}
+    if not any(info.key_agreement in agreements for info in version_1):
+        return ("DG14's Chip Authentication infos name another key agreement than its keys",
+                "chip.unsupported_algorithm")  # fmt: skip
+    return ("DG14's Chip Authentication infos name other key ids than its public keys",
+            "chip.key_id_mismatch")  # fmt: skip
 
 
 # -- the commands, shared with the simulated chip ----------------------------------------------
