@@ -72,7 +72,11 @@ def choose(infos: SecurityInfos) -> PACEChoice | None:
 @dataclass
 class AccessReport:
     """How the chip was opened. `downgraded` is True when the chip offered PACE but the read
-    fell back to BAC; `reason` says why."""
+    used BAC (PACE failed, EF.CardAccess was absent or garbled, or BAC was asked for while the
+    signed DG14 lists PACE); `reason` says why. `chip_authentication` is PACE-CAM's: after
+    access, whether the chip's mapping data matched a key of EF.CardSecurity; after the read's
+    chip check, whether PACE-CAM proved the chip ("passed" only when EF.CardSecurity verified
+    to a trusted CSCA, "not_checked" when it did not)."""
 
     protocol: str = ""  # "PACE" or "BAC"
     pace: dict[str, str] = field(default_factory=dict)  # mapping, domain, cipher, key_agreement
