@@ -8,15 +8,20 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 PREFIXES = ("passive", "completeness", "expiry", "access", "binding", "issuer", "algorithms",
-            "revocation", "clone")  # fmt: skip
+            "revocation", "clone", "active", "chip")  # fmt: skip
 CODE = re.compile(rf"""["']((?:{"|".join(PREFIXES)})\.[a-z0-9_]+)["']""")
+TEMPLATE = re.compile(r"""f["']\{check\}\.([a-z0-9_]+)["']""")  # f"{check}.key_withheld"
+NOT_CODES = {"chip.pace"}  # the simulated chip profile's [chip.pace] table
 
 
 def codes_in_source() -> set[str]:
     found: set[str] = set()
     for path in (ROOT / "src" / "mrtd").rglob("*.py"):
-        found.update(CODE.findall(path.read_text()))
-    return found
+        text = path.read_text()
+        found.update(CODE.findall(text))
+        found.update(f"{check}.{rest}" for rest in TEMPLATE.findall(text)
+                     for check in ("active", "chip"))  # fmt: skip
+    return found - NOT_CODES
 
 
 def test_there_are_codes() -> None:
