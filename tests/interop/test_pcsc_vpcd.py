@@ -212,10 +212,13 @@ def test_extended_length_can_be_switched_off(pcsc_stack: PCSCStack) -> None:
 def test_cli_reads_through_pcsc_as_a_subprocess(pcsc_stack: PCSCStack, tmp_path: Path) -> None:
     chip = SimulatedChip(DEFAULT)
     csca = TestPKI().export_csca(tmp_path / "csca.pem")
+    policy = tmp_path / "data-only.toml"  # the default chip has no key to prove it is no copy
+    policy.write_text('clone_detection = "data_only_accepted"\n')
     with served(chip, pcsc_stack):
         result = subprocess.run(
             [sys.executable, "-m", "mrtd.cli", "read", "--reader", "pcsc",
-             "--mrz", *DEFAULT.mrz.lines, "--json", "--csca", str(csca), "--allow-test-pki"],
+             "--mrz", *DEFAULT.mrz.lines, "--json", "--csca", str(csca), "--allow-test-pki",
+             "--policy", str(policy)],
             env=pcsc_stack.env(),
             capture_output=True,
             text=True,
@@ -225,6 +228,7 @@ def test_cli_reads_through_pcsc_as_a_subprocess(pcsc_stack: PCSCStack, tmp_path:
     assert result.returncode == 0, result.stderr  # genuine: the test CSCA is trusted
     report: dict[str, Any] = json.loads(result.stdout)
     assert report["verdict"] == "genuine"
+    assert report["policy"]["name"] == "data-only"
     files, _ = _in_process(chip)
     assert {name: entry["sha256"] for name, entry in report["files"].items()} == {
         name: _sha256(data) for name, data in files.items()
