@@ -488,7 +488,7 @@ MALFORMED: dict[str, Callable[[], bytes]] = {
         asn1_parser.emit(1, 1, 23, cms.ContentInfo({"content_type": "data"}).dump())
     ),
     "wrong eContentType": lambda: mutate(
-        valid(), lambda sd: sd["encap_content_info"].__setitem__("content_type", "data")
+        valid(), lambda sd: sd["encap_content_info"].__setitem__("content_type", "1.2.3.4")
     ),
     "eContent absent": lambda: mutate(
         valid(), lambda sd: sd["encap_content_info"].__setitem__("content", None)

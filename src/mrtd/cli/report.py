@@ -111,6 +111,8 @@ def verification_json(document: Document) -> dict[str, Any]:
     """Every check's status and reason; passive also per data group, signature and chain."""
     checks: dict[str, Any] = {n: c.as_dict() for n, c in document.verdict.checks.items()}
     checks["passive"] = document.passive.as_dict()
+    if document.passive.card_security is not None:  # files given with EF.CardSecurity
+        checks["card_security"] = document.passive.card_security.as_dict()
     return checks
 
 
@@ -165,6 +167,14 @@ def print_checks(document: Document, out: TextIO) -> None:
                        ("revocation", passive.revocation)):  # fmt: skip
         reason = f" ({part.reason})" if part.reason else ""
         print(f"  {name:<14} {part.status}{reason}", file=out)
+    for quirk in passive.quirks:
+        print(f"  quirk          {quirk}", file=out)
+    card = passive.card_security
+    if card is not None:
+        reason = f" ({card.outcome.reason})" if card.outcome.reason else ""
+        print(f"card security    {card.outcome.status}{reason}", file=out)
+        for info in card.infos.infos if card.infos is not None else ():
+            print(f"  {type(info).__name__:<14} {info.oid}", file=out)
     for name, check in document.verdict.checks.items():
         reason = f" ({check.reason})" if check.reason else ""
         print(f"check {name:<10} {check.status}{reason}", file=out)

@@ -38,12 +38,14 @@ __all__ = [
     "CRYPTOGRAPHY_CURVES",
     "CRYPTOGRAPHY_HASHES",
     "HASH_ALGORITHMS",
+    "ID_DATA_OID",
     "LDS_SECURITY_OBJECT_OID",
     "MAX_SOD_SIZE",
     "SIGNATURE_ALGORITHMS",
     "DataGroupHash",
     "LDSSecurityObject",
     "LDSVersionInfo",
+    "SODContentTypeError",
     "SODFile",
     "SignerKey",
     "build_sod",
@@ -56,6 +58,12 @@ __all__ = [
 
 #: id-icao-mrtd-security-ldsSecurityObject (9303-10 §4.6.2.3).
 LDS_SECURITY_OBJECT_OID = "2.23.136.1.1.1"
+
+#: id-data (RFC 5652 §4): some states (China among them) encapsulate the LDSSecurityObject
+#: under it. Accepted when the content parses as an LDSSecurityObject, and reported as a quirk.
+ID_DATA_OID = "1.2.840.113549.1.7.1"
+
+_ECONTENT_TYPES = (LDS_SECURITY_OBJECT_OID, ID_DATA_OID)
 
 #: Hash algorithms 9303-12 allows for the LDSSecurityObject, with their digest sizes.
 HASH_ALGORITHMS: Mapping[str, int] = MappingProxyType(
@@ -81,6 +89,11 @@ _MIN_DATA_GROUPS = 2
 # What asn1crypto raises on malformed input (it has no exception class of its own).
 _CERTIFICATE_CACHE_SIZE = 256  # Document Signers a long-running back-end meets
 _ASN1_ERRORS = (ValueError, TypeError, KeyError, IndexError, OverflowError, RecursionError)
+
+
+class SODContentTypeError(DecodeError):
+    """EF.SOD's eContentType is neither id-icao-mrtd-security-ldsSecurityObject nor id-data:
+    Passive Authentication reports it as `passive.content_type`."""
 
 
 # -- ASN.1 (9303-10 §4.6.2.3) -----------------------------------------------------------------
@@ -204,6 +217,16 @@ class SODFile:
         return bytes(self.signed_data["encap_content_info"]["content"].__bytes__())
 
     @property
+    def encapsulated_content_type(self) -> str:
+        """The eContentType (dotted OID): the ldsSecurityObject OID, or id-data (a quirk)."""
+        return str(self.signed_data["encap_content_info"]["content_type"].dotted)
+
+    @property
+    def quirks(self) -> tuple[str, ...]:
+        """Tolerated departures from 9303-10, for the report: "eContentType id-data"."""
+        return ("eContentType id-data",) if self.encapsulated_content_type == ID_DATA_OID else ()
+
+    @property
     def digest_algorithm(self) -> str:
         """The SignerInfo digestAlgorithm (asn1crypto name, e.g. "sha256")."""
         return str(self.signer_info["digest_algorithm"]["algorithm"].native)
@@ -257,8 +280,10 @@ def _decode(cls: type[SODFile], raw: bytes) -> SODFile:
     certificates = _certificates(signed_data)
 
     encap = signed_data["encap_content_info"]
-    if encap["content_type"].dotted != LDS_SECURITY_OBJECT_OID:
-        raise DecodeError("EF.SOD: eContentType is not id-icao-mrtd-security-ldsSecurityObject")
+    if encap["content_type"].dotted not in _ECONTENT_TYPES:
+        raise SODContentTypeError(
+            "EF.SOD: eContentType is not id-icao-mrtd-security-ldsSecurityObject (nor id-data)"
+        )
     if isinstance(encap["content"], core.Void):
         raise DecodeError("EF.SOD: encapsulated content is absent")
     lso = LDSSecurityObject.load(encap["content"].__bytes__(), strict=True)
@@ -448,6 +473,7 @@ def build_sod(
     signing_time: datetime | None = None,
     lds_version: str | None = None,
     unicode_version: str = "040000",
+    content_type: str = LDS_SECURITY_OBJECT_OID,
 ) -> bytes:
     """Build EF.SOD (tag 0x77 included) over the encoded data groups `data_groups`.
 
@@ -456,7 +482,8 @@ def build_sod(
     `hash_algorithm` hashes the data groups and the signed attributes. `signature_algorithm`
     is one of `SIGNATURE_ALGORITHMS`; None means "rsassa_pss" for RSA keys (9303-12's
     recommendation) and "ecdsa" for EC keys. `lds_version` ("0108") makes a version-1
-    LDSSecurityObject with ldsVersionInfo; None makes version 0.
+    LDSSecurityObject with ldsVersionInfo; None makes version 0. `content_type` is the
+    eContentType (and the signed contentType): `ID_DATA_OID` makes the id-data quirk.
     """
     if hash_algorithm not in HASH_ALGORITHMS:
         raise ValueError(f"unsupported hash algorithm {hash_algorithm!r}")
@@ -482,7 +509,7 @@ def build_sod(
         lso["lds_version_info"] = {"lds_version": lds_version, "unicode_version": unicode_version}
     encapsulated = LDSSecurityObject(lso).dump()
     content_info = sign_content(
-        LDS_SECURITY_OBJECT_OID,
+        content_type,
         encapsulated,
         signer_key=signer_key,
         signer_cert=signer_cert,

@@ -14,7 +14,7 @@ import hmac
 import logging
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -44,9 +44,10 @@ from mrtd.lds import (
 )
 from mrtd.lds.files import LDS_FILES, LDS_TAGS
 from mrtd.lds.security.infos import SecurityInfos
-from mrtd.lds.sod import SODFile
+from mrtd.lds.sod import SODContentTypeError, SODFile
 from mrtd.mrz import MRZ
 from mrtd.pipeline.result import ReadResult, Stats
+from mrtd.verify.card_security import verify_card_security
 from mrtd.verify.outcome import CheckOutcome, CheckStatus
 from mrtd.verify.passive import PassiveReport, passive_authentication
 from mrtd.verify.policy import STRICT, Policy
@@ -56,7 +57,14 @@ if TYPE_CHECKING:
     from mrtd.verify.trust import TrustStore
 
 
-__all__ = ["MAX_INPUT_FILE", "Document", "collect_files", "lds_file_name", "verify_files"]
+__all__ = [
+    "MAX_INPUT_FILE",
+    "Document",
+    "collect_files",
+    "lds_file_name",
+    "split_padding",
+    "verify_files",
+]
 
 _T = TypeVar("_T")
 _log = logging.getLogger(__name__)
@@ -127,12 +135,17 @@ class Document:
         now: datetime | None = None,
         policy: Policy = STRICT,
         key: AccessKey | None = None,
+        file_quirks: tuple[str, ...] = (),
+        card_security: bool = False,
     ) -> Document:
         """Parse every file on its own, run the checks and decide the verdict under `policy`
         (the strict default unless given); `trust` (CSCA certificates, master lists, CRLs) is
         what can make Passive Authentication pass, `key` the access key that opened the chip
-        (it must be DG1's)."""
+        (it must be DG1's). `file_quirks` (padding cut off files given) go to the passive
+        report; `card_security` verifies EF.CardSecurity, if present, there too
+        (`verify_files`)."""
         problems: list[str] = []
+        content_type_error = False
         parsed: dict[str, object] = {}
         for name, raw in read.files.items():
             if name not in PARSERS:
@@ -140,6 +153,7 @@ class Document:
             try:
                 parsed[name] = parse_file(name, raw)
             except (DecodeError, MRZError) as exc:
+                content_type_error |= isinstance(exc, SODContentTypeError)
                 _log.warning("%s could not be parsed: %s", name, exc)
                 problems.append(f"{name}: {exc}")
         com, dg1, dg2 = parsed.get("EF.COM"), parsed.get("DG1"), parsed.get("DG2")
@@ -158,7 +172,13 @@ class Document:
         if "EF.SOD" in read.files and not isinstance(sod, SODFile):
             # a chip that sends an EF.SOD no parser accepts has failed, not "has no EF.SOD"
             why = next((p for p in problems if p.startswith("EF.SOD:")), "EF.SOD: malformed")
-            passive = PassiveReport(signature=CheckOutcome(FAILED, why, "passive.sod_malformed"))
+            code = "passive.content_type" if content_type_error else "passive.sod_malformed"
+            passive = PassiveReport(signature=CheckOutcome(FAILED, why, code))
+        if file_quirks:
+            passive = replace(passive, quirks=(*passive.quirks, *file_quirks))
+        if card_security and "EF.CardSecurity" in read.files:
+            checked = verify_card_security(read.files["EF.CardSecurity"], trust, now=now)
+            passive = replace(passive, card_security=checked)
         _log_passive(passive)
         document = cls(
             files=dict(read.files),
@@ -357,12 +377,25 @@ def verify_files(
     files and folders, recognised by content (`collect_files`). `trust` (CSCA certificates,
     master lists, CRLs) is what can make Passive Authentication pass. Paths raise `OSError`
     (missing, unreadable) and `DecodeError` (not an eMRTD file, two files that are the same
-    file, none at all)."""
+    file, none at all).
+
+    Each file counts as its TLV object: block padding after it (all 0x00 or all 0xFF) is cut
+    off before hashing and reported in `passive.quirks`. EF.CardSecurity, when given, is
+    verified too (`passive.card_security`): a signature that does not verify fails Passive
+    Authentication."""
     if isinstance(files, Mapping):
-        found = dict(files)
+        given = dict(files)
     else:
-        found = {name: data for name, (_, data) in collect_files(files).items()}
-    return Document.from_files(found, trust=trust, today=today, now=now, policy=policy)
+        given = {name: data for name, (_, data) in collect_files(files).items()}
+    found: dict[str, bytes] = {}
+    quirks: list[str] = []
+    for name, data in given.items():
+        found[name], note = split_padding(name, bytes(data))
+        if note is not None:
+            quirks.append(note)
+    read = ReadResult(files=found)
+    return Document.from_read(read, trust=trust, today=today, now=now, policy=policy,
+                              file_quirks=tuple(quirks), card_security=True)  # fmt: skip
 
 
 def collect_files(
@@ -401,15 +434,18 @@ def lds_file_name(data: bytes) -> str | None:
 
     An LDS file needs its tag and a length that fills the file (padding after it allowed:
     some readers dump whole blocks), or an indefinite length (BER, seen in EF.SOD): a tag
-    byte alone is one chance in four of any file's first byte being 6x or 7x."""
+    byte alone is one chance in four of any file's first byte being 6x or 7x. EF.CardSecurity
+    and EF.CardAccess may be padded too."""
     try:
         parsed = tlv.header(data[:8])
         if parsed is not None:
             tag, size, length = parsed
             padding = data[size + length :]
-            if size + length <= len(data) and not padding.strip(b"\x00\xff"):
-                return LDS_TAGS.get(tag)
-            return None
+            if size + length > len(data) or padding.strip(b"\x00\xff"):
+                return None
+            if tag in LDS_TAGS:
+                return LDS_TAGS[tag]
+            data = data[: size + length]  # a SecurityInfos file, block-padded
     except DecodeError:  # LDS tags are one byte; 80 is the indefinite length
         if data[1:2] == b"\x80":
             return LDS_TAGS.get(data[0])
@@ -421,6 +457,28 @@ def lds_file_name(data: bytes) -> str | None:
             continue
         return name
     return None
+
+
+def split_padding(name: str, data: bytes) -> tuple[bytes, str | None]:
+    """A file given for verification as its TLV object (the outer tag and its length) and a
+    note of the block padding after it, if any: trailing bytes all 0x00 or all 0xFF, as some
+    dump tools write them. Anything else after the object (mixed bytes, other data) is not
+    padding: the file is returned whole, to fail its hash as it did before."""
+    try:
+        parsed = tlv.header(data[:8])
+    except DecodeError:  # indefinite length (BER EF.SOD): nothing to cut
+        return data, None
+    if parsed is None:
+        return data, None
+    end = parsed[1] + parsed[2]
+    padding = data[end:]
+    if not padding or end > len(data):
+        return data, None
+    for byte in (0x00, 0xFF):
+        if padding.count(byte) == len(padding):
+            note = f"{name}: {len(padding)} byte(s) of 0x{byte:02X} padding after the TLV"
+            return data[:end], note
+    return data, None
 
 
 def _read(path: Path) -> bytes:

@@ -16,12 +16,19 @@ with Passive Authentication's parts (`mrtd.verify.signature.verify`,
 
 The structure (and the SecurityInfos) is read by `SecurityInfos.from_card_security`, with its
 bounds, before anything here looks at it.
+
+`verify_card_security` is the same check for `mrtd verify` (files given, not a chip read): a
+`CardSecurityReport` with the SecurityInfos (kinds, protocols) and an outcome of its own,
+coded `card_security.*`, that tells a signature that does not verify (failed) from one that
+could not be checked (not_checked). `check_card_security` is its PACE-CAM view.
 """
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from asn1crypto import cms, core
 from asn1crypto import parser as asn1_parser
@@ -35,11 +42,31 @@ from mrtd.verify.outcome import CheckOutcome, CheckStatus
 from mrtd.verify.signature import SignatureCheckError, verify
 from mrtd.verify.trust import TrustStore
 
-__all__ = ["CAM_UNVERIFIED", "check_card_security"]
+__all__ = ["CAM_UNVERIFIED", "CardSecurityReport", "check_card_security", "verify_card_security"]
 
 CAM_UNVERIFIED = "chip.cam_unverified"
 _ASN1_ERRORS = (ValueError, TypeError, KeyError, IndexError, OverflowError, RecursionError,
                 AttributeError)  # fmt: skip
+FAILED, NOT_CHECKED = CheckStatus.FAILED, CheckStatus.NOT_CHECKED
+
+
+@dataclass(frozen=True, slots=True)
+class CardSecurityReport:
+    """EF.CardSecurity verified: `outcome` (passed when its signature verifies and its signer
+    chains to a trusted CSCA; failed when it is malformed, its signed attributes do not match
+    or its signature does not verify; otherwise not_checked, saying why) and its `infos`."""
+
+    outcome: CheckOutcome
+    infos: SecurityInfos | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready: `status`, `reason`, `code`, and `security_infos` (kind and protocol)."""
+        out: dict[str, Any] = self.outcome.as_dict()
+        out["security_infos"] = [
+            {"kind": type(info).__name__, "protocol": info.oid}
+            for info in (self.infos.infos if self.infos is not None else ())
+        ]
+        return out
 
 
 def check_card_security(
@@ -48,59 +75,94 @@ def check_card_security(
     """Whether EF.CardSecurity (`data`, as read) is signed by a Document Signer that chains to
     a CSCA of `trust` at `now` (default: the current UTC time). Passed, or not_checked with
     the code `chip.cam_unverified` and the reason; never raises for malformed input."""
+    outcome = verify_card_security(data, trust, now=now).outcome
+    if outcome.status is CheckStatus.PASSED:
+        return outcome
+    return CheckOutcome(NOT_CHECKED, outcome.reason, CAM_UNVERIFIED)
+
+
+def verify_card_security(
+    data: bytes, trust: TrustStore | None, *, now: datetime | None = None
+) -> CardSecurityReport:
+    """EF.CardSecurity's SecurityInfos, signature and chain to a CSCA of `trust` at `now`;
+    never raises for malformed input."""
     try:
-        SecurityInfos.from_card_security(data)  # bounds, structure, content type
-        signed_data = cms.ContentInfo.load(bytes(data), strict=True)["content"]
-        return _check(signed_data, trust, now or datetime.now(UTC))
+        infos = SecurityInfos.from_card_security(data)  # bounds, structure, content type
     except DecodeError as exc:
-        return _unverified(f"EF.CardSecurity is malformed: {exc}")
+        return CardSecurityReport(_outcome(FAILED, f"EF.CardSecurity is malformed: {exc}",
+                                           "card_security.malformed"))  # fmt: skip
+    try:
+        signed_data = cms.ContentInfo.load(bytes(data), strict=True)["content"]
+        return CardSecurityReport(_check(signed_data, trust, now or datetime.now(UTC)), infos)
+    except DecodeError as exc:
+        reason = f"EF.CardSecurity is malformed: {exc}"
     except _ASN1_ERRORS as exc:
-        return _unverified(f"EF.CardSecurity is malformed ({type(exc).__name__})")
+        reason = f"EF.CardSecurity is malformed ({type(exc).__name__})"
+    return CardSecurityReport(_outcome(FAILED, reason, "card_security.malformed"), infos)
 
 
 def _check(signed_data: cms.SignedData, trust: TrustStore | None, at: datetime) -> CheckOutcome:
     signer_infos = signed_data["signer_infos"]
     if len(signer_infos) == 0:
-        return _unverified("EF.CardSecurity is not signed (no SignerInfo)")
+        return _outcome(
+            NOT_CHECKED, "EF.CardSecurity is not signed (no SignerInfo)", "card_security.unsigned"
+        )
     signer_info = signer_infos[0]
     attributes = signer_info["signed_attrs"]
     if isinstance(attributes, core.Void):
-        return _unverified("EF.CardSecurity's SignerInfo has no signed attributes")
+        return _outcome(
+            NOT_CHECKED, "EF.CardSecurity's SignerInfo has no signed attributes", "unsigned"
+        )
     content_type = _single(attributes, "content_type")
     message_digest = _single(attributes, "message_digest")
     if content_type is None or content_type.dotted != SECURITY_OBJECT_OID:
-        return _unverified("EF.CardSecurity's signed content type is not id-SecurityObject")
+        return _outcome(FAILED, "EF.CardSecurity's signed content type is not id-SecurityObject",
+                        "card_security.content_type")  # fmt: skip
     digest_algorithm = str(signer_info["digest_algorithm"]["algorithm"].native)
     if digest_algorithm not in HASH_ALGORITHMS:
-        return _unverified(f"EF.CardSecurity's digest algorithm {digest_algorithm} is unsupported")
+        return _outcome(CheckStatus.NOT_SUPPORTED,
+                        f"EF.CardSecurity's digest algorithm {digest_algorithm} is unsupported",
+                        "card_security.digest_unsupported")  # fmt: skip
     content = bytes(signed_data["encap_content_info"]["content"].__bytes__())
     digest = hashlib.new(digest_algorithm, content).digest()
     if message_digest is None or bytes(message_digest.native) != digest:
-        return _unverified("EF.CardSecurity's message digest does not match its SecurityInfos")
-    if trust is None:
-        return _unverified("no trust store (CSCA) given to verify EF.CardSecurity's signer")
+        return _outcome(FAILED, "EF.CardSecurity's message digest does not match its "
+                        "SecurityInfos", "card_security.message_digest_mismatch")  # fmt: skip
     choices = signed_data["certificates"]
     certificates = (
         []
         if isinstance(choices, core.Void)
         else [choice.chosen for choice in choices if choice.name == "certificate"]
     )
-    signer = find_signer_certificate(certificates, signer_info) or find_signer_certificate(
-        trust.document_signers, signer_info
-    )
+    signer = find_signer_certificate(certificates, signer_info)
+    if signer is None and trust is not None:
+        signer = find_signer_certificate(trust.document_signers, signer_info)
     if signer is None:
-        return _unverified("EF.CardSecurity names no Document Signer certificate mrtd has")
+        if trust is None:
+            return _no_trust()
+        return _outcome(NOT_CHECKED, "EF.CardSecurity names no Document Signer certificate "
+                        "mrtd has", "card_security.no_ds_certificate")  # fmt: skip
     signed = bytes(asn1_parser.emit(0, 1, 17, attributes.contents))
     try:
         good = verify(signer.public_key, signer_info["signature_algorithm"], digest_algorithm,
                       signed, bytes(signer_info["signature"].native))  # fmt: skip
     except SignatureCheckError as exc:
-        return _unverified(f"EF.CardSecurity's signature cannot be checked: {exc}")
+        return _outcome(CheckStatus.NOT_SUPPORTED,
+                        f"EF.CardSecurity's signature cannot be checked: {exc}",
+                        "card_security.signature_unsupported")  # fmt: skip
     if not good:
-        return _unverified("EF.CardSecurity's signature does not verify")
+        return _outcome(
+            FAILED, "EF.CardSecurity's signature does not verify", "card_security.signature_invalid"
+        )
+    if trust is None:
+        return _no_trust()
     chain = check_chain(signer, trust, at=at).outcome
     if chain.status is not CheckStatus.PASSED:
-        return _unverified(f"EF.CardSecurity's signer: {chain.reason or chain.status}")
+        return CheckOutcome(
+            chain.status,
+            f"EF.CardSecurity's signer: {chain.reason or chain.status}",
+            chain.code or "card_security.chain_not_checked",
+        )
     return CheckOutcome(CheckStatus.PASSED)
 
 
@@ -113,5 +175,10 @@ def _single(attributes: cms.CMSAttributes, name: str) -> core.Asn1Value | None:
     return value
 
 
-def _unverified(reason: str) -> CheckOutcome:
-    return CheckOutcome(CheckStatus.NOT_CHECKED, reason, CAM_UNVERIFIED)
+def _no_trust() -> CheckOutcome:
+    return _outcome(NOT_CHECKED, "no trust store (CSCA) given to verify EF.CardSecurity's "
+                    "signer", "card_security.no_trust_store")  # fmt: skip
+
+
+def _outcome(status: CheckStatus, reason: str, code: str) -> CheckOutcome:
+    return CheckOutcome(status, reason, code)

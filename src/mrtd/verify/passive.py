@@ -22,6 +22,7 @@ from typing import Any
 from asn1crypto import x509
 
 from mrtd.lds.sod import HASH_ALGORITHMS, LDS_SECURITY_OBJECT_OID, SODFile, find_signer_certificate
+from mrtd.verify.card_security import CardSecurityReport
 from mrtd.verify.certificates import country
 from mrtd.verify.chain import check_chain
 from mrtd.verify.outcome import CheckOutcome, CheckStatus
@@ -125,7 +126,9 @@ def check_hashes(sod: SODFile, files: Mapping[str, bytes]) -> dict[str, CheckOut
 def check_signature(sod: SODFile, certificate: x509.Certificate | None = None) -> CheckOutcome:
     """EF.SOD's signed attributes: content type, message digest, and the DS signature, by
     `certificate` or else the DS certificate EF.SOD carries."""
-    if sod.signed_content_type != LDS_SECURITY_OBJECT_OID:
+    # RFC 5652 §11.1: the signed contentType is the eContentType; the parser admits only the
+    # LDS security object's OID and id-data (a quirk some states have) there.
+    if sod.signed_content_type not in (LDS_SECURITY_OBJECT_OID, sod.encapsulated_content_type):
         return CheckOutcome(
             FAILED, "signed content type is not the LDS security object", "passive.content_type"
         )
@@ -179,6 +182,12 @@ class PassiveReport:
     signing_time: datetime | None = None
     algorithms: Algorithms | None = None
     crl_issued: datetime | None = None  # thisUpdate of the newest current CRL that cleared the DS
+    # Tolerated departures of the files from 9303 ("eContentType id-data", padding after a
+    # file's TLV): reported, never a reason to pass or fail.
+    quirks: tuple[str, ...] = ()
+    # EF.CardSecurity when the files verified include it (`mrtd verify`): its signature and
+    # chain; a failure fails Passive Authentication (a forged or altered signed file).
+    card_security: CardSecurityReport | None = None
 
     @property
     def outcome(self) -> CheckOutcome:
@@ -189,6 +198,8 @@ class PassiveReport:
         failed += [c for c in (self.signature, self.chain) if c.status is FAILED]
         if self.revocation.status is FAILED and self.chain.status is not FAILED:
             failed.append(self.revocation)
+        if self.card_security is not None and self.card_security.outcome.status is FAILED:
+            failed.append(self.card_security.outcome)
         if failed:
             reason = "; ".join(c.reason for c in failed)
             return CheckOutcome(FAILED, reason, failed[0].code)
@@ -218,6 +229,8 @@ class PassiveReport:
             out["algorithms"] = self.algorithms.as_dict()
         if self.crl_issued is not None:
             out["crl_issued"] = self.crl_issued.isoformat()
+        if self.quirks:
+            out["quirks"] = list(self.quirks)
         return out
 
 
@@ -255,7 +268,8 @@ def passive_authentication(
         )
         return PassiveReport(checked.data_groups, checked.signature, chain,
                              signing_time=signing_time,
-                             algorithms=describe_algorithms(sod, signer))  # fmt: skip
+                             algorithms=describe_algorithms(sod, signer),
+                             quirks=sod.quirks)  # fmt: skip
     if signer is None:
         chain = CheckOutcome(
             CheckStatus.NOT_CHECKED,
@@ -264,7 +278,8 @@ def passive_authentication(
         )
         return PassiveReport(checked.data_groups, checked.signature, chain,
                              signing_time=signing_time,
-                             algorithms=describe_algorithms(sod, signer))  # fmt: skip
+                             algorithms=describe_algorithms(sod, signer),
+                             quirks=sod.quirks)  # fmt: skip
 
     at = now or datetime.now(UTC)
     result = check_chain(
@@ -285,4 +300,5 @@ def passive_authentication(
     return PassiveReport(
         checked.data_groups, checked.signature, result.outcome, result.revocation, csca,
         signing_time, describe_algorithms(sod, signer, result.csca), result.crl_issued,
+        sod.quirks,
     )  # fmt: skip
