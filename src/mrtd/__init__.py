@@ -19,8 +19,8 @@ The main jobs, from this package alone:
 - the keys: `AccessKey`, `MRZKey`, `CANKey`;
 - the MRZ: `MRZ`, `parse_mrz`, `repair_mrz` (`Check`, `RepairStatus`); from a photo or
   scan `read_mrz_image`, from one cropped line `read_mrz_line` (the `image` extra);
-- the errors: `MRTDError` and its subclasses (`mrtd.errors`; `mrtd.errors.TimeoutError` is
-  left out of `__all__`, so a star import keeps the builtin `TimeoutError`).
+- the errors: `MRTDError` and its subclasses (`mrtd.errors`; no card or no answer in time is
+  `CardTimeoutError`, a `TransportError`, not the builtin `TimeoutError`).
 
 Names are resolved on first use (PEP 562): `import mrtd` loads `mrtd.errors` only, and the
 parsers, the crypto, pyscard, nfcpy and OpenCV come when a name that needs them is used.
@@ -58,6 +58,7 @@ from mrtd.errors import (
     BACError,
     CardRemovedError,
     CardStatusError,
+    CardTimeoutError,
     CheckDigitError,
     ChipAuthError,
     DecodeError,
@@ -153,6 +154,7 @@ __all__ = [
     "Cancel",
     "CardRemovedError",
     "CardStatusError",
+    "CardTimeoutError",
     "Check",
     "CheckDigitError",
     "CheckDone",

@@ -6,7 +6,6 @@ failed, not its value, so they are safe to log.
 
 from __future__ import annotations
 
-import builtins
 from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:  # the type of `partial` only; pipeline.result imports nothing from here
@@ -164,8 +163,10 @@ class ReaderNotFoundError(TransportError):
     """No reader matches the request."""
 
 
-class TimeoutError(TransportError, builtins.TimeoutError):  # noqa: A001 - docs/design.md, "Errors"
-    """Waiting for a card or an answer took too long."""
+class CardTimeoutError(TransportError):
+    """Waiting for a card or an answer took too long (no card in time, a chip that does not
+    answer, a read past its `timeout`). A `TransportError` only: not the builtin
+    `TimeoutError`, which is an `OSError`, so code that handles file errors never takes it."""
 
 
 # -- the caller -------------------------------------------------------------------------------

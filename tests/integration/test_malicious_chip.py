@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from mrtd.errors import TimeoutError as ReaderTimeout
+from mrtd.errors import CardTimeoutError as ReaderTimeout
 from mrtd.readers.simulated import SimulatedReader
 from mrtd.sim.campaign import CASES, MEMORY_LIMIT, TIME_LIMIT, Case, check, run_case, sweep_indices
 from mrtd.sim.chip import SimulatedChip

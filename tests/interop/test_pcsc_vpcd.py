@@ -4,7 +4,6 @@ and stops pcscd). The first section needs pyscard only, not pcscd."""
 
 from __future__ import annotations
 
-import builtins
 import contextlib
 import hashlib
 import json
@@ -96,7 +95,7 @@ def test_get_response_is_bounded_against_a_chip_that_never_stops() -> None:
         (CardConnectionException("x", hresult=pcsc.SCARD_W_REMOVED_CARD), CardRemovedError),
         (CardConnectionException("x", hresult=pcsc.SCARD_W_REMOVED_CARD - 2**32), CardRemovedError),
         (CardConnectionException("x", hresult=pcsc.SCARD_W_RESET_CARD), CardRemovedError),
-        (CardRequestTimeoutException(hresult=pcsc.SCARD_E_TIMEOUT), errors.TimeoutError),
+        (CardRequestTimeoutException(hresult=pcsc.SCARD_E_TIMEOUT), errors.CardTimeoutError),
         (NoReadersException(), ReaderNotFoundError),
         (EstablishContextException(pcsc.SCARD_E_NO_SERVICE), ReaderNotFoundError),
         (CardConnectionException("x", hresult=pcsc.SCARD_E_SHARING_VIOLATION), TransportError),
@@ -365,7 +364,7 @@ def test_reconnect_times_out_when_the_card_stays_away(pcsc_stack: PCSCStack) -> 
         wait_for_card(pcsc_stack.readers[0], present=False)
         with pytest.raises(CardRemovedError, match=r"did not come back within 0\.3 s") as gone:
             reader.reconnect(0.3)
-        assert isinstance(gone.value.__cause__, errors.TimeoutError)
+        assert isinstance(gone.value.__cause__, errors.CardTimeoutError)
         bridge.insert()
 
 
@@ -408,9 +407,9 @@ def test_the_card_is_held_exclusively(pcsc_stack: PCSCStack) -> None:
 
 def test_waiting_for_a_card_times_out(pcsc_stack: PCSCStack) -> None:
     started = time.monotonic()
-    with pytest.raises(errors.TimeoutError, match="no card in PC/SC reader") as timed_out:
+    with pytest.raises(errors.CardTimeoutError, match="no card in PC/SC reader") as timed_out:
         PCSCReader(pcsc_stack.readers[1], timeout=0.3)  # slot 1 is empty
-    assert isinstance(timed_out.value, builtins.TimeoutError)
+    assert isinstance(timed_out.value, errors.TransportError)
     assert time.monotonic() - started < 3
 
 

@@ -260,7 +260,7 @@ def test_no_tag_is_a_timeout_bounded_by_the_wait() -> None:
         silent.bind(("127.0.0.1", 0))
         port = silent.getsockname()[1]
         started = time.monotonic()
-        with pytest.raises(errors.TimeoutError, match="no ISO 14443-4 tag"):
+        with pytest.raises(errors.CardTimeoutError, match="no ISO 14443-4 tag"):
             NFCReader(f"udp:127.0.0.1:{port}", timeout=0.5, technologies=TYPE_A)
     assert time.monotonic() - started < 2.5  # nfcpy's udp sense waits 1 s for SENS_RES
 

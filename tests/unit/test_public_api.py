@@ -62,7 +62,8 @@ def test_a_star_import_keeps_the_builtin_timeout_error() -> None:
     namespace: dict[str, object] = {}
     exec("from mrtd import *", namespace)
     assert namespace.get("TimeoutError", builtins.TimeoutError) is builtins.TimeoutError
-    assert issubclass(mrtd.errors.TimeoutError, builtins.TimeoutError)
+    assert not issubclass(mrtd.CardTimeoutError, builtins.TimeoutError)
+    assert not hasattr(mrtd.errors, "TimeoutError")  # renamed CardTimeoutError, no alias
 
 
 def test_the_public_modules_named_in_the_package_docstring_import() -> None:

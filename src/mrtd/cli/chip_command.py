@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 from collections.abc import Mapping
@@ -23,6 +24,7 @@ from mrtd.errors import (
     AccessKeyError,
     CardStatusError,
     DecodeError,
+    MRTDError,
     MRZError,
     OptionalDependencyError,
     PolicyError,
@@ -49,11 +51,11 @@ def run_read(args: argparse.Namespace) -> int:
         trust = load_trust(args)
         policy = load_policy(args)
         transport = open_reader(args.reader)
+    except TransportError as exc:  # no reader, no nfcpy, no card in time: before OSError
+        return _fail(str(exc), EXIT_TRANSPORT)
     except (MRZError, AccessKeyError, ProfileError, TrustStoreError, PolicyError, ValueError,
             OSError) as exc:  # fmt: skip
         return _fail(f"invalid: {exc}", EXIT_USAGE)
-    except TransportError as exc:  # no reader, no nfcpy, no tag in time
-        return _fail(str(exc), EXIT_TRANSPORT)
     progress = (
         None
         if args.no_progress or args.json or not sys.stderr.isatty()
@@ -64,13 +66,9 @@ def run_read(args: argparse.Namespace) -> int:
             transport, key, on_event=progress, access=args.access, trust=trust, policy=policy
         )
     except AccessDeniedError as exc:
-        return _fail(str(exc), EXIT_ACCESS_DENIED)
+        return _partial(args, exc, str(exc), EXIT_ACCESS_DENIED)
     except (TransportError, SecureMessagingError, CardStatusError, DecodeError) as exc:
-        files = exc.partial.files if exc.partial is not None else {}
-        if args.out:
-            _write(Path(args.out), files, ())
-        kept = f" ({len(files)} files read before it kept in --out)" if args.out else ""
-        return _fail(f"read failed: {exc}{kept}", EXIT_TRANSPORT)
+        return _partial(args, exc, f"read failed: {exc}", EXIT_TRANSPORT)
     finally:
         if progress is not None:
             progress.close()
@@ -156,6 +154,39 @@ def _write(out: Path, files: Mapping[str, bytes], faces: tuple[FaceImage, ...]) 
             print(f"mrtd: face-{n}.png not written: {exc}", file=sys.stderr)
         except DecodeError as exc:
             print(f"mrtd: face {n} does not decode: {exc}", file=sys.stderr)
+
+
+def _partial(args: argparse.Namespace, exc: MRTDError, message: str, code: int) -> int:
+    """A read that failed part-way: what it had read (`exc.partial`) on standard output, one
+    JSON document with `--json`, then the error on standard error and its exit code."""
+    partial = exc.partial
+    files = partial.files if partial is not None else {}
+    if args.out:
+        _write(Path(args.out), files, ())
+        message += f" ({len(files)} files read before it kept in --out)"
+    listed = {
+        name: {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+        for name, data in files.items()
+    }
+    if args.json:
+        out: dict[str, object] = {
+            "error": {"message": message, "type": type(exc).__name__, "exit_code": code},
+            "access": partial.access.as_dict() if partial is not None else None,
+            "files": listed,
+            "denied": list(partial.denied) if partial is not None else [],
+            "absent": list(partial.absent) if partial is not None else [],
+            "stats": partial.stats.as_dict() if partial is not None else None,
+        }
+        print(json.dumps(out, indent=2))
+    elif partial is not None and files:
+        print(f"what was read before the failure (exit {code}):")
+        print(f"  access: {partial.access.protocol or 'not opened'}")
+        for name, entry in listed.items():
+            print(f"  {name}: {entry['bytes']} bytes, sha256 {entry['sha256']}")
+        for label, names in (("denied", partial.denied), ("absent or empty", partial.absent)):
+            if names:
+                print(f"  {label}: {', '.join(names)}")
+    return _fail(message, code)
 
 
 def _fail(message: str, code: int) -> int:

@@ -39,6 +39,12 @@ class FileNotFoundOnChipError(CardStatusError):
     """The chip has no such file."""
 
 
+class EmptyFileError(DecodeError):
+    """The chip has the file but it holds no bytes: the first READ BINARY gave no data (6282
+    or 9000 with nothing, or 6B00 at offset 0). Real chips list such data groups in EF.COM; a
+    read records the file as empty and goes on."""
+
+
 class FileChangedError(DecodeError):
     """The chip gave one file twice in one session, with different bytes.
 
@@ -83,7 +89,7 @@ def read_file(
     into: bytearray | None = None,
 ) -> Reader:
     """Read a whole EF; returns its bytes. Raises FileAccessDeniedError /
-    FileNotFoundOnChipError / CardStatusError / DecodeError.
+    FileNotFoundOnChipError / EmptyFileError / CardStatusError / DecodeError.
 
     Verified chunks are appended to `into` as they arrive, so a read cut short (the card left
     the field) can go on later from there: pass the same bytearray again."""
@@ -114,14 +120,14 @@ def read_file(
                 policy.learned = max(1, min(policy.learned or ne, ne) // 2)
             _log.debug("READ BINARY 6700: chunks of at most %d bytes now", policy.next_ne(None))
             continue
-        if answer.sw == SW_OFFSET and total is not None:
-            raise DecodeError("file is shorter than the length in its header")
+        if answer.sw == SW_OFFSET and (total is not None or offset == 0):
+            raise _no_more(offset, total)
         _check_status(answer, "READ BINARY")
         # Bytes past Le were not asked for (ISO/IEC 7816-4 §5.1: at most Ne come back): a chip
         # that sends them anyway does not get them into the file.
         chunk = _payload(answer.data, odd=offset > OFFSET_LIMIT_B0)[:ne]
         if not chunk:
-            raise DecodeError("chip returned no data before the end of the file")
+            raise _no_more(offset, None)
         data += chunk
         if total is None:
             total = _file_length(bytes(data), max_size)
@@ -137,6 +143,15 @@ def read_file(
     if total is None:
         raise DecodeError("file ended inside its TLV header")
     return bytes(data[:total])
+
+
+def _no_more(offset: int, total: int | None) -> DecodeError:
+    """The chip gave no data at `offset`: an empty file at 0, else one cut short."""
+    if offset == 0:
+        return EmptyFileError("the file is empty (0 bytes)")
+    if total is not None:
+        return DecodeError("file is shorter than the length in its header")
+    return DecodeError("chip returned no data before the end of the file")
 
 
 def _tiny_pieces(count: int, chunk: bytes, *, unfinished: bool) -> int:

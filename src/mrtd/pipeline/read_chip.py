@@ -57,11 +57,11 @@ def read_document(
     called on this thread with each `ReadEvent` (waiting for the card, access, each file,
     each check); `cancel` (anything with `is_set()`, e.g. a `threading.Event` set by a UI
     thread) stops the read before its next APDU with `ReadCancelledError`; `timeout` bounds
-    the whole read in seconds, the wait for a card included (`mrtd.errors.TimeoutError`).
+    the whole read in seconds, the wait for a card included (`mrtd.errors.CardTimeoutError`).
     Without `timeout`, a reader opened by name waits `CARD_TIMEOUT` (10 s) for a card.
 
     Raises `AccessDeniedError` (`BACError`, `PACEError`) for a wrong key, `TransportError`
-    (`CardRemovedError`, `ReaderNotFoundError`, `TimeoutError`), `SecureMessagingError`,
+    (`CardRemovedError`, `ReaderNotFoundError`, `CardTimeoutError`), `SecureMessagingError`,
     `CardStatusError`, `DecodeError`, `ReadCancelledError`; `ValueError` for a reader name
     that names no reader. When the read of the chip had begun, the exception's `partial` holds
     what was read and verified before the fault (a `ReadResult`); it is None when no reader

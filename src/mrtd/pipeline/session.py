@@ -61,6 +61,7 @@ from mrtd.pipeline.events import (
 )
 from mrtd.pipeline.read_binary import (
     ChunkPolicy,
+    EmptyFileError,
     FileAccessDeniedError,
     FileChangedError,
     FileNotFoundOnChipError,
@@ -140,7 +141,7 @@ class Session:
         """`on_event` hears what the session does (`mrtd.pipeline.events`); `cancel` (anything
         with `is_set()`) and `deadline` (a `time.monotonic()` value) stop it before its next
         APDU, and at least every `WAIT_SLICE` seconds while it waits for the card, with
-        `ReadCancelledError` and `mrtd.errors.TimeoutError`. `reader` names the reader in
+        `ReadCancelledError` and `mrtd.errors.CardTimeoutError`. `reader` names the reader in
         `WaitingForCard` events. `trust` holds the CSCAs a PACE-CAM chip's EF.CardSecurity
         must chain to for PACE-CAM to prove the chip (without it, DG14's Chip Authentication
         must)."""
@@ -205,7 +206,7 @@ class Session:
 
         A bare error status word from the chip (sent without SM) comes back as a response
         with that status word and the SSC untouched; SM failures raise. Raises
-        `ReadCancelledError` or `mrtd.errors.TimeoutError` instead of sending when the caller's
+        `ReadCancelledError` or `mrtd.errors.CardTimeoutError` instead of sending when the caller's
         cancel is set or the deadline has passed."""
         self.check_stop()
         started = time.perf_counter()
@@ -247,7 +248,7 @@ class Session:
         if self.cancel is not None and self.cancel.is_set():
             raise ReadCancelledError("the read was cancelled")
         if self.deadline is not None and time.monotonic() >= self.deadline:
-            raise errors.TimeoutError("the read did not finish within its timeout")
+            raise errors.CardTimeoutError("the read did not finish within its timeout")
 
     def emit(self, event: ReadEvent) -> None:
         if self.on_event is not None:
@@ -594,6 +595,11 @@ class Session:
             _log.info("%s: not on the chip", info.name)
             result.absent.append(info.name)
             self.emit(FileDone(info.name, "absent"))
+            return None
+        except EmptyFileError:  # listed (and maybe hashed) but 0 bytes: nothing to read
+            _log.warning("%s: the chip holds it empty (0 bytes); recorded as absent", info.name)
+            result.absent.append(info.name)
+            self.emit(FileDone(info.name, "absent", 0))
             return None
         except FileChangedError:
             raise

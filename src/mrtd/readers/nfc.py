@@ -66,7 +66,7 @@ class NFCReader:
             raise ReaderNotFoundError(f"no NFC reader at {path!r}: {reason}") from exc
         try:
             if not self._wait_for_tag(timeout):
-                raise errors.TimeoutError(f"no ISO 14443-4 tag within {timeout:g} s")
+                raise errors.CardTimeoutError(f"no ISO 14443-4 tag within {timeout:g} s")
         except BaseException:
             self._clf.close()
             raise
@@ -93,7 +93,7 @@ class NFCReader:
             return bytes(self._tag.transceive(bytearray(apdu)))
         except nfc.tag.TagCommandError as exc:
             if exc.errno == nfc.tag.TIMEOUT_ERROR:
-                raise self._lost(errors.TimeoutError("the tag did not answer in time")) from exc
+                raise self._lost(errors.CardTimeoutError("the tag did not answer in time")) from exc
             if exc.errno == nfc.tag.RECEIVE_ERROR:
                 raise self._lost(TransportError("the tag's answers were garbled")) from exc
             raise TransportError("the tag broke the ISO-DEP block protocol") from exc
@@ -101,7 +101,7 @@ class NFCReader:
             self._tag = None
             raise CardRemovedError("the tag left the field") from exc
         except nfc.clf.TimeoutError as exc:  # after S(WTX), nfcpy does not retry
-            raise self._lost(errors.TimeoutError("the tag did not answer in time")) from exc
+            raise self._lost(errors.CardTimeoutError("the tag did not answer in time")) from exc
         except nfc.clf.CommunicationError as exc:
             raise self._lost(TransportError("the tag's answers were garbled")) from exc
         except IndexError as exc:  # nfcpy indexes frames unchecked (tt4.py, S(WTX) loop)

@@ -47,7 +47,7 @@ def open_reader(
     there), looking at `cancel` (anything with `is_set()`, e.g. a `threading.Event`) at least
     every `WAIT_SLICE` seconds. Raises `ValueError` for a name that is no reader kind or a
     profile that is not valid (`ProfileError`), `ReaderNotFoundError` when no such reader is
-    connected or its back-end is not installed, `mrtd.errors.TimeoutError` when no card came,
+    connected or its back-end is not installed, `mrtd.errors.CardTimeoutError` when no card came,
     `ReadCancelledError` when `cancel` was set."""
     kind, _, option = name.partition(":")
     if kind == "sim":
@@ -67,9 +67,9 @@ def open_reader(
         left = deadline - time.monotonic()
         try:
             return _open(kind, option, max(0.0, min(WAIT_SLICE, left)))
-        except errors.TimeoutError:
+        except errors.CardTimeoutError:
             if left <= WAIT_SLICE:
-                raise errors.TimeoutError(f"no card in {name!r} within {timeout:g} s") from None
+                raise errors.CardTimeoutError(f"no card in {name!r} within {timeout:g} s") from None
 
 
 def list_readers() -> list[ReaderInfo]:

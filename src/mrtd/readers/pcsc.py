@@ -69,7 +69,7 @@ NO_SERVICE = frozenset({SCARD_E_NO_SERVICE, SCARD_E_SERVICE_STOPPED})
 TIMED_OUT = frozenset({SCARD_E_TIMEOUT, SCARD_E_CANCELLED})
 NAMES = {  # pyscard exceptions that carry no return code
     "NoCardException": CardRemovedError,
-    "CardRequestTimeoutException": errors.TimeoutError,
+    "CardRequestTimeoutException": errors.CardTimeoutError,
     "NoReadersException": ReaderNotFoundError,
     "InvalidReaderException": ReaderNotFoundError,
 }
@@ -134,7 +134,7 @@ class PCSCReader:
         self._disconnect()
         try:
             self._connect(self.name, timeout)
-        except errors.TimeoutError as exc:
+        except errors.CardTimeoutError as exc:
             raise CardRemovedError(f"the card did not come back within {timeout:g} s") from exc
 
     def close(self) -> None:
@@ -218,7 +218,7 @@ def _error(
     if code in CARD_GONE:
         return CardRemovedError(message)
     if code in TIMED_OUT:
-        return errors.TimeoutError(message)
+        return errors.CardTimeoutError(message)
     if code in NO_SERVICE:
         return ReaderNotFoundError(f"{message} (is pcscd running?)")
     if code in NO_READER:
@@ -271,7 +271,7 @@ def _wait_for_card(name: str | None, timeout: float) -> str:
             else:
                 time.sleep(wait_ms / 1000)
             if time.monotonic() >= deadline:
-                raise errors.TimeoutError(f"no card in {where} within {timeout:g} s")
+                raise errors.CardTimeoutError(f"no card in {where} within {timeout:g} s")
     finally:
         scard.SCardReleaseContext(context)
 

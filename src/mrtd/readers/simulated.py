@@ -2,7 +2,7 @@
 
 Like a PC/SC reader it completes 61xx answers with GET RESPONSE (bounded), and it waits
 `answer_timeout` seconds (modeled) for each answer: a chip that stalls longer raises
-`mrtd.errors.TimeoutError` at once, without real waiting."""
+`mrtd.errors.CardTimeoutError` at once, without real waiting."""
 
 from __future__ import annotations
 

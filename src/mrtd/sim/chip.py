@@ -125,7 +125,12 @@ class SimulatedChip:
             info = LDS_FILES[name]
             self.master_files[info.fid] = ChipFile(name, info.fid, info.sfi, data)
         return ChipPACE(
-            options, passwords, self._random, static_keys=keys, faults=self.profile.faults
+            options,
+            passwords,
+            self._random,
+            static_keys=keys,
+            faults=self.profile.faults,
+            wrong_key_sw=int(self.profile.chip.wrong_key_sw, 16),
         )
 
     def _cam_keys(
@@ -188,7 +193,7 @@ class SimulatedChip:
 
     def transmit(self, raw: bytes) -> bytes:
         """The answer to one command APDU. An answer later than `answer_timeout` (`[faults]
-        hostile = "stall"`) is the reader's `mrtd.errors.TimeoutError`, in modeled time."""
+        hostile = "stall"`) is the reader's `mrtd.errors.CardTimeoutError`, in modeled time."""
         if not self.present:
             raise CardRemovedError("no card in the field")
         self.apdus += 1
@@ -201,7 +206,7 @@ class SimulatedChip:
         late, timeout = self.hostile.delay(), self.answer_timeout
         if timeout is not None and self.profile.link.latency_ms / 1000 + late > timeout:
             self.modeled_seconds += timeout
-            raise errors.TimeoutError(f"the chip did not answer within {timeout:g} s")
+            raise errors.CardTimeoutError(f"the chip did not answer within {timeout:g} s")
         if late and timeout is None:
             time.sleep(late)
         self.modeled_seconds += late + self._air_time(len(raw), len(answer))
@@ -311,11 +316,11 @@ class SimulatedChip:
         keys = self._bac_keys
         e_ifd, m_ifd = command.data[:32], command.data[32:]
         if not crypto.constant_time_equal(crypto.mac(SMAlgorithm.DES3, keys.mac, e_ifd), m_ifd):
-            return ResponseAPDU(b"", SW_AUTH_FAILED)
+            return ResponseAPDU(b"", int(self.profile.chip.wrong_key_sw, 16))
         plain = cipher.decrypt(keys.enc, e_ifd)
         rnd_ifd, k_ifd = plain[:8], plain[16:32]
         if not crypto.constant_time_equal(plain[8:16], rnd_icc):
-            return ResponseAPDU(b"", SW_AUTH_FAILED)
+            return ResponseAPDU(b"", int(self.profile.chip.wrong_key_sw, 16))
         k_icc = self._random(16)
         e_icc = cipher.encrypt(keys.enc, rnd_icc + rnd_ifd + k_icc)
         m_icc = crypto.mac(SMAlgorithm.DES3, keys.mac, e_icc)

@@ -53,7 +53,8 @@ def build_files(profile: Profile) -> dict[int, ChipFile]:
         return dataset_files(Path(profile.chip.dataset))
     contents: dict[int, bytes] = {}
     for number in profile.chip.data_groups:
-        contents[number] = _data_group(number, profile)
+        empty = number in profile.chip.empty_data_groups  # listed and hashed, 0 bytes held
+        contents[number] = b"" if empty else _data_group(number, profile)
     pace = pace_infos(pace_options(profile)) if "pace" in profile.chip.access else ()
     fault = profile.faults.hostile if profile.faults.hostile in ISSUER_FAULTS else ""
     contents.update(authentication_files(genuine_keys(profile), pace, fault=fault))

@@ -63,8 +63,10 @@ class ChipPACE:
         *,
         static_keys: dict[str, KeyPair] | None = None,
         faults: FaultSettings | None = None,
+        wrong_key_sw: int = SW_AUTH_FAILED,
     ) -> None:
         self.faults = faults or FaultSettings()
+        self.wrong_key_sw = wrong_key_sw  # the answer to a terminal token that does not verify
         self.options = tuple(options)
         self.passwords = passwords  # password reference (PASSWORD_MRZ, PASSWORD_CAN) -> key
         self.static_keys = static_keys or {}  # curve name -> chip-authentication key (CAM)
@@ -165,7 +167,7 @@ class ChipPACE:
         agreement, k_mac = run.agreement, run.channel.k_mac
         expected = run.suite.token(k_mac, oid, agreement.public_key_object(run.ephemeral.public))
         if not crypto.constant_time_equal(objects.get(msg.TERMINAL_TOKEN, b""), expected):
-            return SW_AUTH_FAILED  # the terminal used another password
+            return self.wrong_key_sw  # the terminal used another password
         token = run.suite.token(k_mac, oid, agreement.public_key_object(run.terminal_key))
         if self.faults.pace_token:
             token = bytes(b ^ 0xFF for b in token)

@@ -87,6 +87,11 @@ class ChipSettings:
     eof_status: str = "6282"  # how a read that runs past the end is answered
     le_too_large: str = "truncate"  # Le > max_response: "truncate", "6700" or "6C" (6Cxx)
     data_groups: tuple[int, ...] = (1, 2)  # 3 and 4 exist but need EAC: read -> 6982
+    # Data groups listed in EF.COM and hashed in EF.SOD that hold 0 bytes (seen on real chips)
+    empty_data_groups: tuple[int, ...] = ()
+    # How BAC's MUTUAL AUTHENTICATE and PACE's mutual authentication answer a wrong key: 4 hex
+    # digits, 63xx or 69xx/6Axx ("6300"; real chips also answer "6988", "6982" or "63C2")
+    wrong_key_sw: str = "6300"
     signer: str = "ecdsa"  # which test Document Signer signs EF.SOD: "rsa" or "ecdsa"
     hash_algorithm: str = "sha256"
     # Clone detection keys, made per document: Active Authentication ("rsa-2048-sha256",
@@ -304,6 +309,14 @@ def _settings(kind: type[Any], table: dict[str, Any], name: str) -> Any:
     return settings
 
 
+def _is_failure_sw(text: str) -> bool:
+    return (
+        len(text) == 4
+        and all(c in "0123456789abcdefABCDEF" for c in text)
+        and text[:2].upper() in ("63", "69", "6A")
+    )
+
+
 def _validate(settings: object) -> None:
     if isinstance(settings, ChipSettings):
         if not set(settings.access) <= ACCESS_PROTOCOLS or not settings.access:
@@ -318,6 +331,10 @@ def _validate(settings: object) -> None:
             settings.data_groups
         ):
             raise ProfileError("[chip] data_groups must be numbers 1..16 including 1 and 2")
+        if not set(settings.empty_data_groups) <= set(settings.data_groups):
+            raise ProfileError("[chip] empty_data_groups must be among data_groups")
+        if not _is_failure_sw(settings.wrong_key_sw):
+            raise ProfileError("[chip] wrong_key_sw must be 4 hex digits, 63xx, 69xx or 6Axx")
         if settings.signer not in ("rsa", "ecdsa"):
             raise ProfileError("[chip] signer must be 'rsa' or 'ecdsa'")
         if settings.can and (len(settings.can) != 6 or not settings.can.isdigit()):

@@ -24,6 +24,9 @@ from mrtd.sm import SecureChannel
 
 GET_CHALLENGE = CommandAPDU(0x00, 0x84, 0x00, 0x00, ne=8)
 ACCESS_REFUSED = (0x6300, 0x6982, 0x6985, 0x6A80, 0x6A88)  # seen for a wrong MRZ key
+# MUTUAL AUTHENTICATE with a wrong key fails the chip's MAC check over E.IFD: besides the above,
+# real chips answer 6988 (secure messaging data objects incorrect) or 63Cx (tries left).
+WRONG_KEY = (*ACCESS_REFUSED, 0x6988)
 
 Protocol = Generator[CommandAPDU, ResponseAPDU, SecureChannel]
 
@@ -52,7 +55,7 @@ def _authenticate(keys: BACKeys, random_bytes: Callable[[int], bytes]) -> Protoc
         m_ifd = crypto.mac(SMAlgorithm.DES3, keys.mac, e_ifd)
         answer = yield CommandAPDU(0x00, 0x82, 0x00, 0x00, e_ifd + m_ifd, ne=40)
         if not answer.ok:
-            raise _failure(answer, "MUTUAL AUTHENTICATE")
+            raise _failure(answer, "MUTUAL AUTHENTICATE", WRONG_KEY)
         if len(answer.data) != 40:
             raise BACError("MUTUAL AUTHENTICATE answer has the wrong length")
         e_icc, m_icc = answer.data[:32], answer.data[32:]
@@ -85,7 +88,12 @@ def session_channel(
         crypto.wipe(seed)
 
 
-def _failure(response: ResponseAPDU, step: str) -> Exception:
-    if response.sw in ACCESS_REFUSED:
-        return BACError(f"access denied: the chip refused {step} (wrong MRZ data?)")
+def _failure(
+    response: ResponseAPDU, step: str, refused: tuple[int, ...] = ACCESS_REFUSED
+) -> Exception:
+    if response.sw in refused or response.sw >> 4 == 0x63C:
+        return BACError(
+            f"access denied: the chip refused {step} ({response.sw:04X}); "
+            "the MRZ data (document number, birth or expiry date) is probably wrong"
+        )
     return CardStatusError(response.sw, step)

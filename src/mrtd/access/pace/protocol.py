@@ -38,8 +38,9 @@ from mrtd.lds.security.infos import Mapping, PACEInfo
 from mrtd.sm import SecureChannel
 
 Protocol = Generator[CommandAPDU, ResponseAPDU, "PACEResult"]
-# Status words chips give for a wrong password at the last step: 6300, 63Cx (tries left).
-WRONG_PASSWORD = (0x6300, 0x6982, 0x6A80)
+# Status words chips give for a wrong password at the last step (mutual authentication):
+# 6300, 63Cx (tries left), 6982, 6A80, and 6988 (the token's MAC did not verify).
+WRONG_PASSWORD = (0x6300, 0x6982, 0x6988, 0x6A80)
 
 _log = logging.getLogger(__name__)
 
@@ -146,7 +147,8 @@ def _tokens(  # noqa: PLR0917 - the state of one PACE run
         token = suite.token(channel.k_mac, oid, mapped.public_key_object(chip_key))
         answer = yield msg.general_authenticate({msg.TERMINAL_TOKEN: token}, last=True)
         if answer.sw in WRONG_PASSWORD or answer.sw >> 4 == 0x63C:
-            raise PACEError("access denied: the chip refused the password (wrong MRZ or CAN?)",
+            raise PACEError(f"access denied: the chip refused the password ({answer.sw:04X}); "
+                            "the MRZ data or the CAN is probably wrong",
                             wrong_key=True)  # fmt: skip
         objects = _objects(answer, "GENERAL AUTHENTICATE (tokens)")
         expected = suite.token(channel.k_mac, oid, mapped.public_key_object(own_key))
