@@ -1,7 +1,7 @@
 """The `mrtd` command (docs/design.md, "The `mrtd` command"; keep it stable).
 
 Exit status: 0 valid / read and genuine, 1 read but not genuine, 2 bad usage or input,
-3 access denied, 4 reader or transport failure.
+3 access denied, 4 reader or transport failure, 70 internal error (never a traceback).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from mrtd.cli.chip_command import run_read, run_readers, run_sim
 from mrtd.cli.demo import run_demo
 from mrtd.cli.doctor import add_doctor_parser
 from mrtd.cli.exit_status import (
+    EXIT_INTERNAL,
     EXIT_OK,
     EXIT_USAGE,
 )
@@ -34,7 +35,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
-    result: int = args.run(args)
+    try:
+        result: int = args.run(args)
+    except Exception as exc:  # a bug must not look like a verdict, nor show a traceback
+        print(f"mrtd: internal error: {type(exc).__name__}: {exc}; please report", file=sys.stderr)
+        return EXIT_INTERNAL
     return result
 
 

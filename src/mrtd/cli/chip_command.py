@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -47,7 +48,11 @@ EXTENSIONS = {JPEG_FILE: "jpg", JP2_FILE: "jp2", CODESTREAM: "j2k"}  # by lds.im
 
 def run_read(args: argparse.Namespace) -> int:
     try:
+        _check_out(args.out)
         key = _key(args)
+    except (OptionalDependencyError, MRZError, AccessKeyError, ValueError, OSError) as exc:
+        return _fail(f"invalid: {exc}", EXIT_USAGE)
+    try:
         trust = load_trust(args)
         policy = load_policy(args)
         transport = open_reader(args.reader)
@@ -55,6 +60,7 @@ def run_read(args: argparse.Namespace) -> int:
         return _fail(str(exc), EXIT_TRANSPORT)
     except (MRZError, AccessKeyError, ProfileError, TrustStoreError, PolicyError, ValueError,
             OSError) as exc:  # fmt: skip
+        key.wipe()
         return _fail(f"invalid: {exc}", EXIT_USAGE)
     progress = (
         None
@@ -125,6 +131,23 @@ def run_sim(args: argparse.Namespace) -> int:
             return _fail(f"invalid: {exc}", EXIT_USAGE)
         return vpcd.serve_vpcd(profile, host, port)
     return EXIT_OK
+
+
+def _check_out(out: str | None) -> None:
+    """`--out` must be a folder this process can create or write, checked before the chip is
+    touched: a whole read must not end in a failure to write it."""
+    if not out:
+        return
+    path = Path(out)
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"--out {out}: not a folder")
+    existing = path
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise ValueError(f"--out {out}: {existing} is not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ValueError(f"--out {out}: {existing} is not writable")
 
 
 def _key(args: argparse.Namespace) -> AccessKey:

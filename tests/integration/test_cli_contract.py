@@ -1,0 +1,99 @@
+"""The `mrtd` command's contract (issue 18): arguments checked before the chip is touched,
+no traceback ever, one JSON document per run, the key on standard input, Ctrl-C, readers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mrtd.cli import chip_command, main
+from mrtd.cli.exit_status import EXIT_INTERNAL, EXIT_USAGE
+from mrtd.errors import OptionalDependencyError
+from mrtd.mrz.ocr import pipeline as ocr
+from mrtd.sim.profile import Profile
+
+MRZ = list(Profile.default().mrz.lines)
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def no_chip(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail the test if the command opens a reader."""
+
+    def refuse(*_: object, **__: object) -> None:
+        raise AssertionError("the reader was opened")
+
+    monkeypatch.setattr(chip_command, "open_reader", refuse)
+
+
+def test_out_a_file_is_refused_before_the_read(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    no_chip(monkeypatch)
+    target = tmp_path / "a-file"
+    target.write_text("x")
+    code, out, err = run(capsys, "read", "--reader", "sim", "--mrz", *MRZ, "--out", str(target))
+    assert code == EXIT_USAGE
+    assert out == ""
+    assert "--out" in err
+    assert "not a folder" in err
+    assert "Traceback" not in err
+
+
+def test_out_under_a_file_is_refused_before_the_read(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    no_chip(monkeypatch)
+    (tmp_path / "f").write_text("x")
+    code, _, err = run(
+        capsys, "read", "--reader", "sim", "--mrz", *MRZ, "--out", str(tmp_path / "f" / "d")
+    )
+    assert code == EXIT_USAGE
+    assert "not a folder" in err
+
+
+def test_mrz_image_without_opencv_is_usage_not_a_crash(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    no_chip(monkeypatch)
+
+    def missing(*_: object, **__: object) -> None:
+        raise OptionalDependencyError("OpenCV is needed: pip install 'mrtd[ocr]'")
+
+    monkeypatch.setattr(ocr, "read_mrz_image", missing)
+    image = tmp_path / "page.png"
+    image.write_bytes(b"\x89PNG")
+    code, out, err = run(capsys, "read", "--reader", "sim", "--mrz-image", str(image))
+    assert code == EXIT_USAGE
+    assert out == ""
+    assert "OpenCV" in err
+    assert "Traceback" not in err
+
+
+def test_bad_policy_is_refused_before_the_read(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    no_chip(monkeypatch)
+    policy = tmp_path / "p.toml"
+    policy.write_text("clone_detection = 'whatever'\n")
+    code, _, err = run(capsys, "read", "--reader", "sim", "--mrz", *MRZ, "--policy", str(policy))
+    assert code == EXIT_USAGE
+    assert "Traceback" not in err
+
+
+def test_an_unexpected_exception_is_one_line_and_exit_70(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def boom(*_: object, **__: object) -> None:
+        raise RuntimeError("something broke")
+
+    monkeypatch.setattr(chip_command, "read_document", boom)
+    code, out, err = run(capsys, "read", "--reader", "sim", "--mrz", *MRZ)
+    assert code == EXIT_INTERNAL == 70
+    assert out == ""
+    assert err == "mrtd: internal error: RuntimeError: something broke; please report\n"
