@@ -3,6 +3,8 @@ no traceback ever, one JSON document per run, the key on standard input, Ctrl-C,
 
 from __future__ import annotations
 
+import io
+import json
 from pathlib import Path
 
 import pytest
@@ -97,3 +99,45 @@ def test_an_unexpected_exception_is_one_line_and_exit_70(
     assert code == EXIT_INTERNAL == 70
     assert out == ""
     assert err == "mrtd: internal error: RuntimeError: something broke; please report\n"
+
+
+PACE_PROFILE = """
+[chip]
+access = ["pace", "bac"]
+can = "123456"
+[chip.pace]
+mapping = "IM"
+domain = "brainpoolP256r1"
+cipher = "AES-256"
+"""
+
+
+def test_mrz_from_standard_input(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("\n".join(MRZ) + "\n"))
+    code, out, err = run(capsys, "read", "--reader", "sim", "--mrz", "-", "--json")
+    assert code == 1  # read, incomplete without trust material
+    assert json.loads(out)["access"]["protocol"] == "BAC"
+    assert "Traceback" not in err
+
+
+def test_can_from_standard_input(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    profile = tmp_path / "pace.toml"
+    profile.write_text(PACE_PROFILE)
+    monkeypatch.setattr("sys.stdin", io.StringIO("123456\n"))
+    code, out, _ = run(capsys, "read", "--reader", f"sim:{profile}", "--can", "-", "--json")
+    assert code == 1
+    assert json.loads(out)["access"]["protocol"] == "PACE"
+
+
+def test_empty_standard_input_is_usage(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    no_chip(monkeypatch)
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    code, _, err = run(capsys, "read", "--reader", "sim", "--mrz", "-")
+    assert code == EXIT_USAGE
+    assert "standard input" in err

@@ -67,9 +67,18 @@ def _parser() -> argparse.ArgumentParser:
         help="sim[:PROFILE.toml] (default), pcsc[:N|NAME] (pcscd) or nfc[:PATH] (nfcpy)",
     )
     key = read.add_mutually_exclusive_group(required=True)
-    key.add_argument("--mrz", nargs="+", metavar="LINE", help="the MRZ lines")
+    key.add_argument(
+        "--mrz",
+        nargs="+",
+        metavar="LINE",
+        help="the MRZ lines; '-': read them from standard input (hidden from `ps`)",
+    )
     key.add_argument("--doc-number", metavar="N", help="document number (with --birth, --expiry)")
-    key.add_argument("--can", metavar="CAN", help="the 6-digit card access number (PACE only)")
+    key.add_argument(
+        "--can",
+        metavar="CAN",
+        help="the 6-digit card access number (PACE only); '-': read it from standard input",
+    )
     key.add_argument("--mrz-image", metavar="IMAGE", help="a photo or scan of the data page")
     read.add_argument("--birth", metavar="YYMMDD", help="date of birth")
     read.add_argument("--expiry", metavar="YYMMDD", help="date of expiry")

@@ -43,6 +43,7 @@ from mrtd.sim import nfc_target, vpcd
 from mrtd.sim.pki import TestPKI
 from mrtd.sim.profile import Profile, ProfileError
 
+MAX_STDIN = 4096  # characters of standard input read for a key
 EXTENSIONS = {JPEG_FILE: "jpg", JP2_FILE: "jp2", CODESTREAM: "j2k"}  # by lds.image_format
 
 
@@ -152,9 +153,13 @@ def _check_out(out: str | None) -> None:
 
 def _key(args: argparse.Namespace) -> AccessKey:
     if args.can:
-        return CANKey(args.can)
+        can = _stdin().strip() if args.can == "-" else args.can
+        return CANKey(can)
     if args.mrz:
-        return MRZKey.from_mrz(parse_mrz(args.mrz))
+        lines = args.mrz
+        if lines == ["-"]:  # from standard input: not shown to every user by `ps`
+            lines = [line.strip() for line in _stdin().splitlines() if line.strip()]
+        return MRZKey.from_mrz(parse_mrz(lines))
     if args.mrz_image:
         from mrtd.mrz.ocr.pipeline import read_mrz_image  # noqa: PLC0415 - opencv only when used
 
@@ -162,6 +167,16 @@ def _key(args: argparse.Namespace) -> AccessKey:
     if not (args.birth and args.expiry):
         raise ValueError("--doc-number needs --birth and --expiry")
     return MRZKey(args.doc_number, args.birth, args.expiry)
+
+
+def _stdin() -> str:
+    """The key from standard input (`--mrz -`, `--can -`), bounded."""
+    text = sys.stdin.read(MAX_STDIN + 1)
+    if len(text) > MAX_STDIN:
+        raise ValueError(f"standard input: over {MAX_STDIN} characters; an MRZ or CAN is shorter")
+    if not text.strip():
+        raise ValueError("standard input: empty; expected the MRZ lines or the CAN")
+    return text
 
 
 def _write(out: Path, files: Mapping[str, bytes], faces: tuple[FaceImage, ...]) -> None:
