@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from mrtd.cli import chip_command, main
-from mrtd.cli.exit_status import EXIT_INTERNAL, EXIT_USAGE
-from mrtd.errors import OptionalDependencyError
+from mrtd.cli.exit_status import EXIT_INTERNAL, EXIT_TRANSPORT, EXIT_USAGE
+from mrtd.cli.report import SCHEMA_VERSION
+from mrtd.errors import OptionalDependencyError, ReaderNotFoundError
 from mrtd.mrz.ocr import pipeline as ocr
 from mrtd.sim.profile import Profile
 
@@ -141,3 +142,83 @@ def test_empty_standard_input_is_usage(
     code, _, err = run(capsys, "read", "--reader", "sim", "--mrz", "-")
     assert code == EXIT_USAGE
     assert "standard input" in err
+
+
+def one_json_error(out: str, code: int) -> dict[str, object]:
+    """The run printed exactly one JSON document, with `schema_version` and `error`."""
+    report = json.loads(out)
+    assert isinstance(report, dict)
+    assert report["schema_version"] == SCHEMA_VERSION
+    error = report["error"]
+    assert isinstance(error, dict)
+    assert error["exit_code"] == code
+    assert error["message"]
+    return report
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["read", "--reader", "sim", "--doc-number", "X1", "--json"],  # no --birth, --expiry
+        ["read", "--reader", "bogus", "--mrz", *MRZ, "--json"],
+        ["read", "--reader", "sim", "--mrz", "NOT", "AN", "MRZ", "--json"],
+        ["read", "--reader", "sim", "--json"],  # argparse: no key at all
+        ["verify", "/nonexistent/dump", "--json"],
+        ["ocr", "--json"],  # argparse: no image
+    ],
+)
+def test_every_usage_error_under_json_is_one_document(
+    capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    code, out, err = run(capsys, *argv)
+    assert code == EXIT_USAGE
+    one_json_error(out, EXIT_USAGE)
+    assert "Traceback" not in err
+
+
+def test_a_transport_failure_before_the_read_under_json(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_reader(*_: object, **__: object) -> None:
+        raise ReaderNotFoundError("no PC/SC reader")
+
+    monkeypatch.setattr(chip_command, "open_reader", no_reader)
+    code, out, _ = run(capsys, "read", "--reader", "pcsc", "--mrz", *MRZ, "--json")
+    assert code == EXIT_TRANSPORT
+    one_json_error(out, EXIT_TRANSPORT)
+
+
+def test_an_internal_error_under_json(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def boom(*_: object, **__: object) -> None:
+        raise RuntimeError("something broke")
+
+    monkeypatch.setattr(chip_command, "read_document", boom)
+    code, out, _ = run(capsys, "read", "--reader", "sim", "--mrz", *MRZ, "--json")
+    assert code == EXIT_INTERNAL
+    one_json_error(out, EXIT_INTERNAL)
+
+
+def test_a_part_way_failure_under_json_has_the_schema_version(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = run(
+        capsys, "read", "--reader", "sim", "--doc-number", "X1234567", "--birth", "800101",
+        "--expiry", "300101", "--json",
+    )  # fmt: skip
+    assert code == 3
+    assert "access" in one_json_error(out, 3)
+
+
+def test_ocr_json_is_one_object_for_one_image_and_for_two(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    junk = tmp_path / "junk.jpg"
+    junk.write_bytes(b"\xff\xd8\xff not really a JPEG")
+    for images in ([str(junk)], [str(junk), str(junk)]):
+        code, out, _ = run(capsys, "ocr", *images, "--json")
+        assert code == EXIT_USAGE
+        report = json.loads(out)
+        assert report["schema_version"] == SCHEMA_VERSION
+        assert [r["image"] for r in report["results"]] == images

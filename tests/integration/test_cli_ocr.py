@@ -21,7 +21,7 @@ def _photo(name: str) -> Path:
 
 def test_a_passport_photo_gives_the_mrz_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["ocr", str(_photo("100_pass-uto.jpg")), "--json"]) == 0
-    report = json.loads(capsys.readouterr().out)
+    report = json.loads(capsys.readouterr().out)["results"][0]
     assert report["valid"] is True
     assert (report["surname"], report["document_number"]) == ("ERIKSSON", "L898902C3")
     assert report["engine"] in ("mrtd", "tesseract")
@@ -30,7 +30,7 @@ def test_a_passport_photo_gives_the_mrz_json(capsys: pytest.CaptureFixture[str])
 
 def test_the_demo_page_gives_the_mrz_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["ocr", str(DEMO_PAGE), "--json"]) == 0
-    report = json.loads(capsys.readouterr().out)
+    report = json.loads(capsys.readouterr().out)["results"][0]
     assert report["valid"] is True
     assert (report["surname"], report["document_number"]) == ("SPECIMEN", "U0R45C7D3")
     assert report["engine"] in ("mrtd", "tesseract")
@@ -55,6 +55,6 @@ def test_junk_exits_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> Non
     junk = tmp_path / "junk.jpg"
     junk.write_bytes(b"\xff\xd8\xff not really a JPEG")
     assert main(["ocr", str(junk), "--json"]) == 2
-    report = json.loads(capsys.readouterr().out)
+    report = json.loads(capsys.readouterr().out)["results"][0]
     assert report["valid"] is False
     assert report["errors"][0].startswith("not a usable image")

@@ -10,6 +10,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from mrtd import __version__
 from mrtd.cli.chip_command import run_read, run_readers, run_sim
@@ -22,6 +23,7 @@ from mrtd.cli.exit_status import (
 )
 from mrtd.cli.mrz_summary import print_mrz
 from mrtd.cli.ocr_command import add_ocr_parser
+from mrtd.cli.report import error_json
 from mrtd.cli.verify_command import add_csca_argument, add_policy_argument, add_verify_parser
 from mrtd.errors import MRZError
 from mrtd.mrz import RepairStatus, parse_mrz, repair_mrz
@@ -29,24 +31,44 @@ from mrtd.mrz import RepairStatus, parse_mrz, repair_mrz
 MAX_STDIN = 4096
 
 
+class _UsageError(Exception):
+    """argparse's refusal of the arguments, turned into one JSON document under `--json`."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        raise _UsageError(f"{self.prog}: error: {message}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    as_json = "--json" in arguments
     parser = _parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(arguments)
+    except _UsageError as exc:
+        return _error(str(exc), EXIT_USAGE, as_json=as_json, kind="UsageError")
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
     try:
         result: int = args.run(args)
     except Exception as exc:  # a bug must not look like a verdict, nor show a traceback
-        print(f"mrtd: internal error: {type(exc).__name__}: {exc}; please report", file=sys.stderr)
-        return EXIT_INTERNAL
+        message = f"internal error: {type(exc).__name__}: {exc}; please report"
+        return _error(f"mrtd: {message}", EXIT_INTERNAL, as_json=as_json, kind="InternalError")
     return result
 
 
+def _error(message: str, code: int, *, as_json: bool, kind: str) -> int:
+    if as_json:
+        print(json.dumps(error_json(message, code, kind), indent=2))
+    print(message, file=sys.stderr)
+    return code
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="mrtd", description="Read and verify ICAO 9303 passports and ID cards."
-    )
+    parser = _Parser(prog="mrtd", description="Read and verify ICAO 9303 passports and ID cards.")
     parser.add_argument("--version", action="version", version=f"mrtd {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 

@@ -18,7 +18,7 @@ from mrtd.cli.exit_status import (
     EXIT_USAGE,
 )
 from mrtd.cli.progress import ProgressBar
-from mrtd.cli.report import document_json, print_document
+from mrtd.cli.report import SCHEMA_VERSION, document_json, error_json, print_document
 from mrtd.cli.verify_command import load_policy, load_trust, verdict_exit_status
 from mrtd.errors import (
     AccessDeniedError,
@@ -52,17 +52,18 @@ def run_read(args: argparse.Namespace) -> int:
         _check_out(args.out)
         key = _key(args)
     except (OptionalDependencyError, MRZError, AccessKeyError, ValueError, OSError) as exc:
-        return _fail(f"invalid: {exc}", EXIT_USAGE)
+        return _fail(f"invalid: {exc}", EXIT_USAGE, as_json=args.json, kind=type(exc).__name__)
     try:
         trust = load_trust(args)
         policy = load_policy(args)
         transport = open_reader(args.reader)
     except TransportError as exc:  # no reader, no nfcpy, no card in time: before OSError
-        return _fail(str(exc), EXIT_TRANSPORT)
+        key.wipe()
+        return _fail(str(exc), EXIT_TRANSPORT, as_json=args.json, kind=type(exc).__name__)
     except (MRZError, AccessKeyError, ProfileError, TrustStoreError, PolicyError, ValueError,
             OSError) as exc:  # fmt: skip
         key.wipe()
-        return _fail(f"invalid: {exc}", EXIT_USAGE)
+        return _fail(f"invalid: {exc}", EXIT_USAGE, as_json=args.json, kind=type(exc).__name__)
     progress = (
         None
         if args.no_progress or args.json or not sys.stderr.isatty()
@@ -208,6 +209,7 @@ def _partial(args: argparse.Namespace, exc: MRTDError, message: str, code: int) 
     }
     if args.json:
         out: dict[str, object] = {
+            "schema_version": SCHEMA_VERSION,
             "error": {"message": message, "type": type(exc).__name__, "exit_code": code},
             "access": partial.access.as_dict() if partial is not None else None,
             "files": listed,
@@ -224,10 +226,14 @@ def _partial(args: argparse.Namespace, exc: MRTDError, message: str, code: int) 
         for label, names in (("denied", partial.denied), ("absent or empty", partial.absent)):
             if names:
                 print(f"  {label}: {', '.join(names)}")
-    return _fail(message, code)
+    return _fail(message, code)  # the JSON document, if any, is printed above
 
 
-def _fail(message: str, code: int) -> int:
+def _fail(message: str, code: int, *, as_json: bool = False, kind: str | None = None) -> int:
+    """The error on standard error and its exit code; with `--json`, one JSON document with
+    `error` on standard output too."""
+    if as_json:
+        print(json.dumps(error_json(message, code, kind), indent=2))
     print(f"mrtd: {message}", file=sys.stderr)
     return code
 

@@ -1,7 +1,8 @@
 """`mrtd ocr IMAGE...`: read the MRZ from photos or scans of data pages.
 
 Exit 0 when every image gave a valid MRZ (all check digits), 1 when one held no readable MRZ,
-2 when one is not a usable image (unreadable, corrupt, too large).
+2 when one is not a usable image (unreadable, corrupt, too large). `--json` prints one object,
+`{"schema_version", "results": [one entry per image, in order], "exit_code"}`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 from mrtd.cli.exit_status import EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE
 from mrtd.cli.mrz_summary import print_mrz
+from mrtd.cli.report import SCHEMA_VERSION
 from mrtd.errors import DecodeError, MRZNotFoundError, OptionalDependencyError
 
 
@@ -50,5 +52,6 @@ def run_ocr(args: argparse.Namespace) -> int:
             print(f"mrtd ocr: {name}: {entry['errors'][0]}", file=sys.stderr)
         results.append(entry)
     if args.json:
-        print(json.dumps(results[0] if len(results) == 1 else results, indent=2))
+        report = {"schema_version": SCHEMA_VERSION, "results": results, "exit_code": worst}
+        print(json.dumps(report, indent=2))
     return worst

@@ -11,6 +11,16 @@ from mrtd.pipeline.document import Document
 from mrtd.pipeline.result import Stats
 
 SCHEMA_VERSION = 2
+
+
+def error_json(message: str, exit_code: int, kind: str | None = None) -> dict[str, Any]:
+    """The one JSON document of a run that failed before it had a result (`--json`)."""
+    error: dict[str, Any] = {"message": message, "exit_code": exit_code}
+    if kind is not None:
+        error["type"] = kind
+    return {"schema_version": SCHEMA_VERSION, "error": error}
+
+
 """The version of the JSON that `mrtd read --json` and `mrtd verify --json` print: 2 added
 `verdict_codes`, `policy` and the checks the policy judges (docs/verify.md)."""
 

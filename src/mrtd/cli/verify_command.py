@@ -18,7 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from mrtd.cli.exit_status import EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE
-from mrtd.cli.report import SCHEMA_VERSION, document_json, print_checks, verdict_json
+from mrtd.cli.report import (
+    SCHEMA_VERSION,
+    document_json,
+    error_json,
+    print_checks,
+    verdict_json,
+)
 from mrtd.errors import DecodeError, PolicyError, TrustStoreError
 from mrtd.pipeline.document import Document, collect_files, verify_files
 from mrtd.verify.policy import STRICT, Policy
@@ -92,6 +98,8 @@ def run_verify(args: argparse.Namespace) -> int:
         trust = load_trust(args)
         policy = load_policy(args)
     except (DecodeError, OSError, TrustStoreError, PolicyError) as exc:
+        if args.json:
+            print(json.dumps(error_json(str(exc), EXIT_USAGE, type(exc).__name__), indent=2))
         print(f"mrtd verify: {exc}", file=sys.stderr)
         return EXIT_USAGE
     files = {name: data for name, (_, data) in found.items()}
