@@ -5,15 +5,20 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import signal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from mrtd import FileDone, ReadEvent
 from mrtd.cli import chip_command, main
-from mrtd.cli.exit_status import EXIT_INTERNAL, EXIT_TRANSPORT, EXIT_USAGE
+from mrtd.cli.exit_status import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_TRANSPORT, EXIT_USAGE
 from mrtd.cli.report import SCHEMA_VERSION
 from mrtd.errors import OptionalDependencyError, ReaderNotFoundError
 from mrtd.mrz.ocr import pipeline as ocr
+from mrtd.pipeline.read_chip import read_document
 from mrtd.sim.profile import Profile
 
 MRZ = list(Profile.default().mrz.lines)
@@ -222,3 +227,51 @@ def test_ocr_json_is_one_object_for_one_image_and_for_two(
         report = json.loads(out)
         assert report["schema_version"] == SCHEMA_VERSION
         assert [r["image"] for r in report["results"]] == images
+
+
+def interrupt_after(monkeypatch: pytest.MonkeyPatch, file: str) -> None:
+    """Ctrl-C (SIGINT to this process) as soon as `file` has been read."""
+
+    def reading(*args: Any, **kwargs: Any) -> Any:
+        shown = kwargs["on_event"]
+
+        def on_event(event: ReadEvent) -> None:
+            if shown is not None:
+                shown(event)
+            if isinstance(event, FileDone) and event.name == file:
+                os.kill(os.getpid(), signal.SIGINT)
+
+        kwargs["on_event"] = on_event
+        return read_document(*args, **kwargs)
+
+    monkeypatch.setattr(chip_command, "read_document", reading)
+
+
+def test_ctrl_c_stops_cleanly_keeps_what_was_read_and_exits_130(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    interrupt_after(monkeypatch, "EF.SOD")
+    out_dir = tmp_path / "dump"
+    code, out, err = run(
+        capsys, "read", "--reader", "sim", "--mrz", *MRZ, "--out", str(out_dir), "--json"
+    )
+    assert code == EXIT_INTERRUPTED == 130
+    report = one_json_error(out, 130)
+    assert sorted(report["files"]) == ["EF.COM", "EF.SOD"]  # type: ignore[call-overload]
+    assert sorted(p.name for p in out_dir.iterdir()) == ["EF.COM.bin", "EF.SOD.bin"]
+    assert "interrupted" in err
+    assert "Traceback" not in err
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_ctrl_c_outside_the_read_exits_130(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def waiting(*_: object, **__: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(chip_command, "open_reader", waiting)
+    code, out, err = run(capsys, "read", "--reader", "sim", "--mrz", *MRZ)
+    assert code == EXIT_INTERRUPTED
+    assert out == ""
+    assert err == "mrtd: interrupted\n"

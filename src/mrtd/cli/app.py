@@ -1,7 +1,8 @@
 """The `mrtd` command (docs/design.md, "The `mrtd` command"; keep it stable).
 
 Exit status: 0 valid / read and genuine, 1 read but not genuine, 2 bad usage or input,
-3 access denied, 4 reader or transport failure, 70 internal error (never a traceback).
+3 access denied, 4 reader or transport failure, 70 internal error (never a traceback),
+130 interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from mrtd.cli.demo import run_demo
 from mrtd.cli.doctor import add_doctor_parser
 from mrtd.cli.exit_status import (
     EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_USAGE,
 )
@@ -54,6 +56,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         result: int = args.run(args)
+    except KeyboardInterrupt:  # Ctrl-C outside a chip read (which stops cleanly on its own)
+        return _error("mrtd: interrupted", EXIT_INTERRUPTED, as_json=as_json, kind="Interrupted")
     except Exception as exc:  # a bug must not look like a verdict, nor show a traceback
         message = f"internal error: {type(exc).__name__}: {exc}; please report"
         return _error(f"mrtd: {message}", EXIT_INTERNAL, as_json=as_json, kind="InternalError")

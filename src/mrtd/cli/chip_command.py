@@ -6,13 +6,18 @@ import argparse
 import hashlib
 import json
 import os
+import signal
 import sys
-from collections.abc import Mapping
+import tempfile
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 from mrtd.access.keys import AccessKey, CANKey, MRZKey
 from mrtd.cli.exit_status import (
     EXIT_ACCESS_DENIED,
+    EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_TRANSPORT,
     EXIT_USAGE,
@@ -29,6 +34,7 @@ from mrtd.errors import (
     MRZError,
     OptionalDependencyError,
     PolicyError,
+    ReadCancelledError,
     SecureMessagingError,
     TransportError,
     TrustStoreError,
@@ -37,11 +43,14 @@ from mrtd.lds import FaceImage
 from mrtd.lds.image import CODESTREAM, JP2_FILE, JPEG_FILE, image_format
 from mrtd.mrz import parse_mrz
 from mrtd.pipeline.read_chip import read_document
+from mrtd.readers.base import Transport
 from mrtd.readers.open import list_readers, open_reader
 from mrtd.readers.simulated import SimulatedReader
 from mrtd.sim import nfc_target, vpcd
 from mrtd.sim.pki import TestPKI
 from mrtd.sim.profile import Profile, ProfileError
+from mrtd.verify.policy import Policy
+from mrtd.verify.trust import TrustStore
 
 MAX_STDIN = 4096  # characters of standard input read for a key
 EXTENSIONS = {JPEG_FILE: "jpg", JP2_FILE: "jp2", CODESTREAM: "j2k"}  # by lds.image_format
@@ -69,10 +78,35 @@ def run_read(args: argparse.Namespace) -> int:
         if args.no_progress or args.json or not sys.stderr.isatty()
         else ProgressBar(sys.stderr)
     )
+    with _cancel_on_sigint() as cancel:
+        return _read(
+            args, transport=transport, key=key, trust=trust, policy=policy,
+            progress=progress, cancel=cancel,
+        )  # fmt: skip
+
+
+def _read(
+    args: argparse.Namespace,
+    *,
+    transport: Transport,
+    key: AccessKey,
+    trust: TrustStore | None,
+    policy: Policy,
+    progress: ProgressBar | None,
+    cancel: threading.Event,
+) -> int:
     try:
         document = read_document(
-            transport, key, on_event=progress, access=args.access, trust=trust, policy=policy
+            transport,
+            key,
+            on_event=progress,
+            cancel=cancel,
+            access=args.access,
+            trust=trust,
+            policy=policy,
         )
+    except ReadCancelledError as exc:  # Ctrl-C: what was read is kept, then exit 130
+        return _partial(args, exc, "interrupted", EXIT_INTERRUPTED)
     except AccessDeniedError as exc:
         return _partial(args, exc, str(exc), EXIT_ACCESS_DENIED)
     except (TransportError, SecureMessagingError, CardStatusError, DecodeError) as exc:
@@ -135,6 +169,26 @@ def run_sim(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+@contextmanager
+def _cancel_on_sigint() -> Iterator[threading.Event]:
+    """Ctrl-C sets the event the read checks before every APDU (it then raises
+    `ReadCancelledError` with what it read) instead of raising `KeyboardInterrupt` anywhere."""
+    cancel = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield cancel
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        del signum, frame
+        cancel.set()
+
+    previous = signal.signal(signal.SIGINT, interrupt)
+    try:
+        yield cancel
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def _check_out(out: str | None) -> None:
     """`--out` must be a folder this process can create or write, checked before the chip is
     touched: a whole read must not end in a failure to write it."""
@@ -181,18 +235,24 @@ def _stdin() -> str:
 
 
 def _write(out: Path, files: Mapping[str, bytes], faces: tuple[FaceImage, ...]) -> None:
+    """Every file whole or not at all: each is written beside its place under a temporary
+    name, then renamed into it, so an interrupted run leaves no half-written file."""
     out.mkdir(parents=True, exist_ok=True)
-    for name, data in files.items():
-        (out / f"{name}.bin").write_bytes(data)
-    for n, face in enumerate(faces, 1):
-        stored = EXTENSIONS.get(image_format(face.image) or "", "bin")
-        (out / f"face-{n}.{stored}").write_bytes(face.image)  # as stored, byte for byte
-        try:  # and decoded, in a format every viewer shows (JPEG 2000 is not one)
-            face.save(out / f"face-{n}.png")
-        except OptionalDependencyError as exc:
-            print(f"mrtd: face-{n}.png not written: {exc}", file=sys.stderr)
-        except DecodeError as exc:
-            print(f"mrtd: face {n} does not decode: {exc}", file=sys.stderr)
+    with tempfile.TemporaryDirectory(dir=out, prefix=".mrtd-") as work:
+        staged = Path(work)
+        for name, data in files.items():
+            (staged / f"{name}.bin").write_bytes(data)
+        for n, face in enumerate(faces, 1):
+            stored = EXTENSIONS.get(image_format(face.image) or "", "bin")
+            (staged / f"face-{n}.{stored}").write_bytes(face.image)  # as stored, byte for byte
+            try:  # and decoded, in a format every viewer shows (JPEG 2000 is not one)
+                face.save(staged / f"face-{n}.png")
+            except OptionalDependencyError as exc:
+                print(f"mrtd: face-{n}.png not written: {exc}", file=sys.stderr)
+            except DecodeError as exc:
+                print(f"mrtd: face {n} does not decode: {exc}", file=sys.stderr)
+        for written in sorted(staged.iterdir()):
+            os.replace(written, out / written.name)
 
 
 def _partial(args: argparse.Namespace, exc: MRTDError, message: str, code: int) -> int:

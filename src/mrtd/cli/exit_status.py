@@ -7,4 +7,5 @@ EXIT_CHECK_FAILED = 1  # read / verify: failed or incomplete under the policy (s
 EXIT_USAGE = 2  # bad usage or input
 EXIT_ACCESS_DENIED = 3  # wrong key
 EXIT_TRANSPORT = 4  # reader, transport or chip failure
+EXIT_INTERRUPTED = 130  # Ctrl-C (SIGINT): stopped cleanly, what was read kept (128 + SIGINT)
 EXIT_INTERNAL = 70  # an internal error (a bug: please report it); EX_SOFTWARE of sysexits.h
