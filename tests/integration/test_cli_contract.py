@@ -19,6 +19,8 @@ from mrtd.cli.report import SCHEMA_VERSION
 from mrtd.errors import OptionalDependencyError, ReaderNotFoundError
 from mrtd.mrz.ocr import pipeline as ocr
 from mrtd.pipeline.read_chip import read_document
+from mrtd.readers import nfc, pcsc
+from mrtd.readers.open import open_reader
 from mrtd.sim.profile import Profile
 
 MRZ = list(Profile.default().mrz.lines)
@@ -275,3 +277,39 @@ def test_ctrl_c_outside_the_read_exits_130(
     assert code == EXIT_INTERRUPTED
     assert out == ""
     assert err == "mrtd: interrupted\n"
+
+
+def test_read_says_what_it_waits_for(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(chip_command, "open_reader", lambda _name: open_reader("sim"))
+    code, _, err = run(capsys, "read", "--reader", "pcsc:1", "--mrz", *MRZ)
+    assert code == 1
+    assert "waiting up to 10 s for a card on pcsc:1" in err
+    code, out, err = run(capsys, "read", "--reader", "pcsc:1", "--mrz", *MRZ, "--json")
+    assert code == 1
+    assert "waiting" not in err
+    assert json.loads(out)["schema_version"] == SCHEMA_VERSION
+
+
+def test_readers_tells_no_pcsc_service_from_no_readers(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(nfc, "list_devices", list)
+
+    def no_service() -> list[str]:
+        raise ReaderNotFoundError("listing PC/SC readers: no service (is pcscd running?)")
+
+    monkeypatch.setattr(pcsc, "list_readers", no_service)
+    code, out, err = run(capsys, "readers")
+    assert code == EXIT_TRANSPORT
+    assert out == ""
+    assert "no PC/SC service (is pcscd running?)" in err
+    monkeypatch.setattr(pcsc, "list_readers", list)
+    code, out, _ = run(capsys, "readers")
+    assert code == 0
+    assert out.startswith("no readers found")
+    monkeypatch.setattr(pcsc, "list_readers", lambda: ["ACS ACR122U 00 00"])
+    code, out, _ = run(capsys, "readers")
+    assert code == 0
+    assert out == "pcsc:0  (ACS ACR122U 00 00)\n"

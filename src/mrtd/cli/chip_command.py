@@ -44,7 +44,7 @@ from mrtd.lds.image import CODESTREAM, JP2_FILE, JPEG_FILE, image_format
 from mrtd.mrz import parse_mrz
 from mrtd.pipeline.read_chip import read_document
 from mrtd.readers.base import Transport
-from mrtd.readers.open import list_readers, open_reader
+from mrtd.readers.open import CARD_TIMEOUT, ReaderInfo, open_reader
 from mrtd.readers.simulated import SimulatedReader
 from mrtd.sim import nfc_target, vpcd
 from mrtd.sim.pki import TestPKI
@@ -65,6 +65,9 @@ def run_read(args: argparse.Namespace) -> int:
     try:
         trust = load_trust(args)
         policy = load_policy(args)
+        if not args.json and not args.reader.startswith("sim"):  # say what it waits for
+            print(f"mrtd: waiting up to {CARD_TIMEOUT:g} s for a card on {args.reader}...",
+                  file=sys.stderr)  # fmt: skip
         transport = open_reader(args.reader)
     except TransportError as exc:  # no reader, no nfcpy, no card in time: before OSError
         key.wipe()
@@ -299,9 +302,21 @@ def _fail(message: str, code: int, *, as_json: bool = False, kind: str | None = 
 
 
 def run_readers(args: argparse.Namespace) -> int:
-    """List the readers this machine offers (nfcpy devices; PC/SC readers when available)."""
+    """List the readers this machine offers (nfcpy devices, PC/SC readers). Exit 0, also
+    for none; exit 4 when the PC/SC service cannot be reached (pcscd not running), which is
+    not the same as no reader connected to it."""
     del args
-    found = list_readers()
+    from mrtd.readers import nfc, pcsc  # noqa: PLC0415 - the back-ends only when asked
+
+    found = [ReaderInfo(f"nfc:{device.path}", device.driver) for device in nfc.list_devices()]
+    try:
+        found += [ReaderInfo(f"pcsc:{n}", name) for n, name in enumerate(pcsc.list_readers())]
+    except TransportError as exc:
+        if not isinstance(exc.__cause__, ImportError):
+            for reader in found:
+                print(f"{reader.name}  ({reader.description})")
+            return _fail(f"no PC/SC service (is pcscd running?): {exc}", EXIT_TRANSPORT)
+        print(f"mrtd: PC/SC readers not listed: {exc}", file=sys.stderr)  # no pyscard
     for reader in found:
         print(f"{reader.name}  ({reader.description})")
     if not found:
