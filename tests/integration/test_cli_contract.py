@@ -313,3 +313,34 @@ def test_readers_tells_no_pcsc_service_from_no_readers(
     code, out, _ = run(capsys, "readers")
     assert code == 0
     assert out == "pcsc:0  (ACS ACR122U 00 00)\n"
+
+
+def test_the_reader_is_named_and_the_default_is_pcsc_not_the_simulated_chip(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    opened: list[str] = []
+
+    def opening(name: str) -> object:
+        opened.append(name)
+        raise ReaderNotFoundError("no PC/SC reader is connected")
+
+    monkeypatch.setattr(chip_command, "open_reader", opening)
+    code, _, _ = run(capsys, "read", "--mrz", *MRZ)
+    assert opened == ["pcsc"]
+    assert code == EXIT_TRANSPORT
+    monkeypatch.undo()
+    code, out, _ = run(capsys, "read", "--reader", "sim", "--mrz", *MRZ, "--json")
+    assert code == 1
+    assert json.loads(out)["reader"] == "sim"
+    code, out, _ = run(capsys, "read", "--reader", "sim", "--mrz", *MRZ)
+    assert code == 1
+    assert out.startswith("reader           sim\n")
+
+
+def test_the_reader_is_named_in_a_part_way_failure(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(
+        capsys, "read", "--reader", "sim", "--doc-number", "X1234567", "--birth", "800101",
+        "--expiry", "300101", "--json",
+    )  # fmt: skip
+    assert code == 3
+    assert json.loads(out)["reader"] == "sim"

@@ -76,6 +76,8 @@ def test_read_with_typed_key_writes_files_and_face(
     code, out, _ = run(
         capsys,
         "read",
+        "--reader",
+        "sim",
         "--doc-number",
         profile.document_number.lower(),
         "--birth",
@@ -108,8 +110,9 @@ def test_wrong_mrz_exits_3_access_denied_without_traceback(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     code, out, err = run(
-        capsys, "read", "--doc-number", "X1234567", "--birth", "800101", "--expiry", "300101"
-    )
+        capsys, "read", "--reader", "sim", "--doc-number", "X1234567", "--birth", "800101",
+        "--expiry", "300101",
+    )  # fmt: skip
     assert code == 3
     assert out == ""
     assert "access denied" in err
@@ -117,7 +120,7 @@ def test_wrong_mrz_exits_3_access_denied_without_traceback(
 
 
 def test_bad_usage_exits_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    assert run(capsys, "read", "--doc-number", "X1")[0] == 2
+    assert run(capsys, "read", "--reader", "sim", "--doc-number", "X1")[0] == 2
     assert run(capsys, "read", "--reader", "bogus", "--mrz", *MRZ)[0] == 2
     bad = tmp_path / "bad.toml"
     bad.write_text("[chip]\nmax_response = 'many'\n")

@@ -171,7 +171,7 @@ def test_cli_text_of_a_read_that_fails_part_way(
 def test_cli_json_of_a_wrong_key_is_one_document_with_exit_3(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    code, out, _ = run(capsys, "read", *WRONG, "--json")
+    code, out, _ = run(capsys, "read", "--reader", "sim", *WRONG, "--json")
     assert code == 3
     report = json.loads(out)
     assert report["error"]["exit_code"] == 3

@@ -89,8 +89,9 @@ def _parser() -> argparse.ArgumentParser:
     read = commands.add_parser("read", help="read a passport or ID card chip")
     read.add_argument(
         "--reader",
-        default="sim",
-        help="sim[:PROFILE.toml] (default), pcsc[:N|NAME] (pcscd) or nfc[:PATH] (nfcpy)",
+        default="pcsc",
+        help="pcsc[:N|NAME] (pcscd; default: the first PC/SC reader with a card), nfc[:PATH] "
+        "(nfcpy) or sim[:PROFILE.toml] (the simulated chip, only when asked for)",
     )
     key = read.add_mutually_exclusive_group(required=True)
     key.add_argument(

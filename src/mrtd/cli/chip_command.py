@@ -65,7 +65,7 @@ def run_read(args: argparse.Namespace) -> int:
     try:
         trust = load_trust(args)
         policy = load_policy(args)
-        if not args.json and not args.reader.startswith("sim"):  # say what it waits for
+        if not args.json and args.reader.partition(":")[0] != "sim":  # say what it waits for
             print(f"mrtd: waiting up to {CARD_TIMEOUT:g} s for a card on {args.reader}...",
                   file=sys.stderr)  # fmt: skip
         transport = open_reader(args.reader)
@@ -109,11 +109,11 @@ def _read(
             policy=policy,
         )
     except ReadCancelledError as exc:  # Ctrl-C: what was read is kept, then exit 130
-        return _partial(args, exc, "interrupted", EXIT_INTERRUPTED)
+        return _partial(args, exc, "interrupted", EXIT_INTERRUPTED, transport)
     except AccessDeniedError as exc:
-        return _partial(args, exc, str(exc), EXIT_ACCESS_DENIED)
+        return _partial(args, exc, str(exc), EXIT_ACCESS_DENIED, transport)
     except (TransportError, SecureMessagingError, CardStatusError, DecodeError) as exc:
-        return _partial(args, exc, f"read failed: {exc}", EXIT_TRANSPORT)
+        return _partial(args, exc, f"read failed: {exc}", EXIT_TRANSPORT, transport)
     finally:
         if progress is not None:
             progress.close()
@@ -122,9 +122,13 @@ def _read(
     modeled = transport.chip.modeled_seconds if isinstance(transport, SimulatedReader) else None
     if args.out:
         _write(Path(args.out), document.files, document.faces)
+    reader = _reader_name(args.reader, transport)
     if args.json:
-        print(json.dumps(document_json(document, document.stats, modeled), indent=2))
+        report = document_json(document, document.stats, modeled)
+        print(json.dumps({"schema_version": report.pop("schema_version"), "reader": reader,
+                          **report}, indent=2))  # fmt: skip
     else:
+        print(f"reader           {reader}")
         print_document(document, document.stats, modeled, sys.stdout)
     return verdict_exit_status(document)
 
@@ -258,7 +262,16 @@ def _write(out: Path, files: Mapping[str, bytes], faces: tuple[FaceImage, ...]) 
             os.replace(written, out / written.name)
 
 
-def _partial(args: argparse.Namespace, exc: MRTDError, message: str, code: int) -> int:
+def _reader_name(requested: str, transport: Transport) -> str:
+    """The reader read: the PC/SC reader's or nfcpy device's own name when it has one."""
+    kind = requested.partition(":")[0]
+    name = getattr(transport, "name", "") or getattr(transport, "path", "")
+    return f"{kind}:{name}" if kind != "sim" and isinstance(name, str) and name else requested
+
+
+def _partial(
+    args: argparse.Namespace, exc: MRTDError, message: str, code: int, transport: Transport
+) -> int:
     """A read that failed part-way: what it had read (`exc.partial`) on standard output, one
     JSON document with `--json`, then the error on standard error and its exit code."""
     partial = exc.partial
@@ -273,6 +286,7 @@ def _partial(args: argparse.Namespace, exc: MRTDError, message: str, code: int) 
     if args.json:
         out: dict[str, object] = {
             "schema_version": SCHEMA_VERSION,
+            "reader": _reader_name(args.reader, transport),
             "error": {"message": message, "type": type(exc).__name__, "exit_code": code},
             "access": partial.access.as_dict() if partial is not None else None,
             "files": listed,
@@ -282,7 +296,8 @@ def _partial(args: argparse.Namespace, exc: MRTDError, message: str, code: int) 
         }
         print(json.dumps(out, indent=2))
     elif partial is not None and files:
-        print(f"what was read before the failure (exit {code}):")
+        print(f"what was read from {_reader_name(args.reader, transport)} before the failure "
+              f"(exit {code}):")  # fmt: skip
         print(f"  access: {partial.access.protocol or 'not opened'}")
         for name, entry in listed.items():
             print(f"  {name}: {entry['bytes']} bytes, sha256 {entry['sha256']}")
