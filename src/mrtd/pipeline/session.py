@@ -17,6 +17,11 @@ A chip whose DG14 (once EF.SOD vouches for it) lists a PACE variant this library
 over BAC, was downgraded: EF.CardAccess absent, refused or garbled, or BAC forced by the
 caller. The access report says so (`downgraded`, with the reason), and the verdict's access
 check fails.
+
+Files are read by short file identifier (READ BINARY with P1 = 80 | SFI) until the chip refuses
+one (`SFI_REFUSALS`) and the same file then reads after SELECT by file ID (P1 02, P2 0C, 9303-10
+gives each EF's FID): from then on the session selects every file by its FID
+(`select_by_fid`), as chips without SFI support need.
 """
 
 from __future__ import annotations
@@ -60,6 +65,7 @@ from mrtd.pipeline.events import (
     WaitingForCard,
 )
 from mrtd.pipeline.read_binary import (
+    SW_NOT_FOUND,
     ChunkPolicy,
     EmptyFileError,
     FileAccessDeniedError,
@@ -80,6 +86,14 @@ MASTER_FILE = bytes.fromhex("3F00")
 EXTENDED_CHUNK = 0xFF00  # plain bytes per extended READ BINARY (answer stays under 64 kB)
 MAX_ANSWER = 0x10000 + 2  # the longest response APDU: 65536 data bytes and SW1 SW2
 WAIT_SLICE = 0.5  # the longest wait for a card between two looks at `cancel` and the deadline
+# How chips without SFI support answer READ BINARY with P1 = 80 | SFI on a file they have: file
+# not found, wrong P1-P2, wrong INS or CLA, offset out of range, no current EF. After one of
+# these the same file is read after SELECT by file ID; if that works the chip takes no SFI.
+# "File not found" counts only for the files every eMRTD has (MANDATORY_FILES): for the others
+# (EF.CardAccess of a BAC chip, an optional data group) it means what it says, at no extra APDU.
+SFI_REFUSALS = frozenset({0x6A82, 0x6A86, 0x6D00, 0x6E00, 0x6B00, 0x6986})
+MANDATORY_GROUPS = (1, 2)  # every eMRTD has DG1 and DG2 (9303-10 §4.6)
+MANDATORY_FILES = frozenset({"EF.COM", "EF.SOD", "DG1", "DG2"})
 
 _log = logging.getLogger(__name__)
 _apdu_log = logging.getLogger("mrtd.apdu")  # one DEBUG line per command and per answer
@@ -174,6 +188,9 @@ class Session:
         use_extended = transport.extended_length if extended_length is None else extended_length
         self._extended = bool(use_extended)
         self.policy: ChunkPolicy | None = None
+        # The chip refused a READ BINARY by short file identifier on a file it has: every file
+        # is selected by its file ID from then on (the read's log says when)
+        self.select_by_fid = False
 
     @property
     def channel(self) -> SecureChannel | None:
@@ -331,7 +348,7 @@ class Session:
         plain = ChunkPolicy(short_max=SHORT_MAX_NE, extended_max=0)
         info = LDS_FILES["EF.CardAccess"]
         try:
-            data = self.run(read_file(info.fid, info.sfi, plain))
+            data = self._read_ef(info, plain)
         except (CardStatusError, DecodeError) as exc:  # absent, refused or garbled: no PACE
             if self.access_mode == "pace":
                 raise PACEError(f"the chip offers no PACE (EF.CardAccess: {exc})") from exc
@@ -378,7 +395,7 @@ class Session:
         try:
             if self._in_application:  # access opened again without a power cycle
                 self._select_master_file()  # EF.SOD has EF.CardSecurity's FID and SFI
-            data = self._remember(info.name, self.run(read_file(info.fid, info.sfi, policy)))
+            data = self._remember(info.name, self._read_ef(info, policy))
             self.card_security = data
             self.emit(FileDone("EF.CardSecurity", "read", len(data)))
             keys = SecurityInfos.from_card_security(data).chip_authentication_keys
@@ -479,10 +496,44 @@ class Session:
                 emit(FileProgress(name, done, total))
 
         policy, data = self.policy, bytearray()
-        read = self._resumable(
-            lambda: self.run(read_file(info.fid, info.sfi, policy, progress=report, into=data))
-        )
+        read = self._resumable(lambda: self._read_ef(info, policy, progress=report, into=data))
         return self._remember(info.name, read)
+
+    def _read_ef(
+        self,
+        info: LDSFileInfo,
+        policy: ChunkPolicy,
+        *,
+        progress: Callable[[int, int | None], None] | None = None,
+        into: bytearray | None = None,
+    ) -> bytes:
+        """One EF of the current DF: by short file identifier while the chip takes it, else
+        after SELECT by file ID. A chip that refuses the SFI read of a file (`SFI_REFUSALS`)
+        whose SELECT read then works takes no SFI: `select_by_fid` is set for the session. A
+        file the SELECT read fails on too gets that read's error (absent, denied, empty)."""
+        data = into if into is not None else bytearray()
+        if self.select_by_fid or data:  # a resumed read goes on after SELECT (read_file)
+            return self.run(read_file(info.fid, None, policy, progress=progress, into=data))
+        try:
+            return self.run(read_file(info.fid, info.sfi, policy, progress=progress, into=data))
+        except FileAccessDeniedError:
+            raise  # the file's own access rule (EAC), not the way it was addressed
+        except (CardStatusError, EmptyFileError) as exc:
+            sw = exc.sw if isinstance(exc, CardStatusError) else 0x6B00
+            if data or sw not in SFI_REFUSALS:
+                raise
+            if sw == SW_NOT_FOUND and info.name not in MANDATORY_FILES:
+                raise
+            refused = sw
+        read = self.run(read_file(info.fid, None, policy, progress=progress, into=data))
+        self.select_by_fid = True
+        _log.warning(
+            "%s: the chip refused READ BINARY by short file identifier (%04X) and read after "
+            "SELECT by file ID: selecting every file by its file ID from now on",
+            info.name,
+            refused,
+        )
+        return read
 
     def _remember(self, name: str, data: bytes) -> bytes:
         """`data`, the first time `name` is read in this session; the same bytes again later,
@@ -544,6 +595,8 @@ class Session:
         groups = list(data_groups if data_groups is not None else listed)
         if data_groups is None:  # EF.COM is unsigned: a clone could leave DG14/DG15 out of it
             groups += _hashed_groups(sod)
+            if not listed:  # EF.COM missing, refused or garbled: still the mandatory groups
+                groups += MANDATORY_GROUPS
         groups = list(dict.fromkeys(groups))  # once each, in the order first named
         if 14 in groups:  # DG14 first: Chip Authentication protects the rest of the read
             groups.remove(14)

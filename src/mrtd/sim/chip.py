@@ -330,6 +330,8 @@ class SimulatedChip:
 
     def _read_binary(self, command: CommandAPDU) -> ResponseAPDU:
         if command.ins == 0xB0:
+            if command.p1 & 0x80 and not self.profile.chip.sfi:  # a chip without SFI support
+                return ResponseAPDU(b"", SW_WRONG_P1P2)
             if command.p1 & 0x80:  # short file identifier in P1, offset in P2
                 chip_file = self._by_sfi(command.p1 & 0x1F)
                 if chip_file is None:

@@ -1,7 +1,8 @@
 """Simulated-chip profiles: TOML with [document], [chip] and [link] tables.
 
     [document]            # any field of the MRZ (as for generate_mrz), or mrz = "LINE1\nLINE2"
-    [chip]                # access = ["pace", "bac"]; can = "123456"; max_response = 223; ...
+    [chip]                # access = ["pace", "bac"]; can = "123456"; max_response = 223;
+                          # sfi = false (READ BINARY by short file identifier refused); ...
     [chip.pace]           # mapping = "GM" | "IM" | "CAM"; domain = "brainpoolP256r1" or 0-18;
                           # cipher = "3DES" | "AES-128" | "AES-192" | "AES-256"
                           # ([[chip.pace]] several times: EF.CardAccess lists them all)
@@ -84,6 +85,9 @@ class ChipSettings:
     pace: tuple[PACESettings, ...] = (PACESettings(),)
     max_response: int = 223  # plain bytes per READ BINARY answer
     extended_length: bool = False
+    # False: the chip takes no short file identifier in READ BINARY (P1 = 80 | SFI) and answers
+    # it 6A86 (wrong P1-P2), as some real chips do; files are read after SELECT by file ID
+    sfi: bool = True
     eof_status: str = "6282"  # how a read that runs past the end is answered
     le_too_large: str = "truncate"  # Le > max_response: "truncate", "6700" or "6C" (6Cxx)
     data_groups: tuple[int, ...] = (1, 2)  # 3 and 4 exist but need EAC: read -> 6982
