@@ -1,0 +1,81 @@
+"""Issue 18's chip behaviours over the real PC/SC stack (pcscd + vpcd + pyscard): a chip that
+answers a wrong key with 6988, one without short file identifiers, one with an empty data
+group, and a reader with no card, each read as a user would read a real chip."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from typing import Any
+
+from mrtd import MRZKey, read_document
+from mrtd.readers.pcsc import PCSCReader
+from mrtd.readers.simulated import SimulatedReader
+from mrtd.sim.chip import SimulatedChip
+from mrtd.sim.profile import Profile
+from tests.interop.conftest import PCSCStack, served
+
+DEFAULT = Profile.default()
+KEY = MRZKey.from_mrz(DEFAULT.mrz)
+
+
+def _profile(**chip: Any) -> Profile:
+    return Profile.from_dict({"chip": chip})
+
+
+def _read_through_pcscd(profile: Profile, stack: PCSCStack) -> Any:
+    with served(SimulatedChip(profile), stack):
+        reader = PCSCReader(stack.readers[0], timeout=5)
+        try:
+            return read_document(reader, KEY)
+        finally:
+            reader.close()
+
+
+def _cli(stack: PCSCStack, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "mrtd.cli", "read", *args],
+        env=stack.env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_a_wrong_mrz_answered_with_6988_exits_3(pcsc_stack: PCSCStack) -> None:
+    with served(SimulatedChip(_profile(wrong_key_sw="6988")), pcsc_stack):
+        result = _cli(
+            pcsc_stack, "--reader", f"pcsc:{pcsc_stack.readers[0]}",
+            "--doc-number", "X1234567", "--birth", "880517", "--expiry", "350930",
+        )  # fmt: skip
+    assert result.returncode == 3, result.stderr
+    assert "6988" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_chip_without_short_file_identifiers_reads_whole(pcsc_stack: PCSCStack) -> None:
+    document = _read_through_pcscd(_profile(sfi=False), pcsc_stack)
+    in_process = read_document(SimulatedReader(SimulatedChip(DEFAULT)), KEY)
+    assert set(document.files) == {"EF.COM", "EF.SOD", "DG1", "DG2"}
+    same = {n: d for n, d in in_process.files.items() if n != "EF.SOD"}  # ECDSA: new signature
+    assert {n: d for n, d in document.files.items() if n != "EF.SOD"} == same
+    assert document.passive.data_groups["DG1"].status == "passed"  # EF.SOD read whole
+    assert document.passive.data_groups["DG2"].status == "passed"
+
+
+def test_an_empty_data_group_does_not_abort_the_read(pcsc_stack: PCSCStack) -> None:
+    document = _read_through_pcscd(_profile(empty_data_groups=[2]), pcsc_stack)
+    assert "DG1" in document.files
+    assert "DG2" not in document.files
+    assert "DG2" in document.absent
+    assert not document.verdict.genuine
+
+
+def test_no_card_in_the_reader_exits_4(pcsc_stack: PCSCStack) -> None:
+    """pcscd has the reader but no card is in it: after the wait, exit 4 (transport), not 2."""
+    result = _cli(pcsc_stack, "--reader", f"pcsc:{pcsc_stack.readers[1]}",
+                  "--mrz", *DEFAULT.mrz.lines)  # fmt: skip
+    assert result.returncode == 4, result.stderr
+    assert "waiting up to" in result.stderr
+    assert "Traceback" not in result.stderr
