@@ -114,3 +114,22 @@ def test_installed_console_script() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["valid"] is True
+
+
+def test_every_subcommand_help_has_an_example_and_its_exit_codes(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Issue 18: each subcommand's --help says what it does, with an example and its exit
+    codes (cli/app.py EPILOGS, doctor's own)."""
+    from mrtd.cli.app import EPILOGS, _parser  # noqa: PLC0415 - the parser, not the command
+
+    commands = next(
+        action.choices
+        for action in _parser()._actions
+        if isinstance(action.choices, dict) and "read" in action.choices
+    )
+    assert set(EPILOGS) | {"doctor"} == set(commands)
+    for name, command in commands.items():
+        text = command.format_help()
+        assert "xample" in text, name
+        assert "xit status" in text, name

@@ -143,7 +143,48 @@ def _parser() -> argparse.ArgumentParser:
     sim.set_defaults(run=run_sim)
 
     add_doctor_parser(commands)
+    for name, command in commands.choices.items():
+        if not command.epilog:  # doctor writes its own
+            command.epilog = EPILOGS[name]
+            command.formatter_class = argparse.RawDescriptionHelpFormatter
     return parser
+
+
+_READ_EXITS = """exit status: 0 genuine under the policy in force, 1 read but not genuine (failed or
+incomplete: the reasons say why), 2 bad usage or input, 3 access denied (wrong MRZ or CAN),
+4 reader, transport or chip failure (no card in time included), 70 internal error,
+130 interrupted (docs/reading.md, "Exit status")"""
+
+EPILOGS = {
+    "mrz": """example:
+  mrtd mrz 'P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<' \\
+           'L898902C36UTO7408122F1204159ZE184226B<<<<<10'
+exit status: 0 the MRZ is valid (after repair unless --no-repair), 2 invalid, with one reason
+per failed check on standard error""",
+    "read": f"""examples:
+  mrtd read --reader pcsc --mrz - --csca DE_ML.ml --csca crls/ < mrz.txt
+  mrtd read --reader sim --mrz LINE LINE --json --out dump/
+{_READ_EXITS}""",
+    "verify": f"""example:
+  mrtd verify dump/ --csca DE_ML.ml --csca crls/ --policy bank.toml --json
+{_READ_EXITS.replace("read but not genuine", "files verified but not genuine")}""",
+    "ocr": """example:
+  mrtd ocr page.jpg --json
+exit status: 0 a valid MRZ read from every image, 1 an image without a readable MRZ,
+2 bad usage or an unreadable image, 70 internal error""",
+    "demo": """example:
+  mrtd demo --json
+exit status: 0 the simulated document read as genuine, 1 not, 70 internal error""",
+    "sim": """examples:
+  mrtd sim                                   # what the chip holds; its MRZ is the key
+  mrtd sim --export-csca csca.pem            # its test CSCAs, each with a current CRL
+  mrtd sim --profile card.toml --vpcd        # serve it to pcscd until Ctrl-C
+exit status: 0 done, 2 bad usage or a bad profile""",
+    "readers": """example:
+  mrtd readers
+exit status: 0 listed (none connected included), 4 no PC/SC service (is pcscd running?)""",
+}
+"""Each subcommand's --help ends with an example and its exit codes (one home for them)."""
 
 
 def _run_mrz(args: argparse.Namespace) -> int:

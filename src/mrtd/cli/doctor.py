@@ -562,6 +562,7 @@ _DESCRIPTION = (
     "pcscd and the readers it sees. Every probe is bounded in time; no reader or card is opened."
 )
 _EPILOG = (
+    "Example: mrtd doctor --json. "
     "Exit status: 0 the base install works (missing extras and services are reported, not "
     "failures); 1 it does not (a base dependency missing, broken or older than mrtd declares, "
     "or a crypto core that fails its self-test); 2 bad usage."
