@@ -254,16 +254,37 @@ def test_ctrl_c_stops_cleanly_keeps_what_was_read_and_exits_130(
 ) -> None:
     interrupt_after(monkeypatch, "EF.SOD")
     out_dir = tmp_path / "dump"
-    code, out, err = run(
-        capsys, "read", "--reader", "sim", "--mrz", *MRZ, "--out", str(out_dir), "--json"
-    )
+    # as under a terminal: a run started in the background (CI, `make test &`) ignores SIGINT,
+    # and the command rightly leaves an ignored SIGINT ignored
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        code, out, err = run(
+            capsys, "read", "--reader", "sim", "--mrz", *MRZ, "--out", str(out_dir), "--json"
+        )
+        after = signal.getsignal(signal.SIGINT)
+    finally:
+        signal.signal(signal.SIGINT, before)
     assert code == EXIT_INTERRUPTED == 130
     report = one_json_error(out, 130)
     assert sorted(report["files"]) == ["EF.COM", "EF.SOD"]  # type: ignore[call-overload]
     assert sorted(p.name for p in out_dir.iterdir()) == ["EF.COM.bin", "EF.SOD.bin"]
     assert "interrupted" in err
     assert "Traceback" not in err
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert after is signal.default_int_handler  # the handler of the read is gone again
+
+
+def test_an_ignored_sigint_stays_ignored(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Started with SIGINT ignored (nohup, a background job), the read is not cancelled."""
+    interrupt_after(monkeypatch, "EF.SOD")
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        code, out, _ = run(capsys, "read", "--reader", "sim", "--mrz", *MRZ, "--json")
+    finally:
+        signal.signal(signal.SIGINT, before)
+    assert code == 1  # read to the end; not genuine (no trust material)
+    assert "DG2" in json.loads(out)["files"]
 
 
 def test_ctrl_c_outside_the_read_exits_130(

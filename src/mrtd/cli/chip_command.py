@@ -181,7 +181,8 @@ def _cancel_on_sigint() -> Iterator[threading.Event]:
     """Ctrl-C sets the event the read checks before every APDU (it then raises
     `ReadCancelledError` with what it read) instead of raising `KeyboardInterrupt` anywhere."""
     cancel = threading.Event()
-    if threading.current_thread() is not threading.main_thread():
+    ignored = signal.getsignal(signal.SIGINT) is signal.SIG_IGN  # nohup, a background job
+    if ignored or threading.current_thread() is not threading.main_thread():
         yield cancel
         return
 
