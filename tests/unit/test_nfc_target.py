@@ -4,12 +4,14 @@ in-memory link."""
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from mrtd.readers.nfc import ats_extended_length, list_devices
+from mrtd.sim import nfc_target
 from mrtd.sim.nfc_target import (
     MAX_APDU,
     Command,
@@ -312,3 +314,36 @@ def test_nfcpy_initiator_follows_waiting_time_extensions() -> None:
     initiator = _initiator(link, 256)
     for command in COMMANDS:
         assert bytes(initiator.exchange(command)) == _echo(command)
+
+
+def test_a_free_port_with_a_service_name_is_passed_over(monkeypatch: pytest.MonkeyPatch) -> None:
+    """nfcpy's reader turns a named port (60177 is "tfido" on Debian) into int("tfido")."""
+    named: list[int] = []
+
+    def getservbyport(port: int, protocol: str) -> str:
+        if len(named) < 3:  # the first three ports the kernel offers have names
+            named.append(port)
+            return "named"
+        raise OSError("port/proto not found")
+
+    monkeypatch.setattr(nfc_target.socket, "getservbyport", getservbyport)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    bound = nfc_target._bind_unnamed_port(sock, "127.0.0.1")
+    try:
+        host, port = bound.getsockname()[:2]
+        assert host == "127.0.0.1"
+        assert len(named) == 3
+        assert port not in named
+        for rejected in named:  # closed again: each can be bound once more
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+                probe.bind(("127.0.0.1", rejected))
+    finally:
+        bound.close()
+
+
+def test_no_unnamed_port_is_an_error_not_a_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(nfc_target.socket, "getservbyport", lambda port, protocol: "named")
+    with pytest.raises(OSError, match="without a service name"):
+        nfc_target._bind_unnamed_port(
+            socket.socket(socket.AF_INET, socket.SOCK_DGRAM), "127.0.0.1", attempts=4
+        )

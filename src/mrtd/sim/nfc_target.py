@@ -23,6 +23,7 @@ import math
 import os
 import select
 import signal
+import socket
 import sys
 import threading
 from collections.abc import Sequence
@@ -394,9 +395,13 @@ def _loopback_device(host: str, port: int, ready: threading.Event) -> Any:
 
     class LoopbackDevice(_nfcpy().clf.udp.Device):  # type: ignore[misc]
         addr: tuple[str, int]
+        socket: socket.socket
 
         def _bind_socket(self, time_to_return: float) -> bool:
-            self.socket.bind(self.addr)
+            if self.addr[1] == 0:
+                self.socket = _bind_unnamed_port(self.socket, self.addr[0])
+            else:
+                self.socket.bind(self.addr)
             self.addr = self.socket.getsockname()[:2]
             ready.set()
             return True
@@ -409,6 +414,27 @@ def _loopback_device(host: str, port: int, ready: threading.Event) -> Any:
     device._vendor_name, device._device_name, device._chipset_name = "mrtd", "SimulatedChip", "UDP"
     device._path = f"udp:{host}:{port}"
     return device
+
+
+def _bind_unnamed_port(sock: socket.socket, host: str, attempts: int = 64) -> socket.socket:
+    """`sock`, or a fresh socket, bound to a free port of `host` that /etc/services names no
+    service for. nfcpy's reader resolves the port of a udp path with getnameinfo without
+    NI_NUMERICSERV and fails on int("tfido") when the port has a name (60177 on Debian)."""
+    rejected: list[socket.socket] = []  # kept bound until the end, so the kernel offers others
+    try:
+        for _ in range(attempts):
+            sock.bind((host, 0))
+            try:
+                socket.getservbyport(sock.getsockname()[1], "udp")
+            except OSError:  # no service has this port: its number survives getnameinfo
+                return sock
+            rejected.append(sock)
+            sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.close()
+        raise OSError(f"no free UDP port without a service name on {host} in {attempts} tries")
+    finally:
+        for named in rejected:
+            named.close()
 
 
 def _nfcpy() -> Any:
