@@ -12,7 +12,7 @@ PIP_LOCKED := $(BIN)/python -m pip install -q --require-hashes --no-deps --no-bu
 PIP_MRTD   := $(BIN)/python -m pip install -q --no-deps --no-build-isolation -e .
 # Debian packages per stage; only what that stage needs.
 DEBS_BUILD := gcc make libssl-dev pkg-config
-DEBS_TEST  := pcscd vsmartcard-vpcd swig libpcsclite-dev fonts-ocr-b tesseract-ocr
+DEBS_TEST  := pcscd vsmartcard-vpcd swig libpcsclite-dev fonts-ocr-b tesseract-ocr postgresql
 
 export OMP_THREAD_LIMIT := 1
 
@@ -65,7 +65,7 @@ UV_COMPILE := .venv-lock/bin/uv pip compile -q --upgrade --universal --python-ve
 lock:
 	[ -x .venv-lock/bin/uv ] || { $(PYTHON) -m venv .venv-lock && .venv-lock/bin/python -m pip install -q uv==$(UV_VERSION); }
 	$(UV_COMPILE) $(LOCKS)/build.in -o $(LOCKS)/build.txt
-	$(UV_COMPILE) pyproject.toml --extra dev --extra nfc --extra pcsc --extra image --extra ocr \
+	$(UV_COMPILE) pyproject.toml --extra dev --extra nfc --extra pcsc --extra image --extra ocr --extra service --extra postgres \
 		-o $(LOCKS)/test.txt
 	$(UV_COMPILE) pyproject.toml --extra image -c $(LOCKS)/test.txt -o $(LOCKS)/demo.txt
 
@@ -77,7 +77,7 @@ test-latest: $(VENV)/.debs-build
 	$(PYTHON) -m venv --clear $(VENV_LATEST)
 	$(VENV_LATEST)/bin/python -m pip install -q --upgrade pip setuptools
 	$(VENV_LATEST)/bin/python -m pip install -q --upgrade --upgrade-strategy eager \
-		-e '.[dev,nfc,pcsc,image,ocr]'
+		-e '.[dev,nfc,pcsc,image,ocr,service,postgres]'
 	$(VENV_LATEST)/bin/python scripts/check-lock.py --report $(LOCKS)/test.txt
 	MRTD_REQUIRE_NATIVE=1 MRTD_REQUIRE_INTEROP=1 $(VENV_LATEST)/bin/python -m pytest -q -p no:cacheprovider
 
