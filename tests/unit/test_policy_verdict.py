@@ -14,7 +14,7 @@ import pytest
 from mrtd.errors import PolicyError
 from mrtd.verify.outcome import CheckOutcome, CheckStatus
 from mrtd.verify.passive import Algorithms
-from mrtd.verify.policy import STRICT, CloneDetection, Policy, Revocation
+from mrtd.verify.policy import STRICT, ActiveAuthentication, CloneDetection, Policy, Revocation
 from mrtd.verify.signature import KeyInfo, SignatureInfo
 from mrtd.verify.verdict import Evidence, VerdictStatus, decide
 
@@ -73,6 +73,36 @@ def test_a_key_mrtd_cannot_use_is_never_no_key(which: str) -> None:
         verdict = decide(evidence, policy)
         assert verdict.status is VerdictStatus.INCOMPLETE
         assert verdict.codes == ("clone.key_unusable",)
+
+
+def test_a_policy_may_require_active_authentication_when_sod_lists_dg15() -> None:
+    """The service's rule: Chip Authentication run by a client proves nothing to a server, so
+    a document with an AA key must pass AA over the server's challenge."""
+    chip_only = replace(
+        PROVEN,
+        active=CheckOutcome(CheckStatus.NOT_CHECKED, "no signature uploaded", "active.not_run"),
+        chip=PASSED,
+        active_listed=True,
+    )
+    assert decide(chip_only).genuine  # by default any one proof suffices
+    for clone_detection in CloneDetection:
+        policy = Policy(clone_detection=clone_detection, active_authentication="required")
+        assert policy.active_authentication is ActiveAuthentication.REQUIRED
+        verdict = decide(chip_only, policy)
+        assert verdict.status is VerdictStatus.INCOMPLETE
+        assert verdict.codes == ("clone.active_required",)
+        assert "no signature uploaded" in verdict.reasons[0]
+        # a document whose EF.SOD lists no DG15 has no AA to require
+        assert decide(replace(chip_only, active_listed=False), policy).genuine
+    assert decide(
+        replace(PROVEN, active_listed=True), Policy(active_authentication="required")
+    ).genuine
+    assert (
+        Policy.from_mapping({"active_authentication": "required"}).as_dict()[
+            "active_authentication"
+        ]
+        == "required"
+    )
 
 
 def test_a_failed_proof_fails_whatever_the_policy() -> None:

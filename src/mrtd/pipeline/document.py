@@ -207,6 +207,7 @@ class Document:
                     completeness=completeness_check(read.files, passive),
                     issuing_state=mrz.issuing_state if mrz is not None else "",
                     document_code=mrz.document_code if mrz is not None else "",
+                    active_listed=isinstance(sod, SODFile) and 15 in sod.data_group_hashes,
                 ),
                 policy,
             ),

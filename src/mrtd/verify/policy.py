@@ -29,7 +29,7 @@ from pathlib import Path
 
 from mrtd.errors import PolicyError
 
-__all__ = ["STRICT", "CloneDetection", "Policy", "Revocation"]
+__all__ = ["STRICT", "ActiveAuthentication", "CloneDetection", "Policy", "Revocation"]
 
 SHA2 = frozenset({"sha224", "sha256", "sha384", "sha512"})
 MAX_POLICY_BYTES = 64 * 1024
@@ -40,6 +40,15 @@ class CloneDetection(enum.StrEnum):
 
     REQUIRED = "required"
     DATA_ONLY_ACCEPTED = "data_only_accepted"  # a document whose chip has no such key may pass
+
+
+class ActiveAuthentication(enum.StrEnum):
+    """Whether a document whose verified EF.SOD lists DG15 must pass Active Authentication.
+    A back-end requires it: there another proof (CA, PACE-CAM run by the client) shows
+    nothing, and leaving DG15 out of an upload must not skip it (the verification service)."""
+
+    OPTIONAL = "optional"  # any one proof of clone detection suffices (AA, CA or PACE-CAM)
+    REQUIRED = "required"  # DG15 listed: AA must pass, whatever else passed
 
 
 class Revocation(enum.StrEnum):
@@ -58,6 +67,7 @@ class Policy:
 
     name: str = "strict"
     clone_detection: CloneDetection = CloneDetection.REQUIRED
+    active_authentication: ActiveAuthentication = ActiveAuthentication.OPTIONAL
     revocation: Revocation = Revocation.REQUIRED
     issuing_states: frozenset[str] = frozenset()
     document_types: frozenset[str] = frozenset()
@@ -69,7 +79,11 @@ class Policy:
     def __post_init__(self) -> None:
         # Policy(revocation="best_effort") as well as Revocation.BEST_EFFORT; sets as well
         # as frozensets; codes in upper case
-        for name, kind in (("clone_detection", CloneDetection), ("revocation", Revocation)):
+        for name, kind in (
+            ("clone_detection", CloneDetection),
+            ("active_authentication", ActiveAuthentication),
+            ("revocation", Revocation),
+        ):
             value = getattr(self, name)
             try:
                 object.__setattr__(self, name, kind(value))
@@ -104,6 +118,7 @@ class Policy:
         out: dict[str, object] = {
             "name": self.name,
             "clone_detection": str(self.clone_detection),
+            "active_authentication": str(self.active_authentication),
             "revocation": str(self.revocation),
             "issuing_states": sorted(self.issuing_states),
             "document_types": sorted(self.document_types),
@@ -128,6 +143,10 @@ class Policy:
             changes["name"] = _text(data, "name")
         if "clone_detection" in data:
             changes["clone_detection"] = _choice(data, "clone_detection", CloneDetection)
+        if "active_authentication" in data:
+            changes["active_authentication"] = _choice(
+                data, "active_authentication", ActiveAuthentication
+            )
         if "revocation" in data:
             changes["revocation"] = _choice(data, "revocation", Revocation)
         if "issuing_states" in data:

@@ -24,7 +24,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from mrtd.verify.outcome import CheckOutcome, CheckStatus
-from mrtd.verify.policy import STRICT, CloneDetection, Policy, Revocation
+from mrtd.verify.policy import STRICT, ActiveAuthentication, CloneDetection, Policy, Revocation
 
 if TYPE_CHECKING:  # annotations only: the verdict stays light to import
     from mrtd.access.pace.policy import AccessReport
@@ -83,7 +83,7 @@ class Evidence:
     the access protocol (a downgrade fails it); `binding` whether the key that opened the chip
     is DG1's; `completeness` whether every data group EF.SOD lists, DG1 and DG2 above all, was
     read. `issuing_state` and `document_code` come from DG1 and count only when `passive`
-    passed."""
+    passed; `active_listed` says EF.SOD lists DG15 (the document has an AA key)."""
 
     passive: CheckOutcome = field(default_factory=lambda: _not_run("not run"))
     revocation: CheckOutcome = field(default_factory=lambda: _not_run("no CRL checked"))
@@ -97,6 +97,7 @@ class Evidence:
     completeness: CheckOutcome = field(default_factory=lambda: _not_run("not checked"))
     issuing_state: str = ""
     document_code: str = ""
+    active_listed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,6 +292,17 @@ def _clone_detection(evidence: Evidence, policy: Policy) -> CheckOutcome:
     proofs = {"active": evidence.active, "chip": evidence.chip}
     if any(p.status is FAILED for p in proofs.values()):
         return CheckOutcome(FAILED, "the chip failed to prove its key", "clone.proof_failed")
+    if (
+        policy.active_authentication is ActiveAuthentication.REQUIRED
+        and evidence.active_listed
+        and evidence.active.status is not PASSED
+    ):
+        return CheckOutcome(
+            NOT_CHECKED,
+            f"policy {policy.name!r} requires Active Authentication when EF.SOD lists DG15: "
+            f"{evidence.active.reason or evidence.active.status}",
+            "clone.active_required",
+        )
     if any(p.status is PASSED for p in proofs.values()):
         return CheckOutcome(PASSED)
     unusable = [n for n, p in proofs.items() if p.status is NOT_SUPPORTED
