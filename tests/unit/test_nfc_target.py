@@ -326,7 +326,7 @@ def test_a_free_port_with_a_service_name_is_passed_over(monkeypatch: pytest.Monk
             return "named"
         raise OSError("port/proto not found")
 
-    monkeypatch.setattr(nfc_target.socket, "getservbyport", getservbyport)
+    monkeypatch.setattr(socket, "getservbyport", getservbyport)
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     bound = nfc_target._bind_unnamed_port(sock, "127.0.0.1")
     try:
@@ -342,7 +342,7 @@ def test_a_free_port_with_a_service_name_is_passed_over(monkeypatch: pytest.Monk
 
 
 def test_no_unnamed_port_is_an_error_not_a_loop(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(nfc_target.socket, "getservbyport", lambda port, protocol: "named")
+    monkeypatch.setattr(socket, "getservbyport", lambda port, protocol: "named")
     with pytest.raises(OSError, match="without a service name"):
         nfc_target._bind_unnamed_port(
             socket.socket(socket.AF_INET, socket.SOCK_DGRAM), "127.0.0.1", attempts=4

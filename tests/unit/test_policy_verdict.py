@@ -86,7 +86,9 @@ def test_a_policy_may_require_active_authentication_when_sod_lists_dg15() -> Non
     )
     assert decide(chip_only).genuine  # by default any one proof suffices
     for clone_detection in CloneDetection:
-        policy = Policy(clone_detection=clone_detection, active_authentication="required")
+        policy = Policy(
+            clone_detection=clone_detection, active_authentication=ActiveAuthentication.REQUIRED
+        )
         assert policy.active_authentication is ActiveAuthentication.REQUIRED
         verdict = decide(chip_only, policy)
         assert verdict.status is VerdictStatus.INCOMPLETE
@@ -95,7 +97,8 @@ def test_a_policy_may_require_active_authentication_when_sod_lists_dg15() -> Non
         # a document whose EF.SOD lists no DG15 has no AA to require
         assert decide(replace(chip_only, active_listed=False), policy).genuine
     assert decide(
-        replace(PROVEN, active_listed=True), Policy(active_authentication="required")
+        replace(PROVEN, active_listed=True),
+        Policy(active_authentication=ActiveAuthentication.REQUIRED),
     ).genuine
     assert (
         Policy.from_mapping({"active_authentication": "required"}).as_dict()[
