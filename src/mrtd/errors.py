@@ -144,6 +144,31 @@ class PolicyError(MRTDError, ValueError):
     type or out of range, a policy file that is not TOML (so a typo never loosens a policy)."""
 
 
+class UploadError(DecodeError):
+    """An upload of files read from a chip that cannot be verified as sent: not JSON, an
+    unknown format, an unknown file name ("SOD", "dg1"), bad base64 or hex, a field of the
+    wrong type. `field` names the offending field (a JSON pointer such as "/files/DG1"), so a
+    service can say where the problem is without echoing the value."""
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class ChallengeError(MRTDError):
+    """An Active Authentication challenge the verification service cannot redeem: unknown,
+    expired, or already used (a replay). `reason` is "unknown", "expired" or "used"."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class ServiceConfigError(MRTDError, ValueError):
+    """A verification-service configuration that cannot be used: not TOML, an unknown
+    setting, a value of the wrong type, a database URL or trust path that does not work."""
+
+
 class OptionalDependencyError(MRTDError, ImportError):
     """A feature needs an optional extra that is not installed (e.g. `mrtd[image]`)."""
 
