@@ -32,6 +32,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("pipeline", ("mrtd.pipeline",)),
     ("sim", ("mrtd.sim",)),
     ("mrz.ocr", ("mrtd.mrz.ocr",)),
+    ("service", ("mrtd.service",)),
     ("cli", ("mrtd.cli",)),
     ("face", ("mrtd",)),
 )
