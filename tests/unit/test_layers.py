@@ -223,7 +223,8 @@ def test_the_top_of_the_package_is_the_public_face_and_the_base() -> None:
     files = {path.name for path in PACKAGE.glob("*.py")}
     assert files == BASE
     packages = {path.name for path in PACKAGE.iterdir() if (path / "__init__.py").exists()}
-    assert packages == {"access", "cli", "crypto", "lds", "mrz", "pipeline", "readers", "sim",
+    assert packages == {"access", "cli", "crypto", "lds", "mrz", "pipeline", "readers", "service",
+                        "sim",
                         "sm", "verify"}  # fmt: skip
 
 
