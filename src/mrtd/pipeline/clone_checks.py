@@ -46,9 +46,10 @@ from mrtd.errors import CardStatusError, ChipAuthError, DecodeError, SecureMessa
 from mrtd.lds.dg15 import DG15File
 from mrtd.lds.security.infos import ChipAuthenticationPublicKeyInfo, SecurityInfos
 from mrtd.lds.security.infos import Mapping as PACEMapping
+from mrtd.lds.security.kinds import ActiveAuthenticationInfo
 from mrtd.lds.sod import parse_sod
 from mrtd.sm import SecureChannel
-from mrtd.verify.active import active_authentication
+from mrtd.verify.active import AAResult, active_authentication_exchange
 from mrtd.verify.card_security import check_card_security
 from mrtd.verify.chip_auth import (
     chip_authentication,
@@ -197,9 +198,31 @@ def _run_ca(link: ChipLink, infos: SecurityInfos) -> CheckOutcome:
     )
 
 
-def active_check(link: ChipLink, files: Mapping[str, bytes]) -> CheckOutcome:
+def active_check(
+    link: ChipLink, files: Mapping[str, bytes], *, challenge: bytes | None = None
+) -> AAResult:
     """Active Authentication with DG15's key, once EF.SOD vouches for DG15 (and for DG14,
-    whose ActiveAuthenticationInfo names the ECDSA hash; an unvouched DG14 names none)."""
+    whose ActiveAuthenticationInfo names the ECDSA hash; an unvouched DG14 names none), over
+    `challenge` when given (a back-end's), else a fresh one. The `AAResult` keeps the challenge
+    sent and the chip's signature beside the outcome."""
+    key = _active_key(files)
+    if isinstance(key, CheckOutcome):
+        return AAResult(key)
+    dg15, info = key
+    protocol = active_authentication_exchange(dg15, info, link.random_bytes, challenge=challenge)
+    try:
+        return link.run(protocol)
+    except SecureMessagingError as exc:
+        link.reopen()
+        return AAResult(CheckOutcome(FAILED, "the answer to INTERNAL AUTHENTICATE is not "
+                                     f"genuine: {exc}", "active.failed"))  # fmt: skip
+
+
+def _active_key(
+    files: Mapping[str, bytes],
+) -> tuple[DG15File, ActiveAuthenticationInfo | None] | CheckOutcome:
+    """DG15's key and DG14's ActiveAuthenticationInfo when both may be used, else the outcome
+    that says why Active Authentication does not run."""
     dg15_bytes, problem = vouched(files, 15, "active")
     if problem is not None:
         return problem
@@ -220,12 +243,7 @@ def active_check(link: ChipLink, files: Mapping[str, bytes]) -> CheckOutcome:
             info = SecurityInfos.from_dg14(dg14).active_authentication
         except DecodeError:
             info = None  # DG14 malformed: Chip Authentication says so; AA tries every hash
-    try:
-        return link.run(active_authentication(dg15, info, link.random_bytes))
-    except SecureMessagingError as exc:
-        link.reopen()
-        return CheckOutcome(FAILED, f"the answer to INTERNAL AUTHENTICATE is not genuine: {exc}",
-                            "active.failed")  # fmt: skip
+    return dg15, info
 
 
 def vouched(

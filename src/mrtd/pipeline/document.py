@@ -109,6 +109,10 @@ class Document:
     verdict: Verdict = field(default_factory=lambda: decide(Evidence()))
     passive: PassiveReport = field(default_factory=PassiveReport)
     stats: Stats = field(default_factory=Stats)
+    # Active Authentication's challenge and the chip's signature over it (`ReadResult`), for
+    # a back-end that issued the challenge to check; None when it did not run. Not in repr().
+    active_challenge: bytes | None = None
+    active_signature: bytes | None = None
 
     @classmethod
     def from_files(
@@ -213,6 +217,8 @@ class Document:
             ),
             passive=passive,
             stats=read.stats,
+            active_challenge=read.active_challenge,
+            active_signature=read.active_signature,
         )
         if _log.isEnabledFor(logging.INFO):
             checks = ", ".join(f"{n} {c.status}" for n, c in document.verdict.checks.items())

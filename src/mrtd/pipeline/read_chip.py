@@ -14,6 +14,7 @@ from mrtd.pipeline.result import ReadResult
 from mrtd.pipeline.session import AccessMode, Session
 from mrtd.readers.base import Cancel, Transport
 from mrtd.readers.open import CARD_TIMEOUT, open_reader
+from mrtd.verify.active import check_challenge
 from mrtd.verify.policy import STRICT, Policy
 
 if TYPE_CHECKING:
@@ -35,6 +36,7 @@ def read_document(
     resume_timeout: float = 5.0,
     today: date | None = None,
     policy: Policy = STRICT,
+    active_challenge: bytes | None = None,
 ) -> Document:
     """Read the chip in `source` with `key` (an `MRZKey` or a `CANKey`): access, EF.COM,
     EF.SOD and the data groups, Chip and Active Authentication, every file parsed, Passive
@@ -53,6 +55,13 @@ def read_document(
     verdict's access check fails (a downgrade). When the card leaves the field, the read waits
     up to `resume_timeout` seconds for it and goes on from the last verified byte (0: no wait).
 
+    `active_challenge` (8 bytes, e.g. issued by a back-end) is the challenge Active
+    Authentication has the chip sign instead of a fresh one; a challenge of another size is a
+    `ValueError` before any reader is opened. Either way the challenge sent and the chip's
+    signature are kept as `Document.active_challenge` and `Document.active_signature` (None
+    when Active Authentication did not run), for whoever issued it to check again
+    (`mrtd.verify.active.check_active_authentication`).
+
     For an application (docs/design.md, "Reading a chip from an application"): `on_event` is
     called on this thread with each `ReadEvent` (waiting for the card, access, each file,
     each check); `cancel` (anything with `is_set()`, e.g. a `threading.Event` set by a UI
@@ -69,6 +78,8 @@ def read_document(
 
     The session keys are wiped when the read ends; `key` is the caller's to wipe
     (`key.wipe()`, or `with MRZKey(...) as key:`)."""
+    if active_challenge is not None:
+        active_challenge = check_challenge(active_challenge)
     deadline = None if timeout is None else time.monotonic() + timeout
     name = source if isinstance(source, str) else ""
     if isinstance(source, str):
@@ -91,7 +102,7 @@ def read_document(
             reader=name,
             trust=trust,
         ) as session:  # wipes the session keys when the read ends, however it ends
-            session.read_document(key, result=result)
+            session.read_document(key, result=result, active_challenge=active_challenge)
         document = Document.from_read(result, today=today, trust=trust, policy=policy, key=key)
         if on_event is not None:
             on_event(CheckDone("passive", document.passive.outcome))

@@ -49,6 +49,12 @@ class ReadResult:
     denied: list[str] = field(default_factory=list)
     absent: list[str] = field(default_factory=list)
     stats: Stats = field(default_factory=Stats)
+    # The challenge Active Authentication sent (the caller's, or a fresh one) and the chip's
+    # answer to it, as received after secure messaging: for a back-end that checks the
+    # signature itself (`mrtd.verify.active.check_active_authentication`). None when AA did
+    # not run; the signature None too when the chip refused or its answer was not genuine.
+    active_challenge: bytes | None = field(default=None, repr=False)
+    active_signature: bytes | None = field(default=None, repr=False)
 
     @property
     def access_protocol(self) -> str:

@@ -77,6 +77,7 @@ from mrtd.pipeline.result import ReadResult, Stats
 from mrtd.readers.base import Cancel, Transport
 from mrtd.sm import SecureChannel
 from mrtd.sm.channel import SM_ERRORS
+from mrtd.verify.active import check_challenge
 from mrtd.verify.trust import TrustStore
 
 T = TypeVar("T")
@@ -552,23 +553,31 @@ class Session:
         data_groups: tuple[int, ...] | None = None,
         result: ReadResult | None = None,
         authenticate: bool = True,
+        active_challenge: bytes | None = None,
     ) -> ReadResult:
         """PACE or BAC, then EF.COM, EF.SOD and the data groups EF.COM lists (or `data_groups`).
 
         With `authenticate`, the chip proves it is not a copy: Chip Authentication right after
         DG14 (the rest is read under its keys), Active Authentication after everything, with
-        DG15's key once EF.SOD vouches for it. Their outcomes are `result.chip` and
-        `result.active`; a failure is recorded there, never raised.
+        DG15's key once EF.SOD vouches for it, over `active_challenge` when given (8 bytes, a
+        back-end's: ValueError before any command otherwise), else a fresh one. Their outcomes
+        are `result.chip` and `result.active`; a failure is recorded there, never raised. The
+        challenge sent and the chip's signature are `result.active_challenge` and
+        `result.active_signature`.
 
         Files the chip refuses (DG3/DG4 without EAC) are listed in `denied`, missing ones in
         `absent`; neither is an error. On any other failure the `MRTDError` raised carries the
         result so far as its `partial` (the `result` passed in, when one was): every file read
         and verified before the fault."""
+        if active_challenge is not None:
+            active_challenge = check_challenge(active_challenge)
         result = result if result is not None else ReadResult()
         result.stats = self.stats
         result.access = self.access
         try:
-            self._read_document(key, data_groups, result, authenticate=authenticate)
+            self._read_document(
+                key, data_groups, result, authenticate=authenticate, challenge=active_challenge
+            )
         except MRTDError as exc:
             exc.partial = result
             raise
@@ -581,6 +590,7 @@ class Session:
         result: ReadResult,
         *,
         authenticate: bool,
+        challenge: bytes | None = None,
     ) -> None:
         try:
             self.open_access(key)
@@ -609,7 +619,9 @@ class Session:
         for number in groups:
             self._read_into(result, LDS_FILES[f"DG{number}"])
         if authenticate:
-            result.active = self._resumable(lambda: active_check(self, result.files))
+            done = self._resumable(lambda: active_check(self, result.files, challenge=challenge))
+            result.active = done.outcome
+            result.active_challenge, result.active_signature = done.challenge, done.signature
             _log.info("active authentication: %s", result.active.describe())
             self.emit(CheckDone("active", result.active))
 

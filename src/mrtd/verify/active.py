@@ -2,10 +2,12 @@
 
     outcome = yield from active_authentication(dg15, info, random_bytes)
 
-One INTERNAL AUTHENTICATE with a fresh 8-byte challenge; the chip signs it with the private key
-of DG15. RSA signs with ISO/IEC 9796-2 scheme 1 (`mrtd.crypto.iso9796`); ECDSA with the hash
-DG14's ActiveAuthenticationInfo names, as plain r || s (BSI TR-03111, 9303-11 §6.1.2.2; DER is
-tolerated). The result is a `CheckOutcome`, never an exception.
+One INTERNAL AUTHENTICATE with a fresh 8-byte challenge, or the caller's (a back-end that
+issued it checks the chip's signature itself: `active_authentication_exchange` keeps it in an
+`AAResult`); the chip signs it with the private key of DG15. RSA signs with ISO/IEC 9796-2
+scheme 1 (`mrtd.crypto.iso9796`); ECDSA with the hash DG14's ActiveAuthenticationInfo names,
+as plain r || s (BSI TR-03111, 9303-11 §6.1.2.2; DER is tolerated). The result is a
+`CheckOutcome`, never an exception.
 
 Only the files, which EF.SOD vouches for, can make the check NOT_SUPPORTED (a curve or an
 algorithm this library cannot use). Whatever the chip answers passes or fails: a clone must not
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Generator
+from dataclasses import dataclass
 from functools import cache, lru_cache
 
 from asn1crypto import algos
@@ -44,8 +47,11 @@ __all__ = [
     "ECDSA_HASHES",
     "INS_INTERNAL_AUTHENTICATE",
     "PLAIN_OIDS",
+    "AAResult",
     "active_authentication",
+    "active_authentication_exchange",
     "check_active_authentication",
+    "check_challenge",
     "internal_authenticate",
     "response_size",
     "unsupported_algorithm",
@@ -96,25 +102,70 @@ def response_size(dg15: DG15File) -> int:
     return len(tlv.encode(0x30, integer + integer))
 
 
+@dataclass(frozen=True, slots=True, repr=False)
+class AAResult:
+    """One run of Active Authentication: its outcome, the challenge sent (None when nothing
+    was sent) and the chip's answer as received after secure messaging (None when nothing was
+    sent or the chip refused), so that whoever issued the challenge can check the signature
+    again (`check_active_authentication`)."""
+
+    outcome: CheckOutcome
+    challenge: bytes | None = None
+    signature: bytes | None = None
+
+    def __repr__(self) -> str:
+        signed = "no signature" if self.signature is None else f"{len(self.signature)} B signed"
+        return f"AAResult({self.outcome.status}, {signed})"
+
+
+def check_challenge(challenge: bytes) -> bytes:
+    """A caller's challenge, checked before any command: bytes, exactly `CHALLENGE_SIZE` long
+    (RND.IFD, 9303-11 §6.1.2); ValueError (TypeError for another type) otherwise."""
+    if not isinstance(challenge, bytes | bytearray | memoryview):
+        raise TypeError(f"the challenge must be bytes, not {type(challenge).__name__}")
+    if len(challenge) != CHALLENGE_SIZE:
+        raise ValueError(f"the challenge must be {CHALLENGE_SIZE} bytes, not {len(challenge)}")
+    return bytes(challenge)
+
+
 def active_authentication(
     dg15: DG15File,
     info: ActiveAuthenticationInfo | None,
     random_bytes: Callable[[int], bytes] = os.urandom,
+    *,
+    challenge: bytes | None = None,
 ) -> Protocol:
-    """Challenge the chip once and check its answer with DG15's key (and DG14's `info`).
-    A signature algorithm `info` names that mrtd cannot check is known before any command:
-    not_supported, and nothing is sent."""
+    """Challenge the chip once and check its answer with DG15's key (and DG14's `info`): the
+    outcome of `active_authentication_exchange`."""
+    done = yield from active_authentication_exchange(dg15, info, random_bytes, challenge=challenge)
+    return done.outcome
+
+
+def active_authentication_exchange(
+    dg15: DG15File,
+    info: ActiveAuthenticationInfo | None,
+    random_bytes: Callable[[int], bytes] = os.urandom,
+    *,
+    challenge: bytes | None = None,
+) -> Generator[CommandAPDU, ResponseAPDU, AAResult]:
+    """Challenge the chip once, with `challenge` when given (8 bytes, `check_challenge`; a
+    fresh one from `random_bytes` otherwise), and check its answer with DG15's key (and DG14's
+    `info`). A signature algorithm `info` names that mrtd cannot check is known before any
+    command: not_supported, and nothing is sent."""
+    given = check_challenge(challenge) if challenge is not None else None
     unsupported = unsupported_algorithm(dg15, info)
     if unsupported is not None:
-        return unsupported
-    challenge = random_bytes(CHALLENGE_SIZE)
-    answer = yield internal_authenticate(challenge, response_size(dg15))
+        return AAResult(unsupported)
+    sent = given if given is not None else random_bytes(CHALLENGE_SIZE)
+    answer = yield internal_authenticate(sent, response_size(dg15))
     if not answer.ok:
         refused = CardStatusError(answer.sw, "the chip refused INTERNAL AUTHENTICATE")
-        return CheckOutcome(
+        outcome = CheckOutcome(
             FAILED, f"{refused}, although DG15 holds an Active Authentication key", "active.refused"
         )
-    return check_active_authentication(dg15, info, challenge, answer.data)
+        return AAResult(outcome, sent)
+    signature = bytes(answer.data)
+    return AAResult(check_active_authentication(dg15, info, sent, signature), sent, signature)
 
 
 def unsupported_algorithm(
