@@ -26,6 +26,7 @@ from mrtd.cli.exit_status import (
 from mrtd.cli.mrz_summary import print_mrz
 from mrtd.cli.ocr_command import add_ocr_parser
 from mrtd.cli.report import error_json
+from mrtd.cli.serve_command import add_serve_parser
 from mrtd.cli.verify_command import add_csca_argument, add_policy_argument, add_verify_parser
 from mrtd.errors import MRZError
 from mrtd.mrz import RepairStatus, parse_mrz, repair_mrz
@@ -118,6 +119,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     add_csca_argument(read)
     add_policy_argument(read)
+    read.add_argument(
+        "--aa-challenge",
+        metavar="HEX",
+        help="the 8-byte challenge (16 hex digits) Active Authentication has the chip sign, "
+        "e.g. one a back-end issued; --json then carries it with the chip's signature",
+    )
     read.add_argument("--out", metavar="DIR", help="write every file read and the face image")
     read.add_argument("--json", action="store_true", help="print one JSON document")
     read.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -143,8 +150,9 @@ def _parser() -> argparse.ArgumentParser:
     sim.set_defaults(run=run_sim)
 
     add_doctor_parser(commands)
+    add_serve_parser(commands)
     for name, command in commands.choices.items():
-        if not command.epilog:  # doctor writes its own
+        if not command.epilog:  # doctor and serve write their own
             command.epilog = EPILOGS[name]
             command.formatter_class = argparse.RawDescriptionHelpFormatter
     return parser
