@@ -6,6 +6,7 @@ import argparse
 import hashlib
 import json
 import os
+import re
 import signal
 import sys
 import tempfile
@@ -59,6 +60,7 @@ EXTENSIONS = {JPEG_FILE: "jpg", JP2_FILE: "jp2", CODESTREAM: "j2k"}  # by lds.im
 def run_read(args: argparse.Namespace) -> int:
     try:
         _check_out(args.out)
+        challenge = _aa_challenge(args.aa_challenge)
         key = _key(args)
     except (OptionalDependencyError, MRZError, AccessKeyError, ValueError, OSError) as exc:
         return _fail(f"invalid: {exc}", EXIT_USAGE, as_json=args.json, kind=type(exc).__name__)
@@ -84,7 +86,7 @@ def run_read(args: argparse.Namespace) -> int:
     with _cancel_on_sigint() as cancel:
         return _read(
             args, transport=transport, key=key, trust=trust, policy=policy,
-            progress=progress, cancel=cancel,
+            progress=progress, cancel=cancel, challenge=challenge,
         )  # fmt: skip
 
 
@@ -97,6 +99,7 @@ def _read(
     policy: Policy,
     progress: ProgressBar | None,
     cancel: threading.Event,
+    challenge: bytes | None = None,
 ) -> int:
     try:
         document = read_document(
@@ -107,6 +110,7 @@ def _read(
             access=args.access,
             trust=trust,
             policy=policy,
+            active_challenge=challenge,
         )
     except ReadCancelledError as exc:  # Ctrl-C: what was read is kept, then exit 130
         return _partial(args, exc, "interrupted", EXIT_INTERRUPTED, transport)
@@ -125,6 +129,10 @@ def _read(
     reader = _reader_name(args.reader, transport)
     if args.json:
         report = document_json(document, document.stats, modeled)
+        report["active_authentication"] = {
+            "challenge": _hex(document.active_challenge),
+            "signature": _hex(document.active_signature),
+        }
         print(json.dumps({"schema_version": report.pop("schema_version"), "reader": reader,
                           **report}, indent=2))  # fmt: skip
     else:
@@ -212,6 +220,19 @@ def _check_out(out: str | None) -> None:
         raise ValueError(f"--out {out}: {existing} is not a folder")
     if not os.access(existing, os.W_OK | os.X_OK):
         raise ValueError(f"--out {out}: {existing} is not writable")
+
+
+def _aa_challenge(text: str | None) -> bytes | None:
+    """`--aa-challenge`: exactly 16 hex digits, the 8-byte challenge (9303-11 §6.1.2)."""
+    if text is None:
+        return None
+    if not re.fullmatch(r"[0-9A-Fa-f]{16}", text):
+        raise ValueError("--aa-challenge wants 16 hex digits (an 8-byte challenge)")
+    return bytes.fromhex(text)
+
+
+def _hex(data: bytes | None) -> str | None:
+    return data.hex() if data is not None else None
 
 
 def _key(args: argparse.Namespace) -> AccessKey:
