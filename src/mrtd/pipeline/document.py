@@ -13,7 +13,7 @@ from __future__ import annotations
 import hmac
 import logging
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -394,6 +394,26 @@ def verify_files(
         given = dict(files)
     else:
         given = {name: data for name, (_, data) in collect_files(files).items()}
+    return _verify_given(given, trust=trust, today=today, now=now, policy=policy)
+
+
+CloneChecks = Callable[[Mapping[str, bytes]], tuple[CheckOutcome, CheckOutcome]]
+"""Files (padding cut off) -> the (active, chip) outcomes a caller established otherwise."""
+
+
+def _verify_given(
+    given: Mapping[str, bytes],
+    *,
+    trust: TrustStore | None,
+    today: date | None,
+    now: datetime | None,
+    policy: Policy,
+    clone_checks: CloneChecks | None = None,
+) -> Document:
+    """`verify_files`' path, shared with `mrtd.pipeline.upload.verify_upload`: each file cut
+    to its TLV object (padding noted in the quirks), EF.CardSecurity verified, and the
+    Active and Chip Authentication outcomes `clone_checks` gives for the files as hashed
+    (else "not read from a chip")."""
     found: dict[str, bytes] = {}
     quirks: list[str] = []
     for name, data in given.items():
@@ -401,6 +421,8 @@ def verify_files(
         if note is not None:
             quirks.append(note)
     read = ReadResult(files=found)
+    if clone_checks is not None:
+        read.active, read.chip = clone_checks(found)
     return Document.from_read(read, trust=trust, today=today, now=now, policy=policy,
                               file_quirks=tuple(quirks), card_security=True)  # fmt: skip
 
