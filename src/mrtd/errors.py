@@ -164,6 +164,16 @@ class ChallengeError(MRTDError):
         self.reason = reason
 
 
+class ServiceError(MRTDError):
+    """The verification service could not be reached, or refused a request: `status` is the
+    HTTP status (0 when no answer came) and `problem` its RFC 9457 problem document, if any."""
+
+    def __init__(self, message: str, status: int = 0, problem: dict[str, object] | None = None):
+        super().__init__(message)
+        self.status = status
+        self.problem = problem or {}
+
+
 class ServiceConfigError(MRTDError, ValueError):
     """A verification-service configuration that cannot be used: not TOML, an unknown
     setting, a value of the wrong type, a database URL or trust path that does not work."""
