@@ -12,7 +12,9 @@ The main jobs, from this package alone:
   the progress events (`ReadEvent`: `WaitingForCard`, `AccessStarted`, `AccessOpened`,
   `FileProgress`, `FileDone`, `CheckDone`; `OnEvent`), `Cancel`, a `timeout`, and the
   `ReadResult` that a failed read carries as `exc.partial`;
-- verify files read before: `verify_files`;
+- verify files read before: `verify_files`; an upload of them (a phone's or kiosk's, with
+  an Active Authentication signature over the verifier's challenge): `parse_upload`,
+  `Upload`, `verify_upload`;
 - the result: `Document` and its `Verdict` (`CheckOutcome`, `CheckStatus`, `Reason`), decided
   under a `Policy` (what genuine requires; `STRICT` unless given);
 - the trust store: `TrustStore` (CSCA certificates, master lists, LDIF, CRLs);
@@ -100,6 +102,7 @@ if TYPE_CHECKING:
     )
     from mrtd.pipeline.read_chip import read_document
     from mrtd.pipeline.result import ReadResult
+    from mrtd.pipeline.upload import Upload, parse_upload, verify_upload
     from mrtd.readers.base import Cancel, Transport
     from mrtd.readers.open import ReaderInfo, list_readers, open_reader
     from mrtd.verify.outcome import CheckOutcome, CheckStatus
@@ -119,6 +122,9 @@ _HOMES = {
     "verify_files": "mrtd.pipeline.document",
     "Document": "mrtd.pipeline.document",
     "ReadResult": "mrtd.pipeline.result",
+    "Upload": "mrtd.pipeline.upload",
+    "parse_upload": "mrtd.pipeline.upload",
+    "verify_upload": "mrtd.pipeline.upload",
     **dict.fromkeys(_EVENTS, "mrtd.pipeline.events"),
     "open_reader": "mrtd.readers.open",
     "list_readers": "mrtd.readers.open",
@@ -196,6 +202,7 @@ __all__ = [
     "TransportError",
     "TrustStore",
     "TrustStoreError",
+    "Upload",
     "UploadError",
     "Verdict",
     "VerificationError",
@@ -204,11 +211,13 @@ __all__ = [
     "list_readers",
     "open_reader",
     "parse_mrz",
+    "parse_upload",
     "read_document",
     "read_mrz_image",
     "read_mrz_line",
     "repair_mrz",
     "verify_files",
+    "verify_upload",
 ]
 
 
