@@ -173,8 +173,12 @@ per failed check on standard error""",
   mrtd read --reader pcsc --mrz - --csca DE_ML.ml --csca crls/ < mrz.txt
   mrtd read --reader sim --mrz LINE LINE --json --out dump/
 {_READ_EXITS}""",
-    "verify": f"""example:
+    "verify": f"""examples:
   mrtd verify dump/ --csca DE_ML.ml --csca crls/ --policy bank.toml --json
+  mrtd verify upload.json --challenge 0011223344556677 --csca DE_ML.ml --json
+  mrtd verify dump/ --challenge 0011223344556677 --aa-signature @aa.bin --csca DE_ML.ml
+an upload (JSON of mrtd, NFCPassportReader, a JMRTD app or ZeroPass Port; --format to force
+one) is verified as files are; an unusable one is exit 2, naming the field (docs/verify.md)
 {_READ_EXITS.replace("read but not genuine", "files verified but not genuine")}""",
     "ocr": """example:
   mrtd ocr page.jpg --json

@@ -6,6 +6,11 @@ SecurityInfos SET. Trust material (`--csca`) is recognised by content too (the t
 job). The exit status is `mrtd read`'s (cli/exit_status.py): 0 only for a document genuine
 under the policy in force (`--policy`, else the strict default), which files alone satisfy
 only under a policy that accepts data-only proof: a dump cannot prove its chip is no copy.
+
+An upload (JSON: mrtd's own, NFCPassportReader's, a JMRTD-based app's, ZeroPass Port's;
+`--format` to force one) is taken in place of files, and `--challenge HEX` with
+`--aa-signature HEX|@FILE` checks Active Authentication over the files (`verify_upload`).
+An unusable upload is exit 2, naming the field.
 """
 
 from __future__ import annotations
@@ -25,8 +30,16 @@ from mrtd.cli.report import (
     print_checks,
     verdict_json,
 )
-from mrtd.errors import DecodeError, PolicyError, TrustStoreError
+from mrtd.errors import DecodeError, PolicyError, TrustStoreError, UploadError
 from mrtd.pipeline.document import Document, collect_files, verify_files
+from mrtd.pipeline.upload import (
+    FORMATS,
+    MAX_SIGNATURE,
+    MAX_UPLOAD_BYTES,
+    Upload,
+    parse_upload,
+    verify_upload,
+)
 from mrtd.verify.policy import STRICT, Policy
 from mrtd.verify.trust import TrustStore
 
@@ -40,7 +53,28 @@ def add_verify_parser(commands: Any) -> None:
         "Exit 0 only when the files are genuine under the policy in force.",
     )
     verify.add_argument(
-        "paths", nargs="+", metavar="PATH", help="files or folders, recognised by content"
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="files or folders, recognised by content, or one upload (JSON)",
+    )
+    verify.add_argument(
+        "--format",
+        choices=("auto", *FORMATS),
+        help="read PATH as an upload of this format (default: a JSON file is an upload, its "
+        "format told from its keys)",
+    )
+    verify.add_argument(
+        "--challenge",
+        metavar="HEX",
+        help="the 8-byte challenge the Active Authentication signature answers (the "
+        "verifier's own; overrides an upload's)",
+    )
+    verify.add_argument(
+        "--aa-signature",
+        metavar="HEX|@FILE",
+        help="the chip's Active Authentication signature over --challenge, in hex or as the "
+        "raw bytes of FILE (overrides an upload's)",
     )
     add_csca_argument(verify)
     add_policy_argument(verify)
@@ -94,21 +128,72 @@ def verdict_exit_status(document: Document) -> int:
 
 def run_verify(args: argparse.Namespace) -> int:
     try:
-        found = collect_files(args.paths)
+        upload = _read_upload(args)
+        if upload is not None:
+            source = args.paths[0]
+            found = {name: (Path(f"{source}#{name}"), data) for name, data in upload.files.items()}
+        else:
+            found = collect_files(args.paths)
+        challenge = _hex_option(args.challenge, "--challenge") if args.challenge else None
+        signature = _signature_option(args.aa_signature) if args.aa_signature else None
         trust = load_trust(args)
         policy = load_policy(args)
+        files = {name: data for name, (_, data) in found.items()}
+        if upload is not None or signature is not None:
+            document = verify_upload(
+                upload if upload is not None else files,
+                challenge=challenge,
+                signature=signature,
+                trust=trust,
+                policy=policy,
+            )
+        else:
+            document = verify_files(files, trust=trust, policy=policy)
     except (DecodeError, OSError, TrustStoreError, PolicyError) as exc:
+        message = str(exc)
+        if isinstance(exc, UploadError) and exc.field:
+            message = f"{exc.field}: {exc}"
         if args.json:
-            print(json.dumps(error_json(str(exc), EXIT_USAGE, type(exc).__name__), indent=2))
-        print(f"mrtd verify: {exc}", file=sys.stderr)
+            print(json.dumps(error_json(message, EXIT_USAGE, type(exc).__name__), indent=2))
+        print(f"mrtd verify: {message}", file=sys.stderr)
         return EXIT_USAGE
-    files = {name: data for name, (_, data) in found.items()}
-    document = verify_files(files, trust=trust, policy=policy)
     if args.json:
         print(json.dumps(verify_json(document, found, trust), indent=2))
     else:
         print_verify(document, found, trust)
     return verdict_exit_status(document)
+
+
+def _read_upload(args: argparse.Namespace) -> Upload | None:
+    """The upload PATH is (one JSON file, or any file with `--format`), else None."""
+    if len(args.paths) != 1 or not Path(args.paths[0]).is_file():
+        if args.format is not None:
+            raise UploadError("--format takes one upload file", "")
+        return None
+    path = Path(args.paths[0])
+    with path.open("rb") as handle:
+        body = handle.read(MAX_UPLOAD_BYTES + 1)  # parse_upload refuses anything larger
+    if args.format is None and body.lstrip()[:1] != b"{":
+        return None
+    return parse_upload(body, args.format or "auto")
+
+
+def _hex_option(value: str, option: str) -> bytes:
+    text = value.strip()
+    if len(text) % 2 or not all(c in "0123456789abcdefABCDEF" for c in text):
+        raise UploadError(f"{option} is not hex", "")
+    return bytes.fromhex(text)
+
+
+def _signature_option(value: str) -> bytes:
+    """`--aa-signature`: hex, or @FILE (the signature's raw bytes)."""
+    if not value.startswith("@"):
+        return _hex_option(value, "--aa-signature")
+    with Path(value[1:]).open("rb") as handle:
+        data = handle.read(MAX_SIGNATURE + 1)
+    if not data or len(data) > MAX_SIGNATURE:
+        raise UploadError(f"--aa-signature: the file must hold 1 to {MAX_SIGNATURE} bytes", "")
+    return data
 
 
 def verify_json(
