@@ -4,6 +4,7 @@ and the reference client's whole flow (`mrtd read --submit`) against them."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from mrtd.service.client import request_challenge, submit_files
 from mrtd.service.store import Store
 from tests.service import chips
 from tests.service.postgres import PostgresCluster
-from tests.service.servers import MRTD, serving, write_config
+from tests.service.servers import MRTD, free_port, serving, write_config
 
 
 def _read_and_upload(issuer: str, verifier: str) -> tuple[dict[str, object], str, bytes]:
@@ -117,3 +118,48 @@ def test_the_upload_is_the_files_as_read(tmp_path: Path) -> None:
     assert isinstance(verdict, dict)
     assert verdict["status"] == "failed"
     assert "passive.hash_mismatch" in [r["code"] for r in verdict["reasons"]]
+
+
+def _read_submit(
+    tmp_path: Path, url: str, chip: str, *extra: str
+) -> subprocess.CompletedProcess[str]:
+    profile = tmp_path / f"chip-{abs(hash(chip))}.toml"
+    profile.write_text(chip)
+    lines = list(chips.profile().mrz.lines)
+    return subprocess.run(
+        [str(MRTD), "read", "--reader", f"sim:{profile}", "--mrz", *lines, "--submit", url,
+         "--subject", "customer-4711", *extra],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+
+
+def test_mrtd_read_submit_is_the_kiosk_s_whole_flow(tmp_path: Path) -> None:
+    config = write_config(tmp_path, f"sqlite:///{tmp_path / 'audit.sqlite3'}")
+    with serving(config) as url:
+        done = _read_submit(tmp_path, url, '[chip]\naa = "rsa-1024-sha256"\n', "--json")
+        assert done.returncode == 0, done.stderr
+        report = json.loads(done.stdout)
+        assert report["service"]["verdict"]["status"] == "genuine"
+        verification_id = report["service"]["verification_id"]
+        clone = _read_submit(
+            tmp_path, url, '[chip]\naa = "rsa-1024-sha256"\n[faults]\nclone = true\n'
+        )
+        assert clone.returncode == 1, clone.stderr
+        assert "service verdict  failed" in clone.stdout
+    store = Store(f"sqlite:///{tmp_path / 'audit.sqlite3'}")
+    try:
+        records = store.audit_records()
+    finally:
+        store.close()
+    assert [r.verdict for r in records] == ["genuine", "failed"]
+    assert records[0].verification_id == verification_id
+    assert records[0].subject == "customer-4711"
+
+
+def test_mrtd_read_submit_without_a_service_exits_4(tmp_path: Path) -> None:
+    done = _read_submit(
+        tmp_path, f"http://127.0.0.1:{free_port()}", '[chip]\naa = "rsa-1024-sha256"\n'
+    )
+    assert done.returncode == 4
+    assert "cannot reach the service at http://127.0.0.1:" in done.stderr
+    assert "Traceback" not in done.stderr

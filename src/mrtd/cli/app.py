@@ -125,6 +125,15 @@ def _parser() -> argparse.ArgumentParser:
         help="the 8-byte challenge (16 hex digits) Active Authentication has the chip sign, "
         "e.g. one a back-end issued; --json then carries it with the chip's signature",
     )
+    read.add_argument(
+        "--submit",
+        metavar="URL",
+        help="the verification service (mrtd serve) to prove the document to: get its "
+        "challenge, read with Active Authentication over it, upload, report its verdict",
+    )
+    read.add_argument(
+        "--subject", metavar="ID", help="with --submit: your identifier of the person (audit)"
+    )
     read.add_argument("--out", metavar="DIR", help="write every file read and the face image")
     read.add_argument("--json", action="store_true", help="print one JSON document")
     read.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -172,7 +181,9 @@ per failed check on standard error""",
     "read": f"""examples:
   mrtd read --reader pcsc --mrz - --csca DE_ML.ml --csca crls/ < mrz.txt
   mrtd read --reader sim --mrz LINE LINE --json --out dump/
-{_READ_EXITS}""",
+  mrtd read --reader pcsc --mrz - --submit https://verify.example --subject cust-1 < mrz.txt
+{_READ_EXITS}; with --submit, 0 and 1 are the service's verdict
+and 4 also means the service could not be reached or refused the upload""",
     "verify": f"""examples:
   mrtd verify dump/ --csca DE_ML.ml --csca crls/ --policy bank.toml --json
   mrtd verify upload.json --challenge 0011223344556677 --csca DE_ML.ml --json

@@ -18,6 +18,7 @@ from pathlib import Path
 from mrtd.access.keys import AccessKey, CANKey, MRZKey
 from mrtd.cli.exit_status import (
     EXIT_ACCESS_DENIED,
+    EXIT_CHECK_FAILED,
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_TRANSPORT,
@@ -37,16 +38,19 @@ from mrtd.errors import (
     PolicyError,
     ReadCancelledError,
     SecureMessagingError,
+    ServiceError,
     TransportError,
     TrustStoreError,
 )
 from mrtd.lds import FaceImage
 from mrtd.lds.image import CODESTREAM, JP2_FILE, JPEG_FILE, image_format
 from mrtd.mrz import parse_mrz
+from mrtd.pipeline.document import Document
 from mrtd.pipeline.read_chip import read_document
 from mrtd.readers.base import Transport
 from mrtd.readers.open import CARD_TIMEOUT, ReaderInfo, open_reader
 from mrtd.readers.simulated import SimulatedReader
+from mrtd.service.client import ServiceChallenge, request_challenge, submit_document
 from mrtd.sim import nfc_target, vpcd
 from mrtd.sim.pki import TestPKI
 from mrtd.sim.profile import Profile, ProfileError
@@ -61,9 +65,23 @@ def run_read(args: argparse.Namespace) -> int:
     try:
         _check_out(args.out)
         challenge = _aa_challenge(args.aa_challenge)
+        if args.submit and challenge is not None:
+            raise ValueError(
+                "--submit takes its challenge from the service: leave out --aa-challenge"
+            )
+        if args.subject is not None and not args.submit:
+            raise ValueError("--subject goes with --submit")
         key = _key(args)
     except (OptionalDependencyError, MRZError, AccessKeyError, ValueError, OSError) as exc:
         return _fail(f"invalid: {exc}", EXIT_USAGE, as_json=args.json, kind=type(exc).__name__)
+    service = None
+    if args.submit:  # the service's challenge first: the chip signs it during the read
+        try:
+            service = request_challenge(args.submit)
+        except ServiceError as exc:
+            key.wipe()
+            return _fail(str(exc), EXIT_TRANSPORT, as_json=args.json, kind="ServiceError")
+        challenge = service.nonce
     try:
         trust = load_trust(args)
         policy = load_policy(args)
@@ -86,7 +104,7 @@ def run_read(args: argparse.Namespace) -> int:
     with _cancel_on_sigint() as cancel:
         return _read(
             args, transport=transport, key=key, trust=trust, policy=policy,
-            progress=progress, cancel=cancel, challenge=challenge,
+            progress=progress, cancel=cancel, challenge=challenge, service=service,
         )  # fmt: skip
 
 
@@ -100,6 +118,7 @@ def _read(
     progress: ProgressBar | None,
     cancel: threading.Event,
     challenge: bytes | None = None,
+    service: ServiceChallenge | None = None,
 ) -> int:
     try:
         document = read_document(
@@ -127,6 +146,8 @@ def _read(
     if args.out:
         _write(Path(args.out), document.files, document.faces)
     reader = _reader_name(args.reader, transport)
+    if service is not None:
+        return _submit(args, document, service, reader, modeled)
     if args.json:
         report = document_json(document, document.stats, modeled)
         report["active_authentication"] = {
@@ -139,6 +160,39 @@ def _read(
         print(f"reader           {reader}")
         print_document(document, document.stats, modeled, sys.stdout)
     return verdict_exit_status(document)
+
+
+def _submit(
+    args: argparse.Namespace,
+    document: Document,
+    challenge: ServiceChallenge,
+    reader: str,
+    modeled: float | None,
+) -> int:
+    """Upload what was read to the service of `--submit` and report ITS verdict: that one
+    counts (the local read's is shown beside it). Exit 0 only when the service says genuine."""
+    try:
+        answer = submit_document(args.submit, document, challenge, subject=args.subject)
+    except ServiceError as exc:
+        return _fail(str(exc), EXIT_TRANSPORT, as_json=args.json, kind="ServiceError")
+    verdict = answer.get("verdict")
+    if not isinstance(verdict, dict) or not isinstance(verdict.get("status"), str):
+        return _fail("the service's answer has no verdict", EXIT_TRANSPORT, as_json=args.json,
+                     kind="ServiceError")  # fmt: skip
+    if args.json:
+        report = document_json(document, document.stats, modeled)
+        print(json.dumps({"schema_version": report.pop("schema_version"), "reader": reader,
+                          "service": answer, **report}, indent=2))  # fmt: skip
+    else:
+        print(f"reader           {reader}")
+        print_document(document, document.stats, modeled, sys.stdout)
+        print(
+            f"service verdict  {verdict['status']} (verification {answer.get('verification_id')})"
+        )
+        for reason in verdict.get("reasons") or ():
+            if isinstance(reason, dict):
+                print(f"  {reason.get('code')}: {reason.get('text')}")
+    return EXIT_OK if verdict.get("genuine") is True else EXIT_CHECK_FAILED
 
 
 def run_sim(args: argparse.Namespace) -> int:
