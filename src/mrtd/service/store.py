@@ -1,0 +1,506 @@
+"""The verification service's database: single-use challenges and the audit trail.
+
+SQLAlchemy Core on SQLite (the default: one machine, several processes) or PostgreSQL (many
+workers and hosts, through psycopg 3). The schema belongs to the Alembic migrations in
+`mrtd/service/migrations`; `Store.migrate()` applies them, `Store.check_schema()` refuses a
+database that is not at their head.
+
+A challenge is the nonce a chip signs in Active Authentication (9303-11 §6.1). It is redeemed
+once, in the same transaction as the audit record of the verification that used it, by an
+UPDATE that only matches an unexpired, unredeemed row: two workers racing with one challenge
+cannot both succeed, and a verification whose challenge fails leaves no trace.
+
+Times are stored as integer microseconds since 1970-01-01 UTC (BIGINT columns named `*_us`):
+exact, ordered and compared alike by both databases, without their time-zone rules. The
+audit table holds the fields of `AuditRecord` and nothing else: no names, birth dates, faces
+or files.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Final
+
+import sqlalchemy as sa
+from sqlalchemy import event, exc
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+
+from mrtd.errors import ChallengeError, MRTDError, ServiceConfigError
+
+__all__ = [
+    "MIGRATIONS",
+    "VERSION_TABLE",
+    "AuditRecord",
+    "Challenge",
+    "Store",
+    "StoreUnavailableError",
+]
+
+MIGRATIONS: Final = Path(__file__).resolve().parent / "migrations"
+VERSION_TABLE: Final = "mrtd_alembic_version"  # not "alembic_version": the database may be shared
+SQLITE_BUSY_TIMEOUT_S: Final = 30.0  # how long a SQLite writer waits for another process's lock
+POSTGRES_CONNECT_TIMEOUT_S: Final = 10
+# pg_advisory_xact_lock key held while migrating: b"mrtd" as a big-endian integer
+MIGRATION_LOCK_KEY: Final = 0x6D727464
+
+VERDICTS: Final = frozenset({"genuine", "failed", "incomplete"})
+CHALLENGE_ID = re.compile(r"[A-Za-z0-9_-]{22}")  # secrets.token_urlsafe(16)
+NONCE_LENGTH: Final = 8
+FIELD_LIMITS: Final = {  # the widths of the audit columns
+    "verification_id": 64,
+    "document_number": 64,
+    "subject": 128,
+    "client_ip": 64,
+    "policy": 64,
+}
+
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND: Final = timedelta(microseconds=1)
+_SQLITE_BEGIN: Final = "mrtd_sqlite_begin"  # execution option: "IMMEDIATE" for a writer
+
+
+class StoreUnavailableError(MRTDError):
+    """The database cannot be reached or does not answer (down, refused, locked too long)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Challenge:
+    """A single-use Active Authentication challenge (9303-11 §6.1)."""
+
+    id: str  # secrets.token_urlsafe(16): what the client sends back
+    nonce: bytes  # 8 random bytes: what the chip signs
+    expires: datetime  # timezone-aware UTC
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRecord:
+    """What the service keeps of one verification. Refuses (ValueError, naming the field)
+    what the audit table cannot hold exactly: naive times, an unknown verdict, reason codes
+    with spaces, text longer than its column (FIELD_LIMITS)."""
+
+    verification_id: str  # uuid4 hex made by the app
+    time: datetime  # aware UTC
+    document_number: str | None
+    subject: str | None  # the caller's subject identifier (its person id)
+    client_ip: str | None
+    verdict: str  # "genuine" | "failed" | "incomplete"
+    reason_codes: tuple[str, ...]
+    policy: str  # the policy's name
+    challenge_id: str | None = None
+
+    def __post_init__(self) -> None:
+        _require_aware(self.time, "time")
+        if self.verdict not in VERDICTS:
+            raise ValueError("AuditRecord.verdict must be genuine, failed or incomplete")
+        if not isinstance(self.reason_codes, tuple) or not all(
+            isinstance(code, str) and code and not any(c.isspace() for c in code)
+            for code in self.reason_codes
+        ):
+            raise ValueError("AuditRecord.reason_codes must be a tuple of codes without spaces")
+        for name, limit in FIELD_LIMITS.items():
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, str) or len(value) > limit):
+                raise ValueError(f"AuditRecord.{name} must be text of at most {limit} characters")
+        if not self.verification_id or not self.policy:
+            raise ValueError("AuditRecord.verification_id and .policy must not be empty")
+
+
+# -- the tables, as the migrations leave them (tests/service compares the two) ----------------
+
+metadata = sa.MetaData()
+
+challenges = sa.Table(
+    "challenges",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("nonce", sa.LargeBinary(NONCE_LENGTH), nullable=False),
+    sa.Column("issued_at_us", sa.BigInteger, nullable=False),
+    sa.Column("expires_at_us", sa.BigInteger, nullable=False),
+    sa.Column("redeemed_at_us", sa.BigInteger, nullable=True),
+    sa.Index("ix_challenges_expires_at_us", "expires_at_us"),
+)
+
+audit_records = sa.Table(
+    "audit_records",
+    metadata,
+    sa.Column(
+        "seq",
+        sa.BigInteger().with_variant(sa.Integer(), "sqlite"),  # SQLite: the rowid
+        primary_key=True,
+        autoincrement=True,
+    ),
+    sa.Column("verification_id", sa.String(64), nullable=False),
+    sa.Column("time_us", sa.BigInteger, nullable=False),
+    sa.Column("document_number", sa.String(64), nullable=True),
+    sa.Column("subject", sa.String(128), nullable=True),
+    sa.Column("client_ip", sa.String(64), nullable=True),
+    sa.Column("verdict", sa.String(16), nullable=False),
+    sa.Column("reason_codes", sa.Text, nullable=False),  # space-separated
+    sa.Column("policy", sa.String(64), nullable=False),
+    sa.Column("challenge_id", sa.String(32), nullable=True),
+    sa.UniqueConstraint("verification_id", name="uq_audit_records_verification_id"),
+    sa.UniqueConstraint("challenge_id", name="uq_audit_records_challenge_id"),
+    sa.CheckConstraint(
+        "verdict IN ('genuine', 'failed', 'incomplete')", name="ck_audit_records_verdict"
+    ),
+    sa.Index("ix_audit_records_time_us", "time_us"),
+    sqlite_autoincrement=True,  # a seq is never reused
+)
+
+
+# -- times -------------------------------------------------------------------------------------
+
+
+def _require_aware(moment: datetime, name: str) -> None:
+    if not isinstance(moment, datetime) or moment.utcoffset() is None:
+        raise ValueError(f"{name} must be a timezone-aware datetime")
+
+
+def to_us(moment: datetime, name: str = "now") -> int:
+    """Microseconds since 1970-01-01 UTC: how the store keeps a time."""
+    _require_aware(moment, name)
+    return (moment - _EPOCH) // _MICROSECOND
+
+
+def from_us(us: int) -> datetime:
+    return _EPOCH + timedelta(microseconds=us)
+
+
+# -- the URL -----------------------------------------------------------------------------------
+
+
+def _parse_url(url: str) -> URL:
+    """The SQLAlchemy URL for `url`: sqlite (a file) or postgresql through psycopg 3."""
+    try:
+        parsed = make_url(url)
+    except (exc.ArgumentError, ValueError) as error:
+        raise ServiceConfigError(
+            "the database URL is not a URL (sqlite:///PATH or postgresql://...)"
+        ) from error
+    scheme = parsed.drivername
+    if scheme in ("sqlite", "sqlite+pysqlite"):
+        database = parsed.database or ""
+        if database in ("", ":memory:") or database.startswith("file:"):
+            raise ServiceConfigError(
+                "the SQLite database must be a file path (sqlite:///PATH): not in memory, "
+                "which the service's connections would not share"
+            )
+        folder = Path(database).expanduser().resolve().parent
+        if not folder.is_dir():
+            raise ServiceConfigError(f"the folder of the SQLite database does not exist: {folder}")
+        return parsed.set(drivername="sqlite+pysqlite", database=str(Path(database).expanduser()))
+    if scheme in ("postgresql", "postgres", "postgresql+psycopg"):
+        return parsed.set(drivername="postgresql+psycopg")
+    raise ServiceConfigError(
+        f"the database URL's scheme {scheme!r} is not supported: use sqlite:///PATH or "
+        "postgresql://USER:PASSWORD@HOST/DATABASE"
+    )
+
+
+def _sqlite_engine(url: URL, echo: bool) -> Engine:
+    engine = sa.create_engine(url, echo=echo, hide_parameters=True, pool_pre_ping=False)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
+        # SQLAlchemy emits BEGIN (below), not the sqlite3 module, so DDL is transactional
+        # and a writer can take the write lock up front.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
+            cursor.execute("PRAGMA journal_mode = WAL")  # readers do not block the writer
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        mode = connection.get_execution_options().get(_SQLITE_BEGIN, "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+def _postgres_engine(url: URL, echo: bool) -> Engine:
+    try:
+        return sa.create_engine(
+            url,
+            echo=echo,
+            hide_parameters=True,  # no subject or document number in an exception's text
+            pool_pre_ping=True,
+            connect_args={
+                "connect_timeout": POSTGRES_CONNECT_TIMEOUT_S,
+                "application_name": "mrtd",
+            },
+        )
+    except ImportError as error:
+        from mrtd.errors import OptionalDependencyError  # noqa: PLC0415
+
+        raise OptionalDependencyError(
+            "PostgreSQL needs psycopg 3: pip install 'mrtd[service,postgres]'"
+        ) from error
+
+
+# -- the store ---------------------------------------------------------------------------------
+
+
+class Store:
+    """The service's database. Thread-safe (a connection pool); one per process."""
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self._url = _parse_url(url)
+        if self._url.get_backend_name() == "sqlite":
+            self._engine = _sqlite_engine(self._url, echo)
+        else:
+            self._engine = _postgres_engine(self._url, echo)
+
+    @property
+    def dialect(self) -> str:
+        """ "sqlite" or "postgresql"."""
+        return self._engine.dialect.name
+
+    @property
+    def safe_url(self) -> str:
+        """The URL with its password masked, for logs and health checks."""
+        return self._url.render_as_string(hide_password=True)
+
+    # -- connections ---------------------------------------------------------------------------
+
+    @contextmanager
+    def _unavailable_as_error(self) -> Iterator[None]:
+        try:
+            yield
+        except (exc.OperationalError, exc.InterfaceError) as error:
+            raise StoreUnavailableError(
+                f"the database {self.safe_url} cannot be reached or did not answer"
+            ) from error
+
+    @contextmanager
+    def _transaction(self, *, write: bool) -> Iterator[Connection]:
+        """A connection in a transaction, committed at the end unless it raises. A writer's
+        SQLite transaction takes the write lock at BEGIN (IMMEDIATE), waiting up to the busy
+        timeout, so it never fails half-way on another process's lock."""
+        with self._unavailable_as_error(), self._engine.connect() as connection:
+            if write and self.dialect == "sqlite":
+                connection.execution_options(**{_SQLITE_BEGIN: "IMMEDIATE"})
+            with connection.begin():
+                yield connection
+
+    def ping(self) -> None:
+        """Raise StoreUnavailableError unless the database answers."""
+        with self._transaction(write=False) as connection:
+            connection.execute(sa.text("SELECT 1"))
+
+    def close(self) -> None:
+        """Close the pool's connections (a new use opens them again)."""
+        self._engine.dispose()
+
+    # -- schema --------------------------------------------------------------------------------
+
+    def _alembic_config(self, connection: Connection) -> Any:
+        from alembic.config import Config  # noqa: PLC0415
+
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS).replace("%", "%%"))
+        config.set_main_option("path_separator", "os")
+        config.attributes["connection"] = connection
+        config.attributes["version_table"] = VERSION_TABLE
+        return config
+
+    def migrate(self) -> None:
+        """Bring the schema to the head of the migrations (Alembic `upgrade head`).
+
+        Idempotent, and safe when several processes start at once: the upgrade runs in one
+        transaction under a lock (PostgreSQL: pg_advisory_xact_lock; SQLite: BEGIN IMMEDIATE,
+        the database's write lock), so the second process waits, then finds the schema at
+        head. DDL is transactional on both, so a failed migration leaves nothing behind."""
+        from alembic import command  # noqa: PLC0415
+
+        with self._transaction(write=True) as connection:
+            if self.dialect == "postgresql":
+                connection.execute(
+                    sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
+                )
+            command.upgrade(self._alembic_config(connection), "head")
+
+    def schema_revision(self) -> str | None:
+        """The database's migration revision (None: never migrated)."""
+        from alembic.runtime.migration import MigrationContext  # noqa: PLC0415
+
+        with self._transaction(write=False) as connection:
+            context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
+            return context.get_current_revision()
+
+    def check_schema(self) -> None:
+        """Raise ServiceConfigError unless the schema is at the head of the migrations."""
+        from alembic.script import ScriptDirectory  # noqa: PLC0415
+
+        scripts = ScriptDirectory(str(MIGRATIONS))
+        head = scripts.get_current_head()
+        current = self.schema_revision()
+        if current == head:
+            return
+        if current is None:
+            at = "empty (never migrated)"
+        elif _known(scripts, current):
+            at = f"at {current}"
+        else:
+            at = f"at {current}, which this mrtd does not know (a newer mrtd migrated it)"
+        raise ServiceConfigError(
+            f"the database schema is {at}, mrtd needs {head}: run mrtd serve --migrate "
+            "(or Store.migrate()) once, before the workers start"
+        )
+
+    # -- challenges ----------------------------------------------------------------------------
+
+    def issue_challenge(self, *, now: datetime, ttl: timedelta) -> Challenge:
+        """A new challenge, valid from `now` for `ttl`."""
+        if ttl <= timedelta(0):
+            raise ValueError("a challenge's ttl must be positive")
+        now_us = to_us(now)
+        expires_us = to_us(now + ttl)
+        challenge = Challenge(
+            id=secrets.token_urlsafe(16),
+            nonce=secrets.token_bytes(NONCE_LENGTH),
+            expires=from_us(expires_us),
+        )
+        with self._transaction(write=True) as connection:
+            connection.execute(
+                challenges.insert().values(
+                    id=challenge.id,
+                    nonce=challenge.nonce,
+                    issued_at_us=now_us,
+                    expires_at_us=expires_us,
+                    redeemed_at_us=None,
+                )
+            )
+        return challenge
+
+    def challenge_nonce(self, challenge_id: str, *, now: datetime) -> bytes:
+        """The nonce of a challenge that can still be redeemed; does not redeem it.
+        ChallengeError (reason "unknown", "expired" or "used") otherwise."""
+        now_us = to_us(now)
+        _require_challenge_id(challenge_id)
+        with self._transaction(write=False) as connection:
+            row = connection.execute(
+                sa.select(
+                    challenges.c.nonce, challenges.c.expires_at_us, challenges.c.redeemed_at_us
+                ).where(challenges.c.id == challenge_id)
+            ).one_or_none()
+        _raise_unless_redeemable(row, now_us)
+        assert row is not None
+        return bytes(row.nonce)
+
+    def delete_expired_challenges(self, *, now: datetime) -> int:
+        """Delete the challenges expired at `now` (redeemed or not); how many went."""
+        now_us = to_us(now)
+        with self._transaction(write=True) as connection:
+            result = connection.execute(
+                challenges.delete().where(challenges.c.expires_at_us <= now_us)
+            )
+            return result.rowcount
+
+    # -- the audit trail -----------------------------------------------------------------------
+
+    def commit_verification(self, record: AuditRecord, *, now: datetime) -> None:
+        """Write the audit record of a verification, redeeming its challenge if it has one.
+
+        Both happen in one transaction: the challenge is redeemed only if it exists, has not
+        expired at `now` and was not redeemed before; if it cannot be, nothing is written and
+        ChallengeError says why. A verification id used before is a ValueError."""
+        now_us = to_us(now)
+        if record.challenge_id is not None:
+            _require_challenge_id(record.challenge_id)
+        try:
+            with self._transaction(write=True) as connection:
+                if record.challenge_id is not None:
+                    self._redeem(connection, record.challenge_id, now_us)
+                connection.execute(audit_records.insert().values(**_audit_row(record)))
+        except exc.IntegrityError as error:
+            raise ValueError(
+                "an audit record with this verification id (or challenge) exists"
+            ) from error
+
+    def _redeem(self, connection: Connection, challenge_id: str, now_us: int) -> None:
+        redeemed = connection.execute(
+            challenges.update()
+            .where(
+                challenges.c.id == challenge_id,
+                challenges.c.redeemed_at_us.is_(None),
+                challenges.c.expires_at_us > now_us,
+            )
+            .values(redeemed_at_us=now_us)
+        )
+        if redeemed.rowcount == 1:
+            return
+        row = connection.execute(
+            sa.select(
+                challenges.c.nonce, challenges.c.expires_at_us, challenges.c.redeemed_at_us
+            ).where(challenges.c.id == challenge_id)
+        ).one_or_none()
+        _raise_unless_redeemable(row, now_us)
+        raise ChallengeError("the challenge cannot be redeemed", reason="used")  # a race lost
+
+    def audit_records(self) -> list[AuditRecord]:
+        """Every audit record, in the order they were written (seq)."""
+        with self._transaction(write=False) as connection:
+            rows = connection.execute(sa.select(audit_records).order_by(audit_records.c.seq)).all()
+        return [
+            AuditRecord(
+                verification_id=row.verification_id,
+                time=from_us(row.time_us),
+                document_number=row.document_number,
+                subject=row.subject,
+                client_ip=row.client_ip,
+                verdict=row.verdict,
+                reason_codes=tuple(row.reason_codes.split()),
+                policy=row.policy,
+                challenge_id=row.challenge_id,
+            )
+            for row in rows
+        ]
+
+
+def _known(scripts: Any, revision: str) -> bool:
+    from alembic.util import CommandError  # noqa: PLC0415
+
+    try:
+        scripts.get_revision(revision)
+    except CommandError:
+        return False
+    return True
+
+
+def _require_challenge_id(challenge_id: object) -> None:
+    """A malformed id is unknown, without a query."""
+    if not isinstance(challenge_id, str) or CHALLENGE_ID.fullmatch(challenge_id) is None:
+        raise ChallengeError("the challenge is unknown", reason="unknown")
+
+
+def _raise_unless_redeemable(row: Any, now_us: int) -> None:
+    if row is None:
+        raise ChallengeError("the challenge is unknown", reason="unknown")
+    if row.redeemed_at_us is not None:
+        raise ChallengeError("the challenge was already used", reason="used")
+    if row.expires_at_us <= now_us:
+        raise ChallengeError("the challenge has expired", reason="expired")
+
+
+def _audit_row(record: AuditRecord) -> dict[str, object]:
+    return {
+        "verification_id": record.verification_id,
+        "time_us": to_us(record.time, "AuditRecord.time"),
+        "document_number": record.document_number,
+        "subject": record.subject,
+        "client_ip": record.client_ip,
+        "verdict": record.verdict,
+        "reason_codes": " ".join(record.reason_codes),
+        "policy": record.policy,
+        "challenge_id": record.challenge_id,
+    }
