@@ -271,3 +271,113 @@ def test_read_with_csca_is_genuine(
     report = json.loads(out)
     assert report["verdict"] == "genuine"
     assert report["verification"]["passive"]["chain"]["status"] == "passed"
+
+
+UPLOADS = Path(__file__).resolve().parents[2] / "fixtures" / "uploads"
+FIXTURE_CHALLENGE = "4d52544420414121"  # fixtures/uploads/PROVENANCE.md
+
+
+@pytest.fixture
+def aa_required(tmp_path: Path) -> Path:
+    path = tmp_path / "service.toml"
+    path.write_text('active_authentication = "required"\n')
+    return path
+
+
+def test_an_upload_with_active_authentication(
+    capsys: pytest.CaptureFixture[str], csca: Path, aa_required: Path
+) -> None:
+    trust = ("--csca", str(csca), "--allow-test-pki", "--policy", str(aa_required))
+    upload = str(UPLOADS / "mrtd-aa-rsa.json")
+    code, out, _ = run(capsys, "verify", upload, *trust, "--challenge", FIXTURE_CHALLENGE,
+                       "--json")  # fmt: skip
+    assert code == 0
+    report = json.loads(out)
+    assert report["schema_version"] == 2
+    assert (report["verdict"], report["verdict_codes"]) == ("genuine", [])
+    assert report["verification"]["active"]["status"] == "passed"
+    assert report["files"]["DG15"]["path"].endswith("mrtd-aa-rsa.json#DG15")
+    # the upload's own challenge serves offline; another challenge fails the signature
+    code, out, _ = run(capsys, "verify", upload, *trust)
+    assert code == 0
+    assert "check active     passed" in out
+    code, out, _ = run(capsys, "verify", upload, *trust, "--challenge", "00" * 8, "--json")
+    assert code == 1
+    assert "clone.proof_failed" in json.loads(out)["verdict_codes"]
+
+
+def test_other_formats_and_a_signature_file(
+    capsys: pytest.CaptureFixture[str], csca: Path, aa_required: Path
+) -> None:
+    trust = ("--csca", str(csca), "--allow-test-pki", "--policy", str(aa_required))
+    jmrtd = str(UPLOADS / "jmrtd-aa-rsa.json")
+    signature = "@" + str(UPLOADS / "jmrtd-aa-rsa.signature.bin")
+    code, _, _ = run(capsys, "verify", jmrtd, *trust, "--challenge", FIXTURE_CHALLENGE,
+                     "--aa-signature", signature)  # fmt: skip
+    assert code == 0
+    code, out, _ = run(capsys, "verify", jmrtd, *trust, "--json")  # no signature: incomplete
+    assert code == 1
+    assert json.loads(out)["verdict_codes"] == ["clone.active_required"]
+    hex_signature = (UPLOADS / "jmrtd-aa-rsa.signature.bin").read_bytes().hex()
+    code, _, _ = run(capsys, "verify", jmrtd, *trust, "--format", "jmrtd", "--challenge",
+                     FIXTURE_CHALLENGE, "--aa-signature", hex_signature)  # fmt: skip
+    assert code == 0
+    nfc = str(UPLOADS / "nfcpassportreader-aa-ecdsa-ca.json")
+    code, out, _ = run(capsys, "verify", nfc, *trust, "--json")
+    assert code == 0
+    assert json.loads(out)["verification"]["chip"]["status"] == "not_checked"
+
+
+def test_files_with_an_aa_signature(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, csca: Path, aa_required: Path
+) -> None:
+    """Files of a folder, with the signature and challenge beside them."""
+    from mrtd import parse_upload  # noqa: PLC0415
+
+    upload = parse_upload((UPLOADS / "mrtd-aa-ecdsa.json").read_bytes())
+    folder = tmp_path / "files"
+    folder.mkdir()
+    for name, data in upload.files.items():
+        (folder / f"{name}.bin").write_bytes(data)
+    assert isinstance(upload.aa_signature, bytes)
+    trust = ("--csca", str(csca), "--allow-test-pki", "--policy", str(aa_required))
+    code, out, _ = run(capsys, "verify", str(folder), *trust, "--challenge", FIXTURE_CHALLENGE,
+                       "--aa-signature", upload.aa_signature.hex(), "--json")  # fmt: skip
+    assert code == 0
+    assert json.loads(out)["verification"]["active"]["status"] == "passed"
+    code, _, err = run(capsys, "verify", str(folder), *trust, "--aa-signature", "00" * 64)
+    assert code == 2
+    assert "/active_authentication/challenge" in err
+
+
+@pytest.mark.parametrize(
+    ("content", "args", "message"),
+    [
+        ('{"files": {"DG1": "not base64!"}}', (), "/files/DG1: not valid base64"),
+        ('{"files": {"SOD": "AAAA"}}', (), "/files/SOD"),
+        ('{"files": {"DG1": "YQA="}, "x": 1}', (), "/x"),
+        ("{not json", (), "not JSON"),
+        ('{"sod": "77=0"}', ("--format", "zeropass"), "/sod"),
+        ('{"files": {"DG1": "YQA="}}', ("--challenge", "xyz"), "--challenge is not hex"),
+        ('{"files": {"DG1": "YQA="}}', ("--aa-signature", "@/nonexistent/sig.bin"), "sig.bin"),
+    ],
+)
+def test_an_unusable_upload_is_exit_2_naming_the_field(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    content: str,
+    args: tuple[str, ...],
+    message: str,
+) -> None:
+    path = tmp_path / "upload.json"
+    path.write_text(content)
+    code, _, err = run(capsys, "verify", str(path), *args)
+    assert code == 2
+    assert err.startswith("mrtd verify: ")
+    assert message in err
+    assert len(err.strip().splitlines()) == 1
+    code, out, _ = run(capsys, "verify", str(path), *args, "--json")
+    assert code == 2
+    error = json.loads(out)["error"]
+    assert message in error["message"]
+    assert error["exit_code"] == 2
