@@ -25,6 +25,7 @@ from mrtd.readers.simulated import SimulatedReader
 from mrtd.sim.chip import SimulatedChip
 from mrtd.sim.pki import TestPKI
 from mrtd.sim.profile import Profile
+from mrtd.verify.policy import ActiveAuthentication, CloneDetection
 
 ROOT = Path(__file__).resolve().parents[2]
 UPLOADS = ROOT / "fixtures" / "uploads"
@@ -33,7 +34,7 @@ FIXTURE_CHALLENGE = bytes.fromhex("4d52544420414121")  # fixtures/uploads/PROVEN
 ZEROPASS_CHALLENGE = bytes(range(0x20, 0x40))
 RSA, ECDSA = "rsa-2048-sha256", "ecdsa-brainpoolP256r1-sha256"
 CA = "ecdh-brainpoolP256r1-aes128"
-REQUIRED = Policy(name="service", active_authentication="required")
+REQUIRED = Policy(name="service", active_authentication=ActiveAuthentication.REQUIRED)
 
 
 @cache
@@ -158,7 +159,7 @@ def long_form(tlv_file: bytes) -> bytes:
 
 def test_bytes_are_hashed_as_sent() -> None:
     files, signature = chip_read(RSA)
-    policy = Policy(clone_detection="data_only_accepted")
+    policy = Policy(clone_detection=CloneDetection.DATA_ONLY_ACCEPTED)
     assert verify_upload(files, trust=trust(), policy=policy).verdict.genuine
     reencoded = dict(files, DG1=long_form(files["DG1"]))
     assert reencoded["DG1"] != files["DG1"]
