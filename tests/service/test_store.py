@@ -143,7 +143,7 @@ def test_two_processes_migrating_at_once_both_succeed(store_url: str, tmp_path: 
 def test_check_schema_refuses_a_database_never_migrated(store_url: str) -> None:
     store = Store(store_url)
     try:
-        with pytest.raises(ServiceConfigError, match="run mrtd serve --migrate") as caught:
+        with pytest.raises(ServiceConfigError, match="run mrtd serve --migrate-only") as caught:
             store.check_schema()
         assert "mrtd needs 0001" in str(caught.value)
         assert "empty" in str(caught.value)

@@ -353,8 +353,8 @@ class Store:
         else:
             at = f"at {current}, which this mrtd does not know (a newer mrtd migrated it)"
         raise ServiceConfigError(
-            f"the database schema is {at}, mrtd needs {head}: run mrtd serve --migrate "
-            "(or Store.migrate()) once, before the workers start"
+            f"the database schema is {at}, mrtd needs {head}: run mrtd serve --migrate-only "
+            "(or set database.migrate = true) before the workers start"
         )
 
     # -- challenges ----------------------------------------------------------------------------

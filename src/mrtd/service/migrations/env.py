@@ -15,7 +15,7 @@ connection = config.attributes.get("connection")
 if connection is None or context.is_offline_mode():
     raise RuntimeError(
         "mrtd's migrations run through mrtd.service.store.Store.migrate() "
-        "(mrtd serve --migrate), which passes the connection"
+        "(mrtd serve --migrate-only), which passes the connection"
     )
 
 context.configure(
