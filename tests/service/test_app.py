@@ -5,6 +5,7 @@ upload can and cannot prove, hostile requests as RFC 9457 problem documents."""
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import logging
 from collections.abc import Iterator
@@ -347,3 +348,35 @@ def test_a_bad_configuration_names_the_setting(tmp_path: Path, text: str, messag
 def test_a_policy_given_in_code_must_require_active_authentication() -> None:
     with pytest.raises(ServiceConfigError, match="must be 'required'"):
         ServiceConfig(policy=Policy())
+
+
+# -- callers ----------------------------------------------------------------------------------
+
+
+def test_with_api_tokens_only_a_caller_with_one_is_served(store: Store, clock: Clock) -> None:
+    tokens = ("first-caller-token", "second-caller-token")
+    hashes = tuple(hashlib.sha256(t.encode()).digest() for t in tokens)
+    with _client(store, clock, api_token_hashes=hashes) as http:
+        wrong = ["Bearer wrong", "Basic x", f"Basic {tokens[0]}", "Bearer ", tokens[0]]
+        for headers in [{}, *({"authorization": w} for w in wrong)]:
+            refused = http.post("/v1/challenges", headers=headers)
+            _problem(refused, 401, "unauthorized")
+            assert refused.headers["www-authenticate"] == "Bearer"
+        body = chips.upload(chips.read(chips.NO_KEYS, None))
+        _problem(_verify(http, body), 401, "unauthorized")
+        for token in tokens:
+            auth = {"authorization": f"Bearer {token}"}
+            assert http.post("/v1/challenges", headers=auth).status_code == 201
+            assert http.post("/v1/verifications", json=body, headers=auth).status_code == 200
+        assert http.get("/healthz").status_code == 200  # operations stay open
+
+
+def test_the_configuration_holds_token_hashes_not_tokens(tmp_path: Path) -> None:
+    digest = hashlib.sha256(b"token").hexdigest()
+    path = tmp_path / "service.toml"
+    path.write_text(f'[service]\napi_tokens = ["sha256:{digest}"]\n')
+    assert load_config(path).api_token_hashes == (bytes.fromhex(digest),)
+    for bad in ('"token"', f'"sha1:{digest}"', f'"sha256:{digest[:-2]}zz"'):
+        path.write_text(f"[service]\napi_tokens = [{bad}]\n")
+        with pytest.raises(ServiceConfigError, match="api_tokens"):
+            load_config(path)

@@ -120,7 +120,7 @@ def test_every_subcommand_help_has_an_example_and_its_exit_codes(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """Issue 18: each subcommand's --help says what it does, with an example and its exit
-    codes (cli/app.py EPILOGS, doctor's own)."""
+    codes (cli/app.py EPILOGS, doctor's and serve's own)."""
     from mrtd.cli.app import EPILOGS, _parser  # noqa: PLC0415 - the parser, not the command
 
     commands = next(
@@ -128,7 +128,7 @@ def test_every_subcommand_help_has_an_example_and_its_exit_codes(
         for action in _parser()._actions
         if isinstance(action.choices, dict) and "read" in action.choices
     )
-    assert set(EPILOGS) | {"doctor"} == set(commands)
+    assert set(EPILOGS) | {"doctor", "serve"} == set(commands)
     for name, command in commands.items():
         text = command.format_help()
         assert "xample" in text, name

@@ -10,6 +10,8 @@ audit record keeps the document number, the subject and the client's address onl
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import logging
 import os
 import time
@@ -231,9 +233,10 @@ class Service:
 
     # -- routes ------------------------------------------------------------------------------
 
-    async def issue_challenge(self) -> dict[str, object]:
+    async def issue_challenge(self, request: Request) -> dict[str, object]:
         """A single-use nonce for Active Authentication: the chip signs `nonce`, the upload
         names `id`. Redeemable once, at any worker, until `expires`."""
+        self.authorize(request)
         moment = self.now()
         challenge = await run_in_threadpool(
             self.store.issue_challenge, now=moment, ttl=self.config.challenge_ttl
@@ -254,6 +257,7 @@ class Service:
         under the configured policy; an audit record is written in the same transaction that
         redeems the challenge."""
         started = time.perf_counter()
+        self.authorize(request)
         if format not in UPLOAD_FORMATS:
             raise Problem(400, "format-unknown", "Unknown upload format",
                           f"format is one of {', '.join(UPLOAD_FORMATS)}", "/format")  # fmt: skip
@@ -327,14 +331,32 @@ class Service:
         metrics.trust_certificates.set(summary.certificates)
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
+    def authorize(self, request: Request) -> None:
+        """With `api_tokens` configured, a caller shows one as `Authorization: Bearer`. Its
+        SHA-256 is compared with every configured hash in constant time, all of them, so
+        neither the match nor its position shows in the timing."""
+        hashes = self.config.api_token_hashes
+        if not hashes:
+            return
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        presented = hashlib.sha256(token.strip().encode()).digest()
+        matched = False
+        for expected in hashes:
+            matched |= hmac.compare_digest(presented, expected)
+        if scheme.lower() != "bearer" or not token.strip() or not matched:
+            raise Problem(401, "unauthorized", "A valid bearer token is required",
+                          "send Authorization: Bearer <token>")  # fmt: skip
+
     # -- errors ------------------------------------------------------------------------------
 
     def problem_response(self, problem: Problem, request: Request) -> JSONResponse:
         self.metrics.problems.labels(problem.slug).inc()
+        headers = {"WWW-Authenticate": "Bearer"} if problem.status == 401 else None
         return JSONResponse(
             problem.document(request.url.path),
             status_code=problem.status,
             media_type="application/problem+json",
+            headers=headers,
         )
 
     async def on_problem(self, request: Request, exc: Problem) -> JSONResponse:

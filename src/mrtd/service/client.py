@@ -12,7 +12,9 @@ read's is not sent.
 from __future__ import annotations
 
 import base64
+import hmac
 import json
+import os
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -29,6 +31,7 @@ from mrtd.readers.base import Transport
 
 __all__ = ["ServiceChallenge", "request_challenge", "submit_files", "verify_with_service"]
 
+TOKEN_ENV = "MRTD_SERVICE_TOKEN"  # noqa: S105 - a variable's name. The bearer token, if the service wants one: never in argv
 MAX_ANSWER_BYTES = 1024 * 1024  # a verdict is a few KiB; more is not the service speaking
 UPLOAD_FORMAT = "mrtd-upload/1"
 
@@ -116,7 +119,12 @@ def submit_document(
     timeout: float = 30.0,
 ) -> dict[str, Any]:
     """Upload a document read with AA over `challenge` (its signature, if the chip gave one)."""
-    signed = document.active_signature if document.active_challenge == challenge.nonce else None
+    sent = document.active_challenge
+    signed = (
+        document.active_signature
+        if sent is not None and hmac.compare_digest(sent, challenge.nonce)
+        else None
+    )
     return submit_files(
         base_url,
         document.files,
@@ -130,11 +138,12 @@ def submit_document(
 def _post(base_url: str, path: str, body: object, timeout: float) -> dict[str, Any]:
     url = _endpoint(base_url, path)
     data = json.dumps(body).encode() if body is not None else b""
+    headers = {"Content-Type": "application/json", "Accept": "application/json"}
+    token = os.environ.get(TOKEN_ENV, "").strip()
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
     request = urllib.request.Request(  # noqa: S310 - the scheme is checked in _endpoint
-        url,
-        data=data,
-        method="POST",
-        headers={"Content-Type": "application/json", "Accept": "application/json"},
+        url, data=data, method="POST", headers=headers
     )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310

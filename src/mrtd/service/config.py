@@ -8,6 +8,7 @@
     challenge_ttl_seconds = 300   # how long a challenge may be redeemed
     return_holder_data = false    # put DG1's data in the response (never stored either way)
     trusted_proxies = []          # addresses whose X-Forwarded-For names the client
+    api_tokens = []               # "sha256:<hex>" of each caller's bearer token; [] = open
 
     [database]
     url = "sqlite:///mrtd-service.sqlite3"   # or postgresql://user@host/db for many workers
@@ -45,7 +46,7 @@ MAX_CONFIG_BYTES = 256 * 1024
 DEFAULT_DATABASE = "mrtd-service.sqlite3"
 SECTIONS = {
     "service": {"host", "port", "workers", "max_body_bytes", "challenge_ttl_seconds",
-                "return_holder_data", "trusted_proxies"},
+                "return_holder_data", "trusted_proxies", "api_tokens"},
     "database": {"url", "migrate"},
     "trust": {"paths", "allow_test_pki"},
     "policy": None,  # Policy.from_mapping checks its own keys
@@ -64,6 +65,7 @@ class ServiceConfig:
     challenge_ttl: timedelta = timedelta(minutes=5)
     return_holder_data: bool = False
     trusted_proxies: tuple[str, ...] = ()
+    api_token_hashes: tuple[bytes, ...] = ()  # SHA-256 of each accepted bearer token
     database_url: str = f"sqlite:///{DEFAULT_DATABASE}"
     migrate: bool = True
     trust_paths: tuple[Path, ...] = ()
@@ -134,6 +136,10 @@ def from_mapping(data: Mapping[str, object], *, base: Path, source: str = "") ->
         changes["return_holder_data"] = _boolean(service, "service.return_holder_data")
     if "trusted_proxies" in service:
         changes["trusted_proxies"] = _strings(service, "service.trusted_proxies")
+    if "api_tokens" in service:
+        changes["api_token_hashes"] = tuple(
+            _token_hash(t) for t in _strings(service, "service.api_tokens")
+        )
     if "url" in database:
         changes["database_url"] = _database_url(_string(database, "database.url", "url"), base)
     else:
@@ -151,6 +157,17 @@ def from_mapping(data: Mapping[str, object], *, base: Path, source: str = "") ->
     except PolicyError as exc:
         raise ServiceConfigError(f"[policy]: {exc}") from exc
     return replace(ServiceConfig(), **changes)  # type: ignore[arg-type]
+
+
+def _token_hash(text: str) -> bytes:
+    """ "sha256:<64 hex digits>": the configuration holds no token, only its hash."""
+    prefix, _, digest = text.partition(":")
+    if prefix != "sha256" or len(digest) != 64:
+        raise ServiceConfigError('service.api_tokens holds "sha256:<64 hex digits>" entries')
+    try:
+        return bytes.fromhex(digest)
+    except ValueError:
+        raise ServiceConfigError("service.api_tokens: a hash is not hexadecimal") from None
 
 
 def _database_url(url: str, base: Path) -> str:
