@@ -381,3 +381,50 @@ def test_an_unusable_upload_is_exit_2_naming_the_field(
     error = json.loads(out)["error"]
     assert message in error["message"]
     assert error["exit_code"] == 2
+
+
+def _status_config(tmp_path: Path, listed: bool) -> Path:
+    """A --status file: a hashed list holding the default simulated passport, or not."""
+    from mrtd.status.base import StatusQuery  # noqa: PLC0415
+    from mrtd.status.local import ListedDocument, build_status_list  # noqa: PLC0415
+
+    mrz = Profile.default().mrz
+    key = bytes(range(32))
+    query = StatusQuery.from_mrz(mrz)
+    other = StatusQuery(mrz.issuing_state, mrz.document_code, "X0000000")
+    row = ListedDocument(query if listed else other, "stolen", source="UTO police")
+    (tmp_path / "listed.txt").write_text(build_status_list([row], key))
+    (tmp_path / "list.key").write_bytes(key)
+    config = tmp_path / "status.toml"
+    config.write_text('[status]\nprovider = "list"\nlist = "listed.txt"\nkey_file = "list.key"\n')
+    return config
+
+
+def test_a_listed_document_is_not_genuine_in_verify_and_read(
+    capsys: pytest.CaptureFixture[str], dump: Path, csca: Path, data_only: Path, tmp_path: Path
+) -> None:
+    trust = ("--csca", str(csca), "--allow-test-pki", "--policy", str(data_only))
+    (tmp_path / "clean").mkdir()
+    clean = ("--status", str(_status_config(tmp_path / "clean", listed=False)))
+    code, out, _ = run(capsys, "verify", str(dump), *trust, *clean, "--json")
+    assert code == 0
+    assert json.loads(out)["verification"]["status"]["status"] == "passed"
+    (tmp_path / "listed").mkdir()
+    listed = ("--status", str(_status_config(tmp_path / "listed", listed=True)))
+    code, out, _ = run(capsys, "verify", str(dump), *trust, *listed, "--json")
+    report = json.loads(out)
+    assert code == 1
+    assert (report["verdict"], report["verdict_codes"]) == ("failed", ["status.listed"])
+    assert "stolen by UTO police" in report["verification"]["status"]["reason"]
+    code, out, _ = run(capsys, "read", "--reader", "sim", "--mrz", *MRZ, *trust, *listed, "--json")
+    assert code == 1
+    assert json.loads(out)["verdict_codes"] == ["status.listed"]
+    (tmp_path / "listed" / "listed.txt").unlink()  # the list gone: fail closed
+    code, out, _ = run(capsys, "verify", str(dump), *trust, *listed, "--json")
+    assert code == 1
+    assert json.loads(out)["verdict_codes"] == ["status.unavailable"]
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[status]\nprovider = "ldap"\n')
+    code, _, err = run(capsys, "verify", str(dump), *trust, "--status", str(bad))
+    assert code == 2
+    assert "--status" in err

@@ -29,6 +29,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("access", ("mrtd.access",)),
     ("verify", ("mrtd.verify",)),
     ("readers", ("mrtd.readers",)),
+    ("status", ("mrtd.status",)),
     ("pipeline", ("mrtd.pipeline",)),
     ("sim", ("mrtd.sim",)),
     ("mrz.ocr", ("mrtd.mrz.ocr",)),
@@ -223,7 +224,7 @@ def test_the_top_of_the_package_is_the_public_face_and_the_base() -> None:
     files = {path.name for path in PACKAGE.glob("*.py")}
     assert files == BASE
     packages = {path.name for path in PACKAGE.iterdir() if (path / "__init__.py").exists()}
-    assert packages == {"access", "cli", "crypto", "lds", "mrz", "pipeline", "readers", "service",
+    assert packages == {"access", "cli", "crypto", "lds", "mrz", "pipeline", "readers", "service", "status",
                         "sim",
                         "sm", "verify"}  # fmt: skip
 

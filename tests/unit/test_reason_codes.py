@@ -8,7 +8,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 PREFIXES = ("passive", "completeness", "expiry", "access", "binding", "issuer", "algorithms",
-            "revocation", "clone", "active", "chip", "card_security")  # fmt: skip
+            "revocation", "clone", "active", "chip", "card_security", "status")  # fmt: skip
 CODE = re.compile(rf"""["']((?:{"|".join(PREFIXES)})\.[a-z0-9_]+)["']""")
 TEMPLATE = re.compile(r"""f["']\{check\}\.([a-z0-9_]+)["']""")  # f"{check}.key_withheld"
 NOT_CODES = {"chip.pace"}  # the simulated chip profile's [chip.pace] table

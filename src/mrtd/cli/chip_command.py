@@ -26,7 +26,7 @@ from mrtd.cli.exit_status import (
 )
 from mrtd.cli.progress import ProgressBar
 from mrtd.cli.report import SCHEMA_VERSION, document_json, error_json, print_document
-from mrtd.cli.verify_command import load_policy, load_trust, verdict_exit_status
+from mrtd.cli.verify_command import load_policy, load_status, load_trust, verdict_exit_status
 from mrtd.errors import (
     AccessDeniedError,
     AccessKeyError,
@@ -54,6 +54,7 @@ from mrtd.service.client import ServiceChallenge, request_challenge, submit_docu
 from mrtd.sim import nfc_target, vpcd
 from mrtd.sim.pki import TestPKI
 from mrtd.sim.profile import Profile, ProfileError
+from mrtd.status.base import StatusProvider
 from mrtd.verify.policy import Policy
 from mrtd.verify.trust import TrustStore
 
@@ -85,6 +86,7 @@ def run_read(args: argparse.Namespace) -> int:
     try:
         trust = load_trust(args)
         policy = load_policy(args)
+        status = load_status(args)
         if not args.json and args.reader.partition(":")[0] != "sim":  # say what it waits for
             print(f"mrtd: waiting up to {CARD_TIMEOUT:g} s for a card on {args.reader}...",
                   file=sys.stderr)  # fmt: skip
@@ -105,6 +107,7 @@ def run_read(args: argparse.Namespace) -> int:
         return _read(
             args, transport=transport, key=key, trust=trust, policy=policy,
             progress=progress, cancel=cancel, challenge=challenge, service=service,
+            status=status,
         )  # fmt: skip
 
 
@@ -119,6 +122,7 @@ def _read(
     cancel: threading.Event,
     challenge: bytes | None = None,
     service: ServiceChallenge | None = None,
+    status: StatusProvider | None = None,
 ) -> int:
     try:
         document = read_document(
@@ -130,6 +134,7 @@ def _read(
             trust=trust,
             policy=policy,
             active_challenge=challenge,
+            status=status,
         )
     except ReadCancelledError as exc:  # Ctrl-C: what was read is kept, then exit 130
         return _partial(args, exc, "interrupted", EXIT_INTERRUPTED, transport)

@@ -40,6 +40,8 @@ from mrtd.pipeline.upload import (
     parse_upload,
     verify_upload,
 )
+from mrtd.status.base import StatusProvider
+from mrtd.status.config import load_status_provider
 from mrtd.verify.policy import STRICT, Policy
 from mrtd.verify.trust import TrustStore
 
@@ -101,12 +103,28 @@ def add_csca_argument(parser: argparse.ArgumentParser) -> None:
 
 
 def add_policy_argument(parser: argparse.ArgumentParser) -> None:
-    """`--policy FILE`: for `mrtd verify` and `mrtd read`."""
+    """`--policy FILE` and `--status FILE`: for `mrtd verify` and `mrtd read`."""
     parser.add_argument(
         "--policy",
         metavar="FILE",
         help="what genuine requires (TOML, docs/verify.md); default: the strict policy",
     )
+    parser.add_argument(
+        "--status",
+        metavar="FILE",
+        help="ask a document-status provider (a hashed list or an HTTP service; TOML, "
+        "docs/status.md) whether the document is listed as lost, stolen or revoked",
+    )
+
+
+def load_status(args: argparse.Namespace) -> StatusProvider | None:
+    """The provider of `--status`, None without it; `PolicyError` naming the setting."""
+    if not args.status:
+        return None
+    try:
+        return load_status_provider(args.status)
+    except ValueError as exc:
+        raise PolicyError(f"--status: {exc}") from exc
 
 
 def load_trust(args: argparse.Namespace) -> TrustStore | None:
@@ -138,6 +156,7 @@ def run_verify(args: argparse.Namespace) -> int:
         signature = _signature_option(args.aa_signature) if args.aa_signature else None
         trust = load_trust(args)
         policy = load_policy(args)
+        status = load_status(args)
         files = {name: data for name, (_, data) in found.items()}
         if upload is not None or signature is not None:
             document = verify_upload(
@@ -146,9 +165,10 @@ def run_verify(args: argparse.Namespace) -> int:
                 signature=signature,
                 trust=trust,
                 policy=policy,
+                status=status,
             )
         else:
-            document = verify_files(files, trust=trust, policy=policy)
+            document = verify_files(files, trust=trust, policy=policy, status=status)
     except (DecodeError, OSError, TrustStoreError, PolicyError) as exc:
         message = str(exc)
         if isinstance(exc, UploadError) and exc.field:

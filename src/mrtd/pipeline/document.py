@@ -47,6 +47,7 @@ from mrtd.lds.security.infos import SecurityInfos
 from mrtd.lds.sod import SODContentTypeError, SODFile
 from mrtd.mrz import MRZ
 from mrtd.pipeline.result import ReadResult, Stats
+from mrtd.status.base import StatusProvider, check_status
 from mrtd.verify.card_security import verify_card_security
 from mrtd.verify.outcome import CheckOutcome, CheckStatus
 from mrtd.verify.passive import PassiveReport, passive_authentication
@@ -141,13 +142,15 @@ class Document:
         key: AccessKey | None = None,
         file_quirks: tuple[str, ...] = (),
         card_security: bool = False,
+        status: StatusProvider | None = None,
     ) -> Document:
         """Parse every file on its own, run the checks and decide the verdict under `policy`
         (the strict default unless given); `trust` (CSCA certificates, master lists, CRLs) is
         what can make Passive Authentication pass, `key` the access key that opened the chip
         (it must be DG1's). `file_quirks` (padding cut off files given) go to the passive
         report; `card_security` verifies EF.CardSecurity, if present, there too
-        (`verify_files`)."""
+        (`verify_files`). `status` is asked whether the document is listed as lost, stolen,
+        revoked or blocked (`mrtd.status`)."""
         problems: list[str] = []
         content_type_error = False
         parsed: dict[str, object] = {}
@@ -212,6 +215,7 @@ class Document:
                     issuing_state=mrz.issuing_state if mrz is not None else "",
                     document_code=mrz.document_code if mrz is not None else "",
                     active_listed=isinstance(sod, SODFile) and 15 in sod.data_group_hashes,
+                    status=check_status(status, mrz),
                 ),
                 policy,
             ),
@@ -376,6 +380,7 @@ def verify_files(
     today: date | None = None,
     now: datetime | None = None,
     policy: Policy = STRICT,
+    status: StatusProvider | None = None,
 ) -> Document:
     """Parse and verify files read before (a dump, a back-end upload): the `Document` with its
     verdict, as after a read of the chip (no clone checks: "not read from a chip").
@@ -389,12 +394,12 @@ def verify_files(
     Each file counts as its TLV object: block padding after it (all 0x00 or all 0xFF) is cut
     off before hashing and reported in `passive.quirks`. EF.CardSecurity, when given, is
     verified too (`passive.card_security`): a signature that does not verify fails Passive
-    Authentication."""
+    Authentication. `status` (a `mrtd.status` provider) is asked about the document."""
     if isinstance(files, Mapping):
         given = dict(files)
     else:
         given = {name: data for name, (_, data) in collect_files(files).items()}
-    return _verify_given(given, trust=trust, today=today, now=now, policy=policy)
+    return _verify_given(given, trust=trust, today=today, now=now, policy=policy, status=status)
 
 
 CloneChecks = Callable[[Mapping[str, bytes]], tuple[CheckOutcome, CheckOutcome]]
@@ -409,6 +414,7 @@ def _verify_given(
     now: datetime | None,
     policy: Policy,
     clone_checks: CloneChecks | None = None,
+    status: StatusProvider | None = None,
 ) -> Document:
     """`verify_files`' path, shared with `mrtd.pipeline.upload.verify_upload`: each file cut
     to its TLV object (padding noted in the quirks), EF.CardSecurity verified, and the
@@ -424,7 +430,8 @@ def _verify_given(
     if clone_checks is not None:
         read.active, read.chip = clone_checks(found)
     return Document.from_read(read, trust=trust, today=today, now=now, policy=policy,
-                              file_quirks=tuple(quirks), card_security=True)  # fmt: skip
+                              file_quirks=tuple(quirks), card_security=True,
+                              status=status)  # fmt: skip
 
 
 def collect_files(

@@ -86,9 +86,10 @@ class FileDone:
 @dataclass(frozen=True, slots=True)
 class CheckDone:
     """A check ran: "chip" (Chip Authentication or PACE-CAM), "active" (Active
-    Authentication) or "passive" (Passive Authentication), with its outcome."""
+    Authentication), "passive" (Passive Authentication) or "status" (the document-status
+    provider, as the policy judges its answer), with its outcome."""
 
-    check: Literal["chip", "active", "passive"]
+    check: Literal["chip", "active", "passive", "status"]
     outcome: CheckOutcome
 
 

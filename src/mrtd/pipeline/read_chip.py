@@ -14,6 +14,7 @@ from mrtd.pipeline.result import ReadResult
 from mrtd.pipeline.session import AccessMode, Session
 from mrtd.readers.base import Cancel, Transport
 from mrtd.readers.open import CARD_TIMEOUT, open_reader
+from mrtd.status.base import StatusProvider
 from mrtd.verify.active import check_challenge
 from mrtd.verify.policy import STRICT, Policy
 
@@ -37,6 +38,7 @@ def read_document(
     today: date | None = None,
     policy: Policy = STRICT,
     active_challenge: bytes | None = None,
+    status: StatusProvider | None = None,
 ) -> Document:
     """Read the chip in `source` with `key` (an `MRZKey` or a `CANKey`): access, EF.COM,
     EF.SOD and the data groups, Chip and Active Authentication, every file parsed, Passive
@@ -61,6 +63,10 @@ def read_document(
     signature are kept as `Document.active_challenge` and `Document.active_signature` (None
     when Active Authentication did not run), for whoever issued it to check again
     (`mrtd.verify.active.check_active_authentication`).
+
+    `status` (a `mrtd.status` provider: a local list, an HTTP service) is asked whether the
+    document is listed as lost, stolen, revoked or blocked; the verdict's `status` check says
+    what it answered, as the policy judges it (docs/status.md).
 
     For an application (docs/design.md, "Reading a chip from an application"): `on_event` is
     called on this thread with each `ReadEvent` (waiting for the card, access, each file,
@@ -103,9 +109,13 @@ def read_document(
             trust=trust,
         ) as session:  # wipes the session keys when the read ends, however it ends
             session.read_document(key, result=result, active_challenge=active_challenge)
-        document = Document.from_read(result, today=today, trust=trust, policy=policy, key=key)
+        document = Document.from_read(
+            result, today=today, trust=trust, policy=policy, key=key, status=status
+        )
         if on_event is not None:
             on_event(CheckDone("passive", document.passive.outcome))
+            if status is not None:
+                on_event(CheckDone("status", document.verdict.checks["status"]))
         return document
     except MRTDError as exc:
         if exc.partial is None:

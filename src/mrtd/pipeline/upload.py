@@ -31,6 +31,7 @@ from mrtd.lds.security.oids import Mapping as PACEMapping
 from mrtd.lds.sod import parse_sod
 from mrtd.pipeline.clone_checks import _active_key, vouched
 from mrtd.pipeline.document import Document, _verify_given
+from mrtd.status.base import StatusProvider
 from mrtd.verify.active import CHALLENGE_SIZE, check_active_authentication
 from mrtd.verify.outcome import CheckOutcome, CheckStatus
 from mrtd.verify.policy import STRICT, Policy
@@ -132,6 +133,7 @@ def verify_upload(
     policy: Policy = STRICT,
     today: date | None = None,
     now: datetime | None = None,
+    status: StatusProvider | None = None,
 ) -> Document:
     """Verify an upload as `verify_files` does (Passive Authentication of the bytes as sent,
     block padding cut, EF.CardSecurity verified, the verdict under `policy`), with Active
@@ -148,7 +150,8 @@ def verify_upload(
     (`active.not_uploaded`) when the document has DG15 or EF.SOD lists it, else
     `not_supported` (`active.no_key`). Chip Authentication and PACE-CAM cannot be proven by
     an upload: `not_checked` (`chip.client_side`) when the document has a key for them, else
-    `not_supported` (`chip.no_key`)."""
+    `not_supported` (`chip.no_key`). `status` (a `mrtd.status` provider) is asked whether
+    the document is listed."""
     if isinstance(upload, Upload):
         files = upload.files
         challenge = challenge if challenge is not None else upload.challenge
@@ -162,7 +165,7 @@ def verify_upload(
         return _active_outcome(found, challenge, signatures), _chip_outcome(found)
 
     return _verify_given(files, trust=trust, today=today, now=now, policy=policy,
-                         clone_checks=clone_checks)  # fmt: skip
+                         clone_checks=clone_checks, status=status)  # fmt: skip
 
 
 def _check_files(files: Mapping[str, bytes]) -> None:

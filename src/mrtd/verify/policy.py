@@ -29,7 +29,14 @@ from pathlib import Path
 
 from mrtd.errors import PolicyError
 
-__all__ = ["STRICT", "ActiveAuthentication", "CloneDetection", "Policy", "Revocation"]
+__all__ = [
+    "STRICT",
+    "ActiveAuthentication",
+    "CloneDetection",
+    "DocumentStatus",
+    "Policy",
+    "Revocation",
+]
 
 SHA2 = frozenset({"sha224", "sha256", "sha384", "sha512"})
 MAX_POLICY_BYTES = 64 * 1024
@@ -51,6 +58,15 @@ class ActiveAuthentication(enum.StrEnum):
     REQUIRED = "required"  # DG15 listed: AA must pass, whatever else passed
 
 
+class DocumentStatus(enum.StrEnum):
+    """Whether a document-status provider (lost, stolen, revoked, blocked) must clear the
+    document. A listed document fails under every policy; these say what else passes."""
+
+    REQUIRED = "required"  # a provider must have answered "not listed"
+    IF_CONFIGURED = "if_configured"  # a provider that was asked must answer; none: not needed
+    BEST_EFFORT = "best_effort"  # an unavailable provider is accepted (a listing still fails)
+
+
 class Revocation(enum.StrEnum):
     """Whether a current CRL must have cleared the Document Signer."""
 
@@ -68,6 +84,7 @@ class Policy:
     name: str = "strict"
     clone_detection: CloneDetection = CloneDetection.REQUIRED
     active_authentication: ActiveAuthentication = ActiveAuthentication.OPTIONAL
+    document_status: DocumentStatus = DocumentStatus.IF_CONFIGURED
     revocation: Revocation = Revocation.REQUIRED
     issuing_states: frozenset[str] = frozenset()
     document_types: frozenset[str] = frozenset()
@@ -82,6 +99,7 @@ class Policy:
         for name, kind in (
             ("clone_detection", CloneDetection),
             ("active_authentication", ActiveAuthentication),
+            ("document_status", DocumentStatus),
             ("revocation", Revocation),
         ):
             value = getattr(self, name)
@@ -119,6 +137,7 @@ class Policy:
             "name": self.name,
             "clone_detection": str(self.clone_detection),
             "active_authentication": str(self.active_authentication),
+            "document_status": str(self.document_status),
             "revocation": str(self.revocation),
             "issuing_states": sorted(self.issuing_states),
             "document_types": sorted(self.document_types),
@@ -147,6 +166,8 @@ class Policy:
             changes["active_authentication"] = _choice(
                 data, "active_authentication", ActiveAuthentication
             )
+        if "document_status" in data:
+            changes["document_status"] = _choice(data, "document_status", DocumentStatus)
         if "revocation" in data:
             changes["revocation"] = _choice(data, "revocation", Revocation)
         if "issuing_states" in data:

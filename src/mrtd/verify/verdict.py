@@ -24,7 +24,14 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from mrtd.verify.outcome import CheckOutcome, CheckStatus
-from mrtd.verify.policy import STRICT, ActiveAuthentication, CloneDetection, Policy, Revocation
+from mrtd.verify.policy import (
+    STRICT,
+    ActiveAuthentication,
+    CloneDetection,
+    DocumentStatus,
+    Policy,
+    Revocation,
+)
 
 if TYPE_CHECKING:  # annotations only: the verdict stays light to import
     from mrtd.access.pace.policy import AccessReport
@@ -83,7 +90,8 @@ class Evidence:
     the access protocol (a downgrade fails it); `binding` whether the key that opened the chip
     is DG1's; `completeness` whether every data group EF.SOD lists, DG1 and DG2 above all, was
     read. `issuing_state` and `document_code` come from DG1 and count only when `passive`
-    passed; `active_listed` says EF.SOD lists DG15 (the document has an AA key)."""
+    passed; `active_listed` says EF.SOD lists DG15 (the document has an AA key); `status` is
+    the document-status provider's answer (code "status.no_provider" when none was asked)."""
 
     passive: CheckOutcome = field(default_factory=lambda: _not_run("not run"))
     revocation: CheckOutcome = field(default_factory=lambda: _not_run("no CRL checked"))
@@ -98,6 +106,11 @@ class Evidence:
     issuing_state: str = ""
     document_code: str = ""
     active_listed: bool = False
+    status: CheckOutcome = field(
+        default_factory=lambda: CheckOutcome(
+            NOT_CHECKED, "no document status provider was asked", "status.no_provider"
+        )
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +180,7 @@ def decide(evidence: Evidence, policy: Policy = STRICT) -> Verdict:
         "algorithms": _algorithms(evidence.algorithms, policy),
         "revocation": _revocation(evidence, policy),
         "clone_detection": _clone_detection(evidence, policy),
+        "status": _document_status(evidence.status, policy),
     }
     checks = {
         "passive": evidence.passive,
@@ -187,7 +201,7 @@ def decide(evidence: Evidence, policy: Policy = STRICT) -> Verdict:
         return Verdict(VerdictStatus.FAILED, MappingProxyType(checks), tuple(failed), policy)
     # What genuine needs proven (passed): the rest may be not_checked where the policy allows.
     required = ("passive", "completeness", "expiry", "issuer", "algorithms", "revocation",
-                "clone_detection")  # fmt: skip
+                "clone_detection", "status")  # fmt: skip
     missing = [
         Reason(
             checks[name].code or f"{name}.not_proven",
@@ -286,6 +300,24 @@ def _revocation(evidence: Evidence, policy: Policy) -> CheckOutcome:
         f"policy {policy.name!r} requires a current CRL: {revocation.reason or 'none checked'}",
         revocation.code or "revocation.not_checked",
     )
+
+
+def _document_status(status: CheckOutcome, policy: Policy) -> CheckOutcome:
+    """A listed document fails whatever the policy; the policy decides about no provider and
+    an unavailable one (fail closed unless it says best effort)."""
+    if status.status in (PASSED, FAILED):
+        return status
+    if status.code == "status.no_provider":
+        if policy.document_status is DocumentStatus.REQUIRED:
+            return CheckOutcome(
+                NOT_CHECKED,
+                f"policy {policy.name!r} requires a document status check: none was asked",
+                "status.no_provider",
+            )
+        return CheckOutcome(PASSED, f"no status provider; policy {policy.name!r} needs none")
+    if policy.document_status is DocumentStatus.BEST_EFFORT:
+        return CheckOutcome(PASSED, f"best effort: {status.reason}")
+    return status
 
 
 def _clone_detection(evidence: Evidence, policy: Policy) -> CheckOutcome:
