@@ -76,14 +76,14 @@ def test_migrate_twice_is_a_no_op(store_url: str) -> None:
         assert store.schema_revision() is None
         store.migrate()
         store.check_schema()
-        assert store.schema_revision() == "0001"
+        assert store.schema_revision() == "0002"
         store.commit_verification(record("a" * 32), now=NOW)
         store.migrate()
         store.check_schema()
         assert len(store.audit_records()) == 1
     finally:
         store.close()
-    assert version_rows(store_url) == ["0001"]
+    assert version_rows(store_url) == ["0002"]
 
 
 def test_the_migrations_make_the_tables_the_store_uses(store: Store) -> None:
@@ -136,8 +136,8 @@ def test_two_processes_migrating_at_once_both_succeed(store_url: str, tmp_path: 
     for worker in workers:
         out, err = worker.communicate(timeout=30)
         assert worker.returncode == 0, err
-        assert out.strip() == "0001"
-    assert version_rows(store_url) == ["0001"]
+        assert out.strip() == "0002"
+    assert version_rows(store_url) == ["0002"]
 
 
 def test_check_schema_refuses_a_database_never_migrated(store_url: str) -> None:
@@ -145,7 +145,7 @@ def test_check_schema_refuses_a_database_never_migrated(store_url: str) -> None:
     try:
         with pytest.raises(ServiceConfigError, match="run mrtd serve --migrate-only") as caught:
             store.check_schema()
-        assert "mrtd needs 0001" in str(caught.value)
+        assert "mrtd needs 0002" in str(caught.value)
         assert "empty" in str(caught.value)
     finally:
         store.close()

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from mrtd import __version__
+from mrtd.cli.audit_command import add_audit_parser
 from mrtd.cli.chip_command import run_read, run_readers, run_sim
 from mrtd.cli.demo import run_demo
 from mrtd.cli.doctor import add_doctor_parser
@@ -160,6 +161,7 @@ def _parser() -> argparse.ArgumentParser:
 
     add_doctor_parser(commands)
     add_serve_parser(commands)
+    add_audit_parser(commands)
     for name, command in commands.choices.items():
         if not command.epilog:  # doctor and serve write their own
             command.epilog = EPILOGS[name]

@@ -189,7 +189,7 @@ def create_app(
     test or an embedding application hand in its own."""
     config = config or ServiceConfig()
     if store is None:
-        store = Store(config.database_url)
+        store = Store(config.database_url, audit=config.audit_settings())
     if config.migrate:
         store.migrate()
     else:

@@ -21,7 +21,12 @@
     [policy]                      # mrtd.Policy's settings (docs/verify.md, "Policy")
     issuing_states = ["UTO"]
 
-Relative paths (trust, a SQLite file) are taken from the configuration file's folder. The
+    [audit]                       # the audit log's tamper evidence (docs/service.md)
+    signing_key = "audit-key.pem" # Ed25519 private key (mrtd audit keygen); none: unsigned
+    checkpoint_every = 1000       # sign the chain's head every N records
+    retention_years = 5           # mrtd audit purge keeps the current year and N before
+
+Relative paths (trust, a SQLite file, the audit key) are the configuration file's folder's. The
 policy's `active_authentication` is always "required" here: Active Authentication over this
 service's challenge is the only chip proof an upload can carry, so a document whose EF.SOD
 lists DG15 must pass it (a client cannot skip it by leaving DG15 out).
@@ -37,6 +42,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from mrtd.errors import PolicyError, ServiceConfigError
+from mrtd.service.audit import DEFAULT_CHECKPOINT_EVERY, AuditSettings, load_private_key
 from mrtd.verify.policy import STRICT, ActiveAuthentication, Policy
 
 __all__ = ["CONFIG_ENV", "ServiceConfig", "load_config"]
@@ -50,6 +56,7 @@ SECTIONS = {
     "database": {"url", "migrate"},
     "trust": {"paths", "allow_test_pki"},
     "policy": None,  # Policy.from_mapping checks its own keys
+    "audit": {"signing_key", "checkpoint_every", "retention_years"},
 }  # fmt: skip
 
 
@@ -73,6 +80,9 @@ class ServiceConfig:
     policy: Policy = field(
         default_factory=lambda: replace(STRICT, active_authentication=ActiveAuthentication.REQUIRED)
     )
+    audit_signing_key: Path | None = None  # Ed25519 PEM; None: checkpoints unsigned
+    audit_checkpoint_every: int = DEFAULT_CHECKPOINT_EVERY
+    audit_retention_years: int = 5  # purge keeps the current year and this many before
     source: str = ""  # the file it came from, for messages and `mrtd serve`'s workers
 
     def __post_init__(self) -> None:
@@ -84,11 +94,20 @@ class ServiceConfig:
             raise ServiceConfigError("service.max_body_bytes is between 1 KiB and 64 MiB")
         if not timedelta(seconds=10) <= self.challenge_ttl <= timedelta(hours=1):
             raise ServiceConfigError("service.challenge_ttl_seconds is between 10 and 3600")
+        if not 1 <= self.audit_checkpoint_every <= 1_000_000:
+            raise ServiceConfigError("audit.checkpoint_every is between 1 and 1000000")
+        if not 0 <= self.audit_retention_years <= 100:
+            raise ServiceConfigError("audit.retention_years is between 0 and 100")
         if self.policy.active_authentication is not ActiveAuthentication.REQUIRED:
             raise ServiceConfigError(
                 "policy.active_authentication must be 'required' in the service: Active "
                 "Authentication over its challenge is the only chip proof an upload carries"
             )
+
+    def audit_settings(self) -> AuditSettings:
+        """The store's audit settings: the signing key read from its file."""
+        key = load_private_key(self.audit_signing_key) if self.audit_signing_key else None
+        return AuditSettings(signing_key=key, checkpoint_every=self.audit_checkpoint_every)
 
 
 def load_config(path: str | os.PathLike[str] | None) -> ServiceConfig:
@@ -150,6 +169,7 @@ def from_mapping(data: Mapping[str, object], *, base: Path, source: str = "") ->
         changes["trust_paths"] = tuple(base / p for p in _strings(trust, "trust.paths"))
     if "allow_test_pki" in trust:
         changes["allow_test_pki"] = _boolean(trust, "trust.allow_test_pki")
+    changes.update(_audit(tables["audit"], base))
     policy_table = dict(tables["policy"])
     policy_table.setdefault("active_authentication", "required")
     try:
@@ -157,6 +177,19 @@ def from_mapping(data: Mapping[str, object], *, base: Path, source: str = "") ->
     except PolicyError as exc:
         raise ServiceConfigError(f"[policy]: {exc}") from exc
     return replace(ServiceConfig(), **changes)  # type: ignore[arg-type]
+
+
+def _audit(audit: Mapping[str, object], base: Path) -> dict[str, object]:
+    """[audit]: the signing key must be a readable Ed25519 private key, checked now."""
+    changes: dict[str, object] = {}
+    if "signing_key" in audit:
+        path = base / _string(audit, "audit.signing_key", "signing_key")
+        load_private_key(path)  # ServiceConfigError naming the file
+        changes["audit_signing_key"] = path
+    for key in ("checkpoint_every", "retention_years"):
+        if key in audit:
+            changes[f"audit_{key}"] = _integer(audit, f"audit.{key}", key)
+    return changes
 
 
 def _token_hash(text: str) -> bytes:

@@ -14,6 +14,13 @@ Times are stored as integer microseconds since 1970-01-01 UTC (BIGINT columns na
 exact, ordered and compared alike by both databases, without their time-zone rules. The
 audit table holds the fields of `AuditRecord` and nothing else: no names, birth dates, faces
 or files.
+
+The audit records are hash-chained per calendar year, with signed checkpoints (audit.py).
+Appends serialise, because the chain is a total order: on PostgreSQL under
+pg_advisory_xact_lock(AUDIT_LOCK_KEY), taken first in the transaction; on SQLite every writer
+already holds the database's write lock (BEGIN IMMEDIATE). A record's place in the chain is
+its (year, position), assigned under that lock, never its `seq` (a PostgreSQL sequence hands
+out numbers at insert, not in commit order).
 """
 
 from __future__ import annotations
@@ -33,6 +40,16 @@ from sqlalchemy import event, exc
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 
 from mrtd.errors import ChallengeError, MRTDError, ServiceConfigError
+from mrtd.service.audit import (
+    ZERO_HEAD,
+    AuditLog,
+    AuditSettings,
+    ChainedRecord,
+    Checkpoint,
+    genesis,
+    record_hash,
+    sign_checkpoint,
+)
 
 __all__ = [
     "MIGRATIONS",
@@ -41,7 +58,7 @@ __all__ = [
     "Challenge",
     "Store",
     "StoreUnavailableError",
-]
+]  # the audit chain's types: mrtd.service.audit
 
 MIGRATIONS: Final = Path(__file__).resolve().parent / "migrations"
 VERSION_TABLE: Final = "mrtd_alembic_version"  # not "alembic_version": the database may be shared
@@ -49,6 +66,8 @@ SQLITE_BUSY_TIMEOUT_S: Final = 30.0  # how long a SQLite writer waits for anothe
 POSTGRES_CONNECT_TIMEOUT_S: Final = 10
 # pg_advisory_xact_lock key held while migrating: b"mrtd" as a big-endian integer
 MIGRATION_LOCK_KEY: Final = 0x6D727464
+# pg_advisory_xact_lock key held while appending to the audit chain: b"mrta"
+AUDIT_LOCK_KEY: Final = 0x6D727461
 
 VERDICTS: Final = frozenset({"genuine", "failed", "incomplete"})
 CHALLENGE_ID = re.compile(r"[A-Za-z0-9_-]{22}")  # secrets.token_urlsafe(16)
@@ -145,13 +164,32 @@ audit_records = sa.Table(
     sa.Column("reason_codes", sa.Text, nullable=False),  # space-separated
     sa.Column("policy", sa.String(64), nullable=False),
     sa.Column("challenge_id", sa.String(32), nullable=True),
+    sa.Column("year", sa.Integer, nullable=False),  # the chain's year (audit.py)
+    sa.Column("position", sa.BigInteger, nullable=False),  # 1, 2, ... within the year
+    sa.Column("prev_hash", sa.String(64), nullable=False),  # hex SHA-256
+    sa.Column("hash", sa.String(64), nullable=False),
     sa.UniqueConstraint("verification_id", name="uq_audit_records_verification_id"),
     sa.UniqueConstraint("challenge_id", name="uq_audit_records_challenge_id"),
+    sa.UniqueConstraint("year", "position", name="uq_audit_records_year_position"),
     sa.CheckConstraint(
         "verdict IN ('genuine', 'failed', 'incomplete')", name="ck_audit_records_verdict"
     ),
     sa.Index("ix_audit_records_time_us", "time_us"),
     sqlite_autoincrement=True,  # a seq is never reused
+)
+
+audit_checkpoints = sa.Table(
+    "audit_checkpoints",
+    metadata,
+    sa.Column("year", sa.Integer, primary_key=True),
+    sa.Column("position", sa.BigInteger, primary_key=True),
+    sa.Column("kind", sa.String(16), primary_key=True),  # "interval" | "year_end"
+    sa.Column("head", sa.String(64), nullable=False),
+    sa.Column("count", sa.BigInteger, nullable=False),
+    sa.Column("time_us", sa.BigInteger, nullable=False),
+    sa.Column("key_id", sa.String(16), nullable=True),  # None: written without a key
+    sa.Column("signature", sa.String(128), nullable=True),  # hex Ed25519
+    sa.CheckConstraint("kind IN ('interval', 'year_end')", name="ck_audit_checkpoints_kind"),
 )
 
 
@@ -253,8 +291,9 @@ def _postgres_engine(url: URL, echo: bool) -> Engine:
 class Store:
     """The service's database. Thread-safe (a connection pool); one per process."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, url: str, *, echo: bool = False, audit: AuditSettings | None = None) -> None:
         self._url = _parse_url(url)
+        self.audit = audit or AuditSettings()
         if self._url.get_backend_name() == "sqlite":
             self._engine = _sqlite_engine(self._url, echo)
         else:
@@ -419,9 +458,10 @@ class Store:
             _require_challenge_id(record.challenge_id)
         try:
             with self._transaction(write=True) as connection:
+                self._lock_audit(connection)  # first: a redeemer never waits holding a row
                 if record.challenge_id is not None:
                     self._redeem(connection, record.challenge_id, now_us)
-                connection.execute(audit_records.insert().values(**_audit_row(record)))
+                self._append(connection, _audit_row(record), now_us)
         except exc.IntegrityError as error:
             raise ValueError(
                 "an audit record with this verification id (or challenge) exists"
@@ -447,6 +487,158 @@ class Store:
         _raise_unless_redeemable(row, now_us)
         raise ChallengeError("the challenge cannot be redeemed", reason="used")  # a race lost
 
+    # -- the audit chain ------------------------------------------------------------------------
+
+    def _lock_audit(self, connection: Connection) -> None:
+        """Serialise the chain's writers (SQLite: the writer's BEGIN IMMEDIATE already does)."""
+        if self.dialect == "postgresql":
+            connection.execute(
+                sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK_KEY}
+            )
+
+    def _append(self, connection: Connection, row: dict[str, object], now_us: int) -> None:
+        """Chain `row` after the newest record: into the year of its time, or the chain's open
+        year if that is later (a record timed 23:59:59 committed after the new year's first
+        record joins the new year; a year once closed takes no record). The years before
+        are closed first, each with its year_end checkpoint, empty years included."""
+        tip = _tip(connection)
+        time_us = row["time_us"]
+        assert isinstance(time_us, int)
+        year = from_us(time_us).year
+        if tip is None:
+            position, prev = 1, genesis(year, ZERO_HEAD)
+        else:
+            year = max(year, tip.year + 1 if tip.closed else tip.year)
+            if year == tip.year:
+                position, prev = tip.count + 1, tip.head
+            else:
+                position, prev = 1, genesis(year, self._close(connection, tip, year - 1, now_us))
+        digest = record_hash(prev, row, year, position)
+        connection.execute(
+            audit_records.insert().values(
+                **row, year=year, position=position, prev_hash=prev.hex(), hash=digest.hex()
+            )
+        )
+        if position % self.audit.checkpoint_every == 0:
+            self._checkpoint(
+                connection, year, position, kind="interval", head=digest, now_us=now_us
+            )
+
+    def _checkpoint(
+        self,
+        connection: Connection,
+        year: int,
+        position: int,
+        *,
+        kind: str,
+        head: bytes,
+        now_us: int,
+    ) -> Checkpoint:
+        cp = sign_checkpoint(
+            self.audit, year=year, position=position, kind=kind, head=head, time_us=now_us
+        )
+        connection.execute(
+            audit_checkpoints.insert().values(
+                year=cp.year,
+                position=cp.position,
+                kind=cp.kind,
+                head=cp.head,
+                count=cp.count,
+                time_us=cp.time_us,
+                key_id=cp.key_id,
+                signature=cp.signature,
+            )
+        )
+        return cp
+
+    def _close(self, connection: Connection, tip: _Tip, through: int, now_us: int) -> bytes:
+        """Write the year_end checkpoints of the tip's year (unless closed) and of each empty
+        year after it through `through`; the final head of `through`."""
+        head = tip.head
+        if not tip.closed:
+            self._checkpoint(
+                connection, tip.year, tip.count, kind="year_end", head=head, now_us=now_us
+            )
+        for empty in range(tip.year + 1, through + 1):
+            head = genesis(empty, head)
+            self._checkpoint(connection, empty, 0, kind="year_end", head=head, now_us=now_us)
+        return head
+
+    def seal_audit(self, *, now: datetime) -> list[Checkpoint]:
+        """Close every year before `now`'s that is not closed (year_end checkpoints, empty years
+        included), and sign the open year's head if records follow its last checkpoint.
+        For a quiet service at a year's end, and to shorten the unsigned tail (cron)."""
+        now_us = to_us(now)
+        current = from_us(now_us).year
+        with self._transaction(write=True) as connection:
+            self._lock_audit(connection)
+            tip = _tip(connection)
+            before = _all_checkpoints(connection)
+            if tip is None:
+                return []
+            if tip.year < current:
+                self._close(connection, tip, current - 1, now_us)
+            elif not tip.closed and tip.count > 0:
+                signed = {(cp.year, cp.position) for cp in before}
+                if (tip.year, tip.count) not in signed:
+                    self._checkpoint(
+                        connection,
+                        tip.year,
+                        tip.count,
+                        kind="interval",
+                        head=tip.head,
+                        now_us=now_us,
+                    )
+            after = _all_checkpoints(connection)
+        return [cp for cp in after if cp not in set(before)]
+
+    def purge_audit(self, *, before_year: int, now: datetime) -> dict[int, int]:
+        """Delete the records of every year before `before_year` (whole years, each closed
+        first if it was not), keeping their checkpoints: no personal data, and the next year
+        still verifies its link from the kept year_end. Returns {year: records deleted}."""
+        now_us = to_us(now)
+        if before_year > from_us(now_us).year:
+            raise ValueError("the audit log's current year cannot be purged")
+        with self._transaction(write=True) as connection:
+            self._lock_audit(connection)
+            tip = _tip(connection)
+            if tip is not None and tip.year < before_year:
+                self._close(connection, tip, before_year - 1, now_us)
+            counts = connection.execute(
+                sa.select(audit_records.c.year, sa.func.count())
+                .where(audit_records.c.year < before_year)
+                .group_by(audit_records.c.year)
+            ).all()
+            connection.execute(audit_records.delete().where(audit_records.c.year < before_year))
+        return {int(row[0]): int(row[1]) for row in counts}
+
+    def audit_log(self) -> AuditLog:
+        """The whole chain, records in (year, position) order, and every checkpoint."""
+        with self._transaction(write=False) as connection:
+            rows = connection.execute(
+                sa.select(audit_records).order_by(audit_records.c.year, audit_records.c.position)
+            ).all()
+            checkpoints = _all_checkpoints(connection)
+        records = [
+            ChainedRecord(
+                year=row.year,
+                position=row.position,
+                prev_hash=row.prev_hash,
+                hash=row.hash,
+                verification_id=row.verification_id,
+                time_us=row.time_us,
+                document_number=row.document_number,
+                subject=row.subject,
+                client_ip=row.client_ip,
+                verdict=row.verdict,
+                reason_codes=row.reason_codes,
+                policy=row.policy,
+                challenge_id=row.challenge_id,
+            )
+            for row in rows
+        ]
+        return AuditLog(records, checkpoints)
+
     def audit_records(self) -> list[AuditRecord]:
         """Every audit record, in the order they were written (seq)."""
         with self._transaction(write=False) as connection:
@@ -465,6 +657,69 @@ class Store:
             )
             for row in rows
         ]
+
+
+@dataclass(frozen=True, slots=True)
+class _Tip:
+    """The newest year of the audit chain, as an append continues it."""
+
+    year: int
+    closed: bool  # it has its year_end checkpoint
+    count: int  # its records
+    head: bytes  # the hash of its last record (its genesis when it has none)
+
+
+def _tip(connection: Connection) -> _Tip | None:
+    newest = connection.execute(
+        sa.select(
+            sa.select(sa.func.max(audit_records.c.year)).scalar_subquery(),
+            sa.select(sa.func.max(audit_checkpoints.c.year)).scalar_subquery(),
+        )
+    ).one()
+    years = [y for y in newest if y is not None]
+    if not years:
+        return None
+    year = max(years)
+    end = connection.execute(
+        sa.select(audit_checkpoints.c.count, audit_checkpoints.c.head).where(
+            audit_checkpoints.c.year == year, audit_checkpoints.c.kind == "year_end"
+        )
+    ).first()
+    if end is not None:
+        return _Tip(year, True, end._mapping["count"], bytes.fromhex(end.head))
+    last = connection.execute(
+        sa.select(audit_records.c.position, audit_records.c.hash)
+        .where(audit_records.c.year == year)
+        .order_by(audit_records.c.position.desc())
+        .limit(1)
+    ).first()
+    if last is None:
+        raise ServiceConfigError(
+            f"the audit chain's newest year {year} has checkpoints but neither records nor a "
+            "year_end: run mrtd audit verify"
+        )
+    return _Tip(year, False, last.position, bytes.fromhex(last.hash))
+
+
+def _all_checkpoints(connection: Connection) -> list[Checkpoint]:
+    rows = connection.execute(
+        sa.select(audit_checkpoints).order_by(
+            audit_checkpoints.c.year, audit_checkpoints.c.position, audit_checkpoints.c.kind
+        )
+    ).all()
+    return [
+        Checkpoint(
+            year=row.year,
+            position=row.position,
+            kind=row.kind,
+            head=row.head,
+            count=row._mapping["count"],
+            time_us=row.time_us,
+            key_id=row.key_id,
+            signature=row.signature,
+        )
+        for row in rows
+    ]
 
 
 def _known(scripts: Any, revision: str) -> bool:
