@@ -30,7 +30,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Final, TextIO
+from typing import Any, Final, TextIO
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
@@ -368,7 +368,6 @@ def verify_audit(
     purged: list[int] = []
     unsigned_tail = 0
     try:
-        _check_known(known, log.checkpoints)
         final_head = ZERO_HEAD
         seen_records = False
         for year in range(years[0], years[-1] + 1) if years else ():
@@ -377,21 +376,28 @@ def verify_audit(
             if not records and not checkpoints:
                 missing = f"year {year} is missing: no record and no checkpoint"
                 raise _broken(year, None, None, missing)
-            for cp in checkpoints:
-                _check_signature(cp, keys, records)
             newest = year == years[-1]
             if records:
                 final_head, tail = _check_year(
-                    year, records, checkpoints, final_head, checkpoint_every, newest=newest
+                    year,
+                    records,
+                    checkpoints,
+                    final_head,
+                    checkpoint_every,
+                    keys=keys,
+                    newest=newest,
                 )
                 seen_records = True
                 unsigned_tail = tail if newest else 0
             else:
+                for cp in sorted(checkpoints, key=lambda c: (c.position, c.kind)):
+                    _check_signature(cp, keys, records)
                 final_head, was_purged = _check_empty_year(
                     year, checkpoints, final_head, seen_records, keep_from_year
                 )
                 if was_purged:
                     purged.append(year)
+        _check_known(known, log.checkpoints)
     except _BrokenError as broken:
         found: AuditBreak | None = broken.found
     else:
@@ -429,8 +435,14 @@ def _check_signature(
     def broken(problem: str) -> _BrokenError:
         return _BrokenError(AuditBreak(cp.year, cp.position, _at(records, cp.position), problem))
 
-    if cp.kind not in KINDS or cp.count != cp.position or cp.position < 0:
-        raise broken(f"checkpoint malformed (kind {cp.kind!r}, count {cp.count})")
+    if (
+        cp.kind not in KINDS
+        or cp.count != cp.position
+        or cp.position < 0
+        or len(cp.head) != 64
+        or any(c not in "0123456789abcdef" for c in cp.head)
+    ):
+        raise broken(f"checkpoint malformed (kind {cp.kind!r}, count {cp.count}, head)")
     if not keys:
         return
     if cp.signature is None or cp.key_id is None:
@@ -455,6 +467,7 @@ def _check_year(
     previous_final_head: bytes,
     every: int | None,
     *,
+    keys: Mapping[str, Ed25519PublicKey],
     newest: bool,
 ) -> tuple[bytes, int]:
     """The year's final head and how many records follow its last checkpoint."""
@@ -487,11 +500,14 @@ def _check_year(
         here = at.pop(place, [])
         if every is not None and place % every == 0 and not here:
             raise broken(f"checkpoint at position {place} missing")
-        for cp in here:
+        for cp in sorted(here, key=lambda c: c.kind):
+            _check_signature(cp, keys, records)
             if not _same(cp.head, head):
                 raise broken(f"{cp.kind} checkpoint does not match the records up to it")
             last_checkpoint = place
     count = len(records)
+    for cp in sorted((c for cps in at.values() for c in cps), key=lambda c: c.position):
+        _check_signature(cp, keys, records)
     if at:
         beyond = min(at)
         problem = f"position {count + 1} missing (a checkpoint counts {beyond} records)"
@@ -574,6 +590,34 @@ def _export_lines(log: AuditLog) -> Iterator[str]:
             yield json.dumps({"type": "checkpoint", **asdict(cp)}, sort_keys=True)
 
 
+_INT, _TEXT, _OPTIONAL = "int", "text", "optional text"
+_RECORD_TYPES: Final = {
+    "year": _INT, "position": _INT, "prev_hash": _TEXT, "hash": _TEXT,
+    "verification_id": _TEXT, "time_us": _INT, "document_number": _OPTIONAL,
+    "subject": _OPTIONAL, "client_ip": _OPTIONAL, "verdict": _TEXT, "reason_codes": _TEXT,
+    "policy": _TEXT, "challenge_id": _OPTIONAL,
+}  # fmt: skip
+_CHECKPOINT_TYPES: Final = {
+    "year": _INT, "position": _INT, "kind": _TEXT, "head": _TEXT, "count": _INT,
+    "time_us": _INT, "key_id": _OPTIONAL, "signature": _OPTIONAL,
+}  # fmt: skip
+
+
+def _typed(value: dict[str, Any], types: Mapping[str, str]) -> dict[str, Any]:
+    """`value` if it has exactly these fields, each of its type (bounded integers)."""
+    if set(value) != set(types):
+        raise TypeError("its fields are not those of the format")
+    for name, kind in types.items():
+        item = value[name]
+        if kind == _INT:
+            ok = type(item) is int and -(2**62) < item < 2**62
+        else:
+            ok = isinstance(item, str) or (kind == _OPTIONAL and item is None)
+        if not ok:
+            raise TypeError(f"{name} is not {kind}")
+    return value
+
+
 class ExportError(ValueError):
     """An export file that is not one (names the line)."""
 
@@ -597,9 +641,9 @@ def read_export(lines: Iterable[str]) -> tuple[dict[str, object], AuditLog]:
                 continue
             kind = value.pop("type", None)
             if kind == "record":
-                records.append(ChainedRecord(**value))
+                records.append(ChainedRecord(**_typed(value, _RECORD_TYPES)))
             elif kind == "checkpoint":
-                checkpoints.append(Checkpoint(**value))
+                checkpoints.append(Checkpoint(**_typed(value, _CHECKPOINT_TYPES)))
             else:
                 raise TypeError("neither a record nor a checkpoint")
         except ExportError:
