@@ -174,6 +174,11 @@ class PostgresCluster:
             connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
         return self.url(name)
 
+    def checkpoint(self) -> None:
+        """Write what the server holds in shared buffers to the data folder's files."""
+        with self._admin() as connection:
+            connection.execute("CHECKPOINT")
+
     def drop_database(self, name: str) -> None:
         if DATABASE_NAME.fullmatch(name) is None:
             raise ValueError(f"not a plain database name: {name!r}")
