@@ -261,8 +261,12 @@ def sign_checkpoint(
     return Checkpoint(**{**asdict(unsigned), "signature": signature})
 
 
-def year_of(time_us: int) -> int:
-    return (_EPOCH + timedelta(microseconds=time_us)).year
+def year_of(time_us: int) -> int | None:
+    """The UTC year of a time in microseconds; None when no datetime can hold it."""
+    try:
+        return (_EPOCH + timedelta(microseconds=time_us)).year
+    except (OverflowError, ValueError):
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -484,7 +488,7 @@ def _check_year(
         if record.position != place:
             if record.position > place:
                 raise _broken(year, place, None, f"position {place} missing")
-            raise broken(f"position {record.position} appears twice")
+            raise broken(f"position {record.position} repeated or out of order")
         if not _same(record.prev_hash, head):
             raise broken(
                 "prev_hash does not match the record before it"
@@ -494,8 +498,9 @@ def _check_year(
         computed = record_hash(head, _fields(record), year, place)
         if not _same(record.hash, computed):
             raise broken("hash does not match the record's fields")
-        if year_of(record.time_us) > year:
-            raise broken(f"the record's time is after year {year}")
+        record_year = year_of(record.time_us)
+        if record_year is None or record_year > year:
+            raise broken(f"the record's time is not in year {year} or before")
         head = computed
         here = at.pop(place, [])
         if every is not None and place % every == 0 and not here:
