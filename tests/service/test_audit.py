@@ -142,6 +142,17 @@ def test_without_a_key_the_log_is_chained_but_not_signed(store: Store) -> None:
     assert signed.first_break.problem == "interval checkpoint is not signed"
 
 
+def test_verify_takes_a_store_and_one_key(chained: Store) -> None:
+    report = verify_audit(chained, KEY.public_key())
+    assert report.intact
+    sql(chained, "DELETE FROM audit_checkpoints WHERE year = 2026")  # the store's interval: 4
+    found = verify_audit(chained, KEY.public_key()).first_break
+    assert found is not None
+    assert (found.year, found.position, found.problem) == (
+        2026, 4, "checkpoint at position 4 missing"
+    )  # fmt: skip
+
+
 def test_a_late_record_of_last_year_joins_the_open_year(chained: Store) -> None:
     # timed 2025-12-31 23:59, committed after 2026 began: 2025 is closed, it joins 2026
     late = record(2025, 99, time=datetime(2025, 12, 31, 23, 59, tzinfo=UTC))

@@ -30,7 +30,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Final, TextIO
+from typing import Any, Final, Protocol, TextIO
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
@@ -345,9 +345,17 @@ def _same(a: str, b: str | bytes) -> bool:
     return hmac.compare_digest(a.encode(), other.encode())
 
 
+class _HasAuditLog(Protocol):
+    """A Store: what verify_audit reads the log from."""
+
+    audit: AuditSettings
+
+    def audit_log(self) -> AuditLog: ...
+
+
 def verify_audit(
-    log: AuditLog,
-    public_keys: Iterable[Ed25519PublicKey] = (),
+    log: AuditLog | _HasAuditLog,
+    public_keys: Ed25519PublicKey | Iterable[Ed25519PublicKey] | None = (),
     *,
     checkpoint_every: int | None = None,
     keep_from_year: int | None = None,
@@ -360,8 +368,15 @@ def verify_audit(
     whose checkpoints remain are purged: fine before the first year with records, unless at or
     after `keep_from_year` (inside the retention). `known`: checkpoints kept from an earlier
     export, each of which must still be there (detects a log cut back with its checkpoints).
-    The report names the first break in (year, position) order."""
-    keys = {key_id(k): k for k in public_keys}
+    The report names the first break in (year, position) order. `log` may be a Store (its log,
+    and its interval unless `checkpoint_every` is given); `public_keys` one key or several."""
+    if not isinstance(log, AuditLog):
+        if checkpoint_every is None:
+            checkpoint_every = log.audit.checkpoint_every
+        log = log.audit_log()
+    if isinstance(public_keys, Ed25519PublicKey):
+        public_keys = [public_keys]
+    keys = {key_id(k): k for k in public_keys or ()}
     by_year: dict[int, list[ChainedRecord]] = defaultdict(list)
     for record in log.records:
         by_year[record.year].append(record)
