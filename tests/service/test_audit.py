@@ -439,6 +439,35 @@ def test_concurrent_writers_keep_one_chain(store_url: str) -> None:
             worker.close()
 
 
+def test_verifying_while_the_service_appends(store_url: str) -> None:
+    """The log is read in one snapshot: an append meanwhile never shows half-written."""
+    writer = Store(store_url, audit=AuditSettings(KEY, 2))
+    reader = Store(store_url, audit=AuditSettings(KEY, 2))
+    try:
+        writer.migrate()
+        done = threading.Event()
+
+        def write() -> None:
+            try:
+                append(writer, 2025, 40)
+                append(writer, 2026, 40)
+            finally:
+                done.set()
+
+        thread = threading.Thread(target=write)
+        thread.start()
+        reads = 0
+        while not done.is_set() or reads == 0:
+            report = verify_audit(reader, KEY.public_key())
+            assert report.first_break is None, report.first_break
+            reads += 1
+        thread.join(timeout=60)
+        assert verify_audit(reader, KEY.public_key()).records == 80
+    finally:
+        writer.close()
+        reader.close()
+
+
 # -- the export --------------------------------------------------------------------------------
 
 

@@ -613,12 +613,19 @@ class Store:
         return {int(row[0]): int(row[1]) for row in counts}
 
     def audit_log(self) -> AuditLog:
-        """The whole chain, records in (year, position) order, and every checkpoint."""
-        with self._transaction(write=False) as connection:
-            rows = connection.execute(
-                sa.select(audit_records).order_by(audit_records.c.year, audit_records.c.position)
-            ).all()
-            checkpoints = _all_checkpoints(connection)
+        """The whole chain, records in (year, position) order, and every checkpoint, read in
+        one snapshot (PostgreSQL: REPEATABLE READ; SQLite: a WAL read transaction) so that
+        appends meanwhile do not show as a checkpoint without its records."""
+        with self._unavailable_as_error(), self._engine.connect() as connection:
+            if self.dialect == "postgresql":
+                connection.execution_options(isolation_level="REPEATABLE READ")
+            with connection.begin():
+                rows = connection.execute(
+                    sa.select(audit_records).order_by(
+                        audit_records.c.year, audit_records.c.position
+                    )
+                ).all()
+                checkpoints = _all_checkpoints(connection)
         records = [
             ChainedRecord(
                 year=row.year,
