@@ -660,3 +660,23 @@ def test_checkpoint_statement_is_canonical() -> None:
         b'{"count":4,"head":"' + b"ab" * 32 + b'","key_id":"k","kind":"interval",'
         b'"position":4,"time_us":1,"v":"mrtd-audit-checkpoint/1","year":2026}'
     )
+
+
+def test_the_service_signs_with_the_configured_key(tmp_path: Path) -> None:
+    from mrtd.service.app import create_app  # noqa: PLC0415
+    from mrtd.verify.trust import TrustStore  # noqa: PLC0415
+
+    (tmp_path / "key.pem").write_bytes(_pem(KEY))
+    (tmp_path / "service.toml").write_text(
+        '[audit]\nsigning_key = "key.pem"\ncheckpoint_every = 2\n'
+    )
+    app = create_app(load_config(tmp_path / "service.toml"), trust=TrustStore())
+    store: Store = app.state.service.store
+    try:
+        assert store.audit.key_id == key_id(KEY.public_key())
+        assert store.audit.checkpoint_every == 2
+        append(store, 2026, 2)
+        assert [cp.key_id for cp in store.audit_log().checkpoints] == [store.audit.key_id]
+        assert verify_audit(store, KEY.public_key()).intact
+    finally:
+        store.close()
