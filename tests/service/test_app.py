@@ -380,3 +380,44 @@ def test_the_configuration_holds_token_hashes_not_tokens(tmp_path: Path) -> None
         path.write_text(f"[service]\napi_tokens = [{bad}]\n")
         with pytest.raises(ServiceConfigError, match="api_tokens"):
             load_config(path)
+
+
+# -- document status --------------------------------------------------------------------------
+
+
+def test_a_document_on_the_status_list_is_never_genuine(
+    store: Store, clock: Clock, tmp_path: Path
+) -> None:
+    from mrtd.status.base import StatusQuery  # noqa: PLC0415
+    from mrtd.status.local import ListedDocument, build_status_list  # noqa: PLC0415
+
+    key = bytes(range(32))
+    (tmp_path / "list.key").write_bytes(key)
+    config = tmp_path / "service.toml"
+    config.write_text('[status]\nprovider = "list"\nlist = "listed.txt"\nkey_file = "list.key"\n')
+    document = chips.read(chips.AA_RSA, None)
+    assert document.mrz is not None
+    row = ListedDocument(StatusQuery.from_mrz(document.mrz), "stolen", source="UTO police")
+    (tmp_path / "listed.txt").write_text(build_status_list([row], key))
+    status = load_config(config).status
+    assert status is not None
+    with _client(store, clock, status=status) as http:
+        assert http.get("/healthz").json()["status_provider"] == "list listed.txt"
+        challenge_id, nonce = _challenge(http)
+        body = chips.upload(chips.read(chips.AA_RSA, nonce), challenge_id)
+        verdict = _verify(http, body).json()["verdict"]
+        assert verdict["status"] == "failed"
+        assert [r["code"] for r in verdict["reasons"]] == ["status.listed"]
+        (tmp_path / "listed.txt").unlink()  # the list gone: fail closed
+        challenge_id, nonce = _challenge(http)
+        body = chips.upload(chips.read(chips.AA_RSA, nonce), challenge_id)
+        verdict = _verify(http, body).json()["verdict"]
+        assert verdict["status"] == "incomplete"
+        assert [r["code"] for r in verdict["reasons"]] == ["status.unavailable"]
+    assert [r.reason_codes for r in store.audit_records()] == [
+        ("status.listed",),
+        ("status.unavailable",),
+    ]
+    config.write_text('[status]\nprovider = "list"\nlist = "listed.txt"\n')
+    with pytest.raises(ServiceConfigError, match=r"\[status\]: status.key_file"):
+        load_config(config)

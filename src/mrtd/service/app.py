@@ -319,6 +319,7 @@ class Service:
             "database": {"status": database, "dialect": self.store.dialect},
             "trust": self.summary.as_dict(self.now()),
             "policy": self.config.policy.name,
+            "status_provider": self.config.status.name if self.config.status else None,
         }
         return JSONResponse(body, status_code=200 if database == "ok" else 503)
 
@@ -442,13 +443,14 @@ def _verify(
     parse is the client's problem (422), not a verdict."""
     try:
         document = verify_upload(
-            upload,
+            upload.files,  # never the client's own challenge: only this service's nonce
             challenge=nonce,
-            signature=upload.aa_signature,
+            signature=upload.aa_signature if nonce is not None else None,
             trust=trust,
             policy=config.policy,
             today=now.date(),
             now=now,
+            status=config.status,
         )
     except UploadError as exc:
         raise Problem(422, "upload-unverifiable", "The upload cannot be verified", str(exc),

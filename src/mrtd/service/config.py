@@ -18,6 +18,11 @@
     paths = ["csca/", "crls/"]    # CSCA certificates, master lists, LDIF, CRLs
     allow_test_pki = false
 
+    [status]                      # a document-status provider (docs/status.md)
+    provider = "list"
+    list = "listed.txt"
+    key_file = "status-list.key"
+
     [policy]                      # mrtd.Policy's settings (docs/verify.md, "Policy")
     issuing_states = ["UTO"]
 
@@ -43,6 +48,8 @@ from pathlib import Path
 
 from mrtd.errors import PolicyError, ServiceConfigError
 from mrtd.service.audit import DEFAULT_CHECKPOINT_EVERY, AuditSettings, load_private_key
+from mrtd.status.base import StatusProvider
+from mrtd.status.config import status_provider_from_mapping
 from mrtd.verify.policy import STRICT, ActiveAuthentication, Policy
 
 __all__ = ["CONFIG_ENV", "ServiceConfig", "load_config"]
@@ -57,6 +64,7 @@ SECTIONS = {
     "trust": {"paths", "allow_test_pki"},
     "policy": None,  # Policy.from_mapping checks its own keys
     "audit": {"signing_key", "checkpoint_every", "retention_years"},
+    "status": None,  # mrtd.status.config checks its own keys
 }  # fmt: skip
 
 
@@ -83,6 +91,7 @@ class ServiceConfig:
     audit_signing_key: Path | None = None  # Ed25519 PEM; None: checkpoints unsigned
     audit_checkpoint_every: int = DEFAULT_CHECKPOINT_EVERY
     audit_retention_years: int = 5  # purge keeps the current year and this many before
+    status: StatusProvider | None = field(default=None, compare=False)  # lost, stolen, ...
     source: str = ""  # the file it came from, for messages and `mrtd serve`'s workers
 
     def __post_init__(self) -> None:
@@ -170,6 +179,11 @@ def from_mapping(data: Mapping[str, object], *, base: Path, source: str = "") ->
     if "allow_test_pki" in trust:
         changes["allow_test_pki"] = _boolean(trust, "trust.allow_test_pki")
     changes.update(_audit(tables["audit"], base))
+    if tables["status"]:
+        try:
+            changes["status"] = status_provider_from_mapping(tables["status"], base=base)
+        except ValueError as exc:
+            raise ServiceConfigError(f"[status]: {exc}") from exc
     policy_table = dict(tables["policy"])
     policy_table.setdefault("active_authentication", "required")
     try:
