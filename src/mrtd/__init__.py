@@ -32,7 +32,9 @@ Public modules (a change to them is a CHANGELOG entry; before 1.0, in minor rele
 `mrtd.lds.security`), `mrtd.verify.trust`, `mrtd.verify.outcome`, `mrtd.verify.verdict`,
 `mrtd.verify.policy`,
 `mrtd.access.keys`, `mrtd.readers` (`Transport` for an application's own transport,
-`open_reader`), `mrtd.readers.simulated`, `mrtd.pipeline.events`, `mrtd.pipeline.result`, and
+`open_reader`), `mrtd.readers.simulated`, `mrtd.pipeline.events`, `mrtd.pipeline.result`,
+`mrtd.status` (document-status providers), `mrtd.service` (`create_app`, `ServiceConfig`,
+`load_config`, the client's `verify_with_service`; the HTTP API is docs/service.md), and
 the simulated chip for tests and demos: `mrtd.sim.chip`, `mrtd.sim.profile`, `mrtd.sim.pki`.
 Internal (may change in any release): names with a leading underscore, `mrtd.apdu`,
 `mrtd.der`, `mrtd.redact`, `mrtd.crypto` (except `crypto.backend()`), `mrtd.sm`,
