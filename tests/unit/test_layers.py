@@ -224,9 +224,8 @@ def test_the_top_of_the_package_is_the_public_face_and_the_base() -> None:
     files = {path.name for path in PACKAGE.glob("*.py")}
     assert files == BASE
     packages = {path.name for path in PACKAGE.iterdir() if (path / "__init__.py").exists()}
-    assert packages == {"access", "cli", "crypto", "lds", "mrz", "pipeline", "readers", "service", "status",
-                        "sim",
-                        "sm", "verify"}  # fmt: skip
+    assert packages == {"access", "cli", "crypto", "lds", "mrz", "pipeline", "readers",
+                        "service", "sim", "sm", "status", "verify"}  # fmt: skip
 
 
 def test_every_module_is_in_a_layer() -> None:
