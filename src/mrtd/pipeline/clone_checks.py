@@ -33,13 +33,14 @@ does: a key that is there but cannot be exercised is not_supported with another 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Generator, Mapping
+from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
 from asn1crypto import keys
 
 from mrtd import tlv
+from mrtd.access.pace import PACEResult
 from mrtd.access.pace.policy import AccessReport
 from mrtd.apdu import CommandAPDU, ResponseAPDU
 from mrtd.errors import CardStatusError, ChipAuthError, DecodeError, SecureMessagingError
@@ -77,6 +78,21 @@ class CAMProof:
 
     def __repr__(self) -> str:
         return f"CAMProof({'a key matched' if self.key is not None else self.problem})"
+
+
+def cam_proof(
+    result: PACEResult,
+    card_security: bytes,
+    keys: Sequence[ChipAuthenticationPublicKeyInfo],
+) -> CAMProof:
+    """What PACE-CAM shows with EF.CardSecurity's Chip Authentication `keys`: the key of
+    `card_security` the chip's mapping data (CA_IC, 9303-11 §4.4.3.5) matches, or why none
+    does. Shared by the session (EF.CardSecurity read on the new channel) and the service's
+    remote proof (EF.CardSecurity uploaded, PACE run by the service)."""
+    matched = next((k for k in keys if k.domain == result.domain
+                    and result.verify_chip_authentication(k.public_key)), None)  # fmt: skip
+    problem = "" if matched else "the chip's mapping data matches no key of EF.CardSecurity"
+    return CAMProof(card_security, matched, problem)
 
 
 class ChipLink(Protocol):

@@ -53,7 +53,7 @@ from mrtd.lds import LDS_FILES, COMFile, LDSFileInfo
 from mrtd.lds.files import EMRTD_AID
 from mrtd.lds.security.infos import FIRST_PROPRIETARY_ID, Mapping, SecurityInfos
 from mrtd.lds.sod import parse_sod
-from mrtd.pipeline.clone_checks import CAMProof, active_check, chip_check, vouched
+from mrtd.pipeline.clone_checks import CAMProof, active_check, cam_proof, chip_check, vouched
 from mrtd.pipeline.events import (
     AccessOpened,
     AccessStarted,
@@ -407,11 +407,8 @@ class Session:
             self.access.chip_authentication = "failed"
             self.cam = CAMProof(b"", None, f"EF.CardSecurity is unusable: {exc}")
             return
-        matched = next((k for k in keys if k.domain == result.domain
-                        and result.verify_chip_authentication(k.public_key)), None)  # fmt: skip
-        problem = "" if matched else "the chip's mapping data matches no key of EF.CardSecurity"
-        self.cam = CAMProof(data, matched, problem)
-        self.access.chip_authentication = "passed" if matched else "failed"
+        self.cam = cam_proof(result, data, keys)
+        self.access.chip_authentication = "passed" if self.cam.key is not None else "failed"
         _log.info("PACE-CAM chip authentication: %s", self.access.chip_authentication)
 
     def _select_master_file(self) -> None:
