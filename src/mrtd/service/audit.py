@@ -36,6 +36,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from mrtd.bounded import read_bounded
 from mrtd.errors import ServiceConfigError
 
 __all__ = [
@@ -78,14 +79,7 @@ def key_id(public_key: Ed25519PublicKey) -> str:
 
 
 def _read_key_file(path: Path, what: str) -> bytes:
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_KEY_BYTES + 1)
-    except OSError as exc:
-        raise ServiceConfigError(f"cannot read the {what} {path}: {exc.strerror}") from exc
-    if len(data) > MAX_KEY_BYTES:
-        raise ServiceConfigError(f"the {what} {path} is not a key (over {MAX_KEY_BYTES} bytes)")
-    return data
+    return read_bounded(path, MAX_KEY_BYTES, ServiceConfigError, f"the {what}")
 
 
 def load_private_key(path: Path) -> Ed25519PrivateKey:

@@ -40,12 +40,12 @@ lists DG15 must pass it (a client cannot skip it by leaving DG15 out).
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 
+from mrtd.bounded import read_toml
 from mrtd.errors import PolicyError, ServiceConfigError
 from mrtd.service.audit import DEFAULT_CHECKPOINT_EVERY, AuditSettings, load_private_key
 from mrtd.status.base import StatusProvider
@@ -126,17 +126,7 @@ def load_config(path: str | os.PathLike[str] | None) -> ServiceConfig:
     if path is None:
         return ServiceConfig()
     path = Path(path)
-    try:
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_CONFIG_BYTES + 1)
-    except OSError as exc:
-        raise ServiceConfigError(f"cannot read {path.name}: {exc.strerror}") from exc
-    if len(raw) > MAX_CONFIG_BYTES:
-        raise ServiceConfigError(f"{path.name} is over {MAX_CONFIG_BYTES} bytes")
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ServiceConfigError(f"{path.name} is not TOML: {exc}") from exc
+    data = read_toml(path, MAX_CONFIG_BYTES, ServiceConfigError, "the configuration")
     return from_mapping(data, base=path.resolve().parent, source=str(path))
 
 

@@ -20,12 +20,12 @@ The built-in default is a valid, unexpired, fictitious passport of ICAO's specim
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from mrtd.bounded import read_toml
 from mrtd.errors import MRTDError
 from mrtd.mrz import MRZ, MRZFormat, generate_mrz, parse_mrz
 
@@ -209,16 +209,7 @@ class Profile:
     @classmethod
     def load(cls, path: str | Path) -> Profile:
         path = Path(path)
-        try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            raise ProfileError(f"cannot read profile {path.name}: {exc.strerror}") from None
-        if len(raw) > MAX_PROFILE_BYTES:
-            raise ProfileError(f"profile {path.name} is larger than 64 kB")
-        try:
-            data = tomllib.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise ProfileError(f"profile {path.name} is not valid TOML: {exc}") from None
+        data = read_toml(path, MAX_PROFILE_BYTES, ProfileError, "profile")
         return cls.from_dict(data, name=path.stem, base=path.parent)
 
     @classmethod

@@ -22,10 +22,10 @@ Relative paths are the configuration file's.
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 
+from mrtd.bounded import read_bounded, read_toml
 from mrtd.status.base import StatusProvider
 from mrtd.status.http import HTTPStatusProvider
 from mrtd.status.local import MIN_KEY_BYTES, LocalListProvider
@@ -33,6 +33,7 @@ from mrtd.status.local import MIN_KEY_BYTES, LocalListProvider
 __all__ = ["load_status_provider", "read_key_file", "status_provider_from_mapping"]
 
 MAX_FILE_BYTES = 64 * 1024
+MAX_KEY_FILE_BYTES = 4096
 KNOWN = {
     "list": {"provider", "list", "key_file"},
     "http": {"provider", "url", "timeout_seconds", "deadline_seconds", "retries",
@@ -44,17 +45,7 @@ def load_status_provider(path: str | os.PathLike[str]) -> StatusProvider:
     """The provider of a TOML file (its [status] table, or its top level): ValueError naming
     the setting for anything that cannot be used."""
     path = Path(path)
-    try:
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        raise ValueError(f"cannot read {path.name}: {exc.strerror}") from exc
-    if len(raw) > MAX_FILE_BYTES:
-        raise ValueError(f"{path.name} is over {MAX_FILE_BYTES} bytes")
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ValueError(f"{path.name} is not TOML: {exc}") from exc
+    data = read_toml(path, MAX_FILE_BYTES, ValueError, "the status configuration")
     table = data.get("status", data)
     if not isinstance(table, dict):
         raise ValueError("[status] is a table")
@@ -89,10 +80,7 @@ def status_provider_from_mapping(table: Mapping[str, object], *, base: Path) -> 
 
 def read_key_file(path: Path) -> bytes:
     """A status-list key: the file's bytes, or the hex digits it holds."""
-    try:
-        raw = path.read_bytes()[:4097]
-    except OSError as exc:
-        raise ValueError(f"status.key_file: cannot read {path.name}: {exc.strerror}") from exc
+    raw = read_bounded(path, MAX_KEY_FILE_BYTES, ValueError, "the status-list key")
     text = raw.strip()
     try:
         key = bytes.fromhex(text.decode("ascii"))

@@ -21,12 +21,12 @@ themselves:
 from __future__ import annotations
 
 import enum
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import timedelta
 from pathlib import Path
 
+from mrtd.bounded import read_toml
 from mrtd.errors import PolicyError
 
 __all__ = [
@@ -196,17 +196,7 @@ class Policy:
         """A policy from a TOML file: its settings at the top level or in a [policy] table;
         the name defaults to the file's stem."""
         path = Path(path)
-        try:
-            with path.open("rb") as handle:
-                raw = handle.read(MAX_POLICY_BYTES + 1)
-        except OSError as exc:
-            raise PolicyError(f"cannot read the policy file {path.name}: {exc.strerror}") from exc
-        if len(raw) > MAX_POLICY_BYTES:
-            raise PolicyError(f"the policy file {path.name} is over {MAX_POLICY_BYTES} bytes")
-        try:
-            data = tomllib.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise PolicyError(f"the policy file {path.name} is not TOML: {exc}") from exc
+        data = read_toml(path, MAX_POLICY_BYTES, PolicyError, "the policy file")
         table = data.get("policy", data)
         if not isinstance(table, dict) or ("policy" in data and len(data) > 1):
             raise PolicyError("a policy file holds its settings at the top or in [policy] alone")
