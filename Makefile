@@ -65,7 +65,7 @@ UV_COMPILE := .venv-lock/bin/uv pip compile -q --upgrade --universal --python-ve
 lock:
 	[ -x .venv-lock/bin/uv ] || { $(PYTHON) -m venv .venv-lock && .venv-lock/bin/python -m pip install -q uv==$(UV_VERSION); }
 	$(UV_COMPILE) $(LOCKS)/build.in -o $(LOCKS)/build.txt
-	$(UV_COMPILE) pyproject.toml --extra dev --extra nfc --extra pcsc --extra image --extra ocr --extra service --extra postgres \
+	$(UV_COMPILE) pyproject.toml --extra dev --extra nfc --extra pcsc --extra image --extra ocr --extra service --extra postgres --extra face \
 		-o $(LOCKS)/test.txt
 	$(UV_COMPILE) pyproject.toml --extra image -c $(LOCKS)/test.txt -o $(LOCKS)/demo.txt
 
@@ -77,7 +77,7 @@ test-latest: $(VENV)/.debs-build
 	$(PYTHON) -m venv --clear $(VENV_LATEST)
 	$(VENV_LATEST)/bin/python -m pip install -q --upgrade pip setuptools
 	$(VENV_LATEST)/bin/python -m pip install -q --upgrade --upgrade-strategy eager \
-		-e '.[dev,nfc,pcsc,image,ocr,service,postgres]'
+		-e '.[dev,nfc,pcsc,image,ocr,service,postgres,face]'
 	$(VENV_LATEST)/bin/python scripts/check-lock.py --report $(LOCKS)/test.txt
 	MRTD_REQUIRE_NATIVE=1 MRTD_REQUIRE_INTEROP=1 $(VENV_LATEST)/bin/python -m pytest -q -p no:cacheprovider
 
