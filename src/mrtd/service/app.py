@@ -53,6 +53,7 @@ except ImportError as exc:  # pragma: no cover - the extra is part of the test l
     ) from exc
 
 from mrtd.pipeline.upload import parse_upload, verify_upload
+from mrtd.service.relay import mount_relay
 from mrtd.service.store import AuditRecord, Store, StoreUnavailableError
 
 __all__ = ["PROBLEM_TYPE", "Problem", "app_from_environment", "create_app"]
@@ -213,6 +214,7 @@ def create_app(
     app.add_api_route("/healthz", service.healthz, methods=["GET"], tags=["operations"])
     app.add_api_route("/metrics", service.prometheus, methods=["GET"], tags=["operations"])
     app.middleware("http")(service.no_internals)
+    mount_relay(app, service, holder=_holder)  # /v1/relay: remote chip authentication
     return app
 
 
