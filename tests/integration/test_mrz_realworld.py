@@ -34,8 +34,9 @@ SYNTHETIC_LINES = 1180
 # group counted valid when some order parses valid (never more than one order did). 59 were
 # valid. The 31 invalid ones are reported upstream by kind (non-ICAO French ID cards, 'C1'
 # US resident cards, specimens with 29 February in a non-leap year, broken samples); raise
-# this floor when the parser learns one of them, never lower it silently.
-VALID_FLOOR = 59
+# this floor when the parser learns one of them, never lower it silently. 2026-12: dates as
+# data (an impossible date is a warning, issue 23) made 66 valid, the specimens among them.
+VALID_FLOOR = 66
 SHAPED_GROUPS = 90
 
 TODAY = date(2026, 1, 1)  # fixes the century window of birth dates, so the count is stable

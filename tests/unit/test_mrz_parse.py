@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 
+from mrtd.access.keys import MRZKey
 from mrtd.errors import CheckDigitError, MRTDError, MRZError
 from mrtd.mrz import Check, MRZFormat, RepairStatus, generate_mrz, parse_mrz, repair_mrz
 from tests.conftest import TODAY, VECTORS, with_char
@@ -107,14 +108,45 @@ def _td3(birth: str, expiry: str = "300101") -> str:
     )
 
 
-@pytest.mark.parametrize("birth", ["740231", "741301", "740000", "010229"])
-def test_impossible_dates_are_errors_not_crashes(birth: str) -> None:
-    text = _td3(birth)
-    with pytest.raises(MRZError, match="date of birth is not a calendar date"):
-        parse_mrz(text, today=TODAY)
-    mrz = parse_mrz(text, strict=False, today=TODAY)
+@pytest.mark.parametrize(
+    ("birth", "warning"),
+    [
+        ("740231", "not a calendar date"),
+        ("741301", "not a calendar date"),
+        ("010229", "not a calendar date"),  # 29 February of a common year: a specimen's
+        ("740000", "unknown ('00')"),
+        ("740700", "unknown ('00')"),
+        ("740012", "unknown ('00')"),
+        ("7407<<", "unknown (fillers)"),
+        ("74<<<<", "unknown (fillers)"),
+    ],
+)
+def test_unknown_and_impossible_dates_are_data_with_a_warning(birth: str, warning: str) -> None:
+    """9303-3: an unknown day or month is printed as fillers (or, by some states, '00');
+    specimens and some documents print dates no calendar has. The check digits hold, so the
+    MRZ is valid; the date is None, the text as printed, and the access key uses the text."""
+    mrz = parse_mrz(_td3(birth), today=TODAY)
+    assert mrz.valid
     assert mrz.birth_date is None
-    assert mrz.checks["birth_date"] is Check.OK  # the digit matches; the date does not exist
+    assert mrz.birth_date_text == birth
+    assert mrz.checks["birth_date"] is Check.OK
+    assert any(w.startswith("date of birth") and warning in w for w in mrz.warnings)
+    key = MRZKey.from_mrz(mrz)
+    assert key.mrz_information[10:17] == birth + mrz.lines[1][19]
+
+
+def test_impossible_expiry_date_is_a_warning_too() -> None:
+    mrz = parse_mrz(_td3("800101", "270229"), today=TODAY)
+    assert mrz.valid
+    assert mrz.expiry_date is None
+    assert mrz.expiry_date_text == "270229"
+    assert "date of expiry is not a calendar date (kept as printed)" in mrz.warnings
+    assert MRZKey.from_mrz(mrz).mrz_information.endswith("270229" + mrz.lines[1][27])
+
+
+def test_a_typed_impossible_date_is_still_refused_as_a_typo() -> None:
+    with pytest.raises(MRZError, match="not a calendar date"):
+        MRZKey("X1234567", "010229", "300101")
 
 
 def test_leap_day_is_a_date() -> None:

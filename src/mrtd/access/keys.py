@@ -73,14 +73,21 @@ class MRZKey(_WipeableKey):
 
     __slots__ = ()
 
-    def __init__(self, document_number: str, birth_date: date | str, expiry_date: date | str):
+    def __init__(
+        self,
+        document_number: str,
+        birth_date: date | str,
+        expiry_date: date | str,
+        *,
+        dates_as_printed: bool = False,
+    ):
         number = "".join(document_number.split()).upper().rstrip("<")
         if not number:
             raise MRZError("document number is empty")
         if len(number) > MAX_DOCUMENT_NUMBER or not set(number) <= _MRZ_CHARS:
             raise MRZError("document number must be up to 22 characters A-Z, 0-9")
-        birth = _date_field(birth_date, "date of birth")
-        expiry = _date_field(expiry_date, "date of expiry")
+        birth = _date_field(birth_date, "date of birth", dates_as_printed)
+        expiry = _date_field(expiry_date, "date of expiry", dates_as_printed)
         number = number.ljust(9, "<")
         self._secret = bytearray(
             (
@@ -95,8 +102,11 @@ class MRZKey(_WipeableKey):
 
     @classmethod
     def from_mrz(cls, mrz: MRZ) -> MRZKey:
-        """The key of a parsed MRZ (its full document number, even when it overflows)."""
-        return cls(mrz.document_number, mrz.birth_date_text, mrz.expiry_date_text)
+        """The key of a parsed MRZ (its full document number, even when it overflows), from
+        the dates as printed: an unknown or impossible date is part of the key all the same."""
+        return cls(
+            mrz.document_number, mrz.birth_date_text, mrz.expiry_date_text, dates_as_printed=True
+        )
 
     @property
     def mrz_information(self) -> str:
@@ -133,8 +143,10 @@ class CANKey(_WipeableKey):
 AccessKey = MRZKey | CANKey
 
 
-def _date_field(value: date | str, label: str) -> str:
-    """YYMMDD from a date, 'YYMMDD' or 'YYYY-MM-DD' ('<' allowed for unknown parts)."""
+def _date_field(value: date | str, label: str, as_printed: bool) -> str:
+    """YYMMDD from a date, 'YYMMDD' or 'YYYY-MM-DD' ('<' allowed for unknown parts). A typed
+    YYMMDD must be a calendar date (a typo check); `as_printed` takes six MRZ digits as they
+    are (an MRZ may print a date no calendar has, 9303-3 §4.6)."""
     if isinstance(value, date):
         return value.strftime("%y%m%d")
     text = value.strip()
@@ -145,7 +157,7 @@ def _date_field(value: date | str, label: str) -> str:
             raise MRZError(f"{label} is not a calendar date") from None
     if len(text) != 6 or not all(c in "0123456789<" for c in text):
         raise MRZError(f"{label} must be YYMMDD or YYYY-MM-DD")
-    if text.isdigit():
+    if text.isdigit() and not as_printed:
         try:
             date(2000 + int(text[:2]), int(text[2:4]), int(text[4:]))
         except ValueError:
