@@ -135,6 +135,13 @@ def _parser() -> argparse.ArgumentParser:
     read.add_argument(
         "--subject", metavar="ID", help="with --submit: your identifier of the person (audit)"
     )
+    read.add_argument(
+        "--remote-proof",
+        action="store_true",
+        help="with --submit: the service proves the chip itself (Active, Chip Authentication, "
+        "PACE-CAM) through this reader over a WebSocket relay; the files are read here and "
+        "uploaded once",
+    )
     read.add_argument("--out", metavar="DIR", help="write every file read and the face image")
     read.add_argument("--json", action="store_true", help="print one JSON document")
     read.add_argument("--no-progress", action="store_true", help="no progress bar")

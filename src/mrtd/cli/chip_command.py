@@ -72,9 +72,13 @@ def run_read(args: argparse.Namespace) -> int:
             )
         if args.subject is not None and not args.submit:
             raise ValueError("--subject goes with --submit")
+        if getattr(args, "remote_proof", False) and not args.submit:
+            raise ValueError("--remote-proof goes with --submit URL")
         key = _key(args)
     except (OptionalDependencyError, MRZError, AccessKeyError, ValueError, OSError) as exc:
         return _fail(f"invalid: {exc}", EXIT_USAGE, as_json=args.json, kind=type(exc).__name__)
+    if getattr(args, "remote_proof", False):
+        return _remote_proof(args, key)
     service = None
     if args.submit:  # the service's challenge first: the chip signs it during the read
         try:
@@ -341,6 +345,57 @@ def _write(out: Path, files: Mapping[str, bytes], faces: tuple[FaceImage, ...]) 
                 print(f"mrtd: face {n} does not decode: {exc}", file=sys.stderr)
         for written in sorted(staged.iterdir()):
             os.replace(written, out / written.name)
+
+
+def _remote_proof(args: argparse.Namespace, key: AccessKey) -> int:
+    """`--submit URL --remote-proof`: the service proves the chip through this reader
+    (docs/service.md, "Remote chip authentication"); its verdict decides the exit status."""
+    from mrtd.service.relay_client import prove_remotely  # noqa: PLC0415 - websockets, lazily
+
+    try:
+        transport = open_reader(args.reader)
+    except TransportError as exc:
+        key.wipe()
+        return _fail(str(exc), EXIT_TRANSPORT, as_json=args.json, kind=type(exc).__name__)
+    except (ProfileError, ValueError, OSError) as exc:
+        key.wipe()
+        return _fail(f"invalid: {exc}", EXIT_USAGE, as_json=args.json, kind=type(exc).__name__)
+    try:
+        answer = prove_remotely(args.submit, transport, key, subject=args.subject)
+    except ServiceError as exc:
+        denied = exc.problem.get("code") == "access-denied"
+        return _fail(str(exc), EXIT_ACCESS_DENIED if denied else EXIT_TRANSPORT,
+                     as_json=args.json, kind="ServiceError")  # fmt: skip
+    except AccessDeniedError as exc:
+        return _fail(str(exc), EXIT_ACCESS_DENIED, as_json=args.json, kind=type(exc).__name__)
+    except (OptionalDependencyError, TransportError, SecureMessagingError, CardStatusError,
+            DecodeError) as exc:  # fmt: skip
+        return _fail(f"read failed: {exc}", EXIT_TRANSPORT, as_json=args.json,
+                     kind=type(exc).__name__)  # fmt: skip
+    finally:
+        transport.close()
+        key.wipe()
+    verdict = answer.get("verdict")
+    if not isinstance(verdict, dict) or not isinstance(verdict.get("status"), str):
+        return _fail("the service's answer has no verdict", EXIT_TRANSPORT, as_json=args.json,
+                     kind="ServiceError")  # fmt: skip
+    reader = _reader_name(args.reader, transport)
+    if args.json:
+        print(json.dumps({"schema_version": SCHEMA_VERSION, "reader": reader,
+                          "service": answer}, indent=2))  # fmt: skip
+    else:
+        relay = answer.get("relay") or {}
+        print(f"reader           {reader}")
+        print(f"proven by server {answer.get('proven_by_server')}")
+        print(f"relay            {relay.get('flow')}, {relay.get('round_trips')} round trips, "
+              f"{relay.get('apdus_relayed')} APDUs relayed")  # fmt: skip
+        print(
+            f"service verdict  {verdict['status']} (verification {answer.get('verification_id')})"
+        )
+        for reason in verdict.get("reasons") or ():
+            if isinstance(reason, dict):
+                print(f"  {reason.get('code')}: {reason.get('text')}")
+    return EXIT_OK if verdict.get("genuine") is True else EXIT_CHECK_FAILED
 
 
 def _reader_name(requested: str, transport: Transport) -> str:

@@ -72,6 +72,7 @@ from mrtd.pipeline.document import Document, split_padding
 from mrtd.pipeline.read_chip import read_document
 from mrtd.pipeline.result import ReadResult
 from mrtd.pipeline.session import Session
+from mrtd.pipeline.upload import _chip_outcome as client_side_chip
 from mrtd.pipeline.upload import parse_upload
 from mrtd.service.config import ServiceConfig
 from mrtd.service.store import AuditRecord, Store
@@ -573,6 +574,8 @@ class RelaySession:
         chip = proofs.chip or _unproven("chip")
         if self.pace is not None and chip.status is PASSED and chip.code == "chip.cam_passed":
             chip = _dg1_binding(self.pace.dg1, given.get("DG1")) or chip
+        elif self.pace is None and chip.code == "chip.no_key":
+            chip = client_side_chip(files)  # PACE-CAM offered, but the client ran access
         read = ReadResult(files=files, access=access, chip=chip,
                           active=proofs.active or _unproven("active"))  # fmt: skip
         self._answer(read, key, tuple(quirks))
