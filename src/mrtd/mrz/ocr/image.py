@@ -5,8 +5,10 @@ decoded (a small PNG can declare gigapixels): images of `MAX_PIXELS` or more are
 without calling the decoder. Formats: JPEG, PNG, BMP, TIFF, WebP, JPEG 2000. Truncated JPEG
 and PNG files (no end marker), which OpenCV would decode with a gray or black remainder, are
 refused too. Alpha is composited onto white paper, 16-bit samples are scaled to 8 bits, and
-palette and colour images become gray. EXIF orientation is ignored: coordinates refer to the
-stored pixels (OCR tries every quarter turn anyway).
+palette and colour images become gray. A JPEG's EXIF orientation tag (0x0112) decides how the
+photo is shown, so it is applied: coordinates refer to the image as shown. Quarter turns alone
+would be found by the locator anyway, but orientations 2, 4, 5 and 7 mirror the page, and a
+mirrored MRZ reads as nothing.
 """
 
 from __future__ import annotations
@@ -23,7 +25,15 @@ if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
-__all__ = ["MAX_FILE_BYTES", "MAX_PIXELS", "declared_size", "load_gray", "require_opencv"]
+__all__ = [
+    "MAX_FILE_BYTES",
+    "MAX_PIXELS",
+    "declared_size",
+    "exif_orientation",
+    "load_gray",
+    "orient",
+    "require_opencv",
+]
 
 MAX_PIXELS = 50_000_000  # 50 MP and over is refused (a 10000 x 5000 header is)
 MAX_SIDE = 65_535
@@ -95,7 +105,62 @@ def decode_gray(data: bytes) -> NDArray[np.uint8]:
         raise DecodeError(f"{kind}: the image data cannot be decoded")
     if pixels.shape[:2] != (height, width) and kind not in ("JPEG 2000", "TIFF"):
         raise DecodeError(f"{kind}: decoded size differs from the header's")
-    return pixels_to_gray(pixels)
+    gray = pixels_to_gray(pixels)
+    return orient(gray, exif_orientation(data)) if kind == "JPEG" else gray
+
+
+def orient(pixels: NDArray[np.uint8], orientation: int) -> NDArray[np.uint8]:
+    """Stored pixels as shown under EXIF orientation 1-8 (TIFF 6.0 tag 274; others: as
+    stored): 2 mirrored left-right, 3 turned 180°, 4 mirrored top-bottom, 5 transposed,
+    6 turned 90° clockwise, 7 transversed, 8 turned 90° anticlockwise."""
+    import numpy as np  # noqa: PLC0415
+
+    shown = {
+        2: lambda a: a[:, ::-1],
+        3: lambda a: a[::-1, ::-1],
+        4: lambda a: a[::-1, :],
+        5: lambda a: a.T,
+        6: lambda a: np.rot90(a, -1),
+        7: lambda a: a[::-1, ::-1].T,
+        8: lambda a: np.rot90(a, 1),
+    }.get(orientation)
+    if shown is None:
+        return pixels
+    out: NDArray[np.uint8] = np.ascontiguousarray(shown(pixels))
+    return out
+
+
+def exif_orientation(data: bytes) -> int:
+    """The orientation tag (0x0112) of a JPEG's EXIF IFD0, 1 when absent or unreadable.
+    Every offset is bounds-checked: the EXIF block is as untrusted as the rest."""
+    pos = 2
+    while pos + 4 <= len(data) and data[pos] == 0xFF:
+        marker = data[pos + 1]
+        if marker in (0xDA, 0xD9):  # the scan starts: no EXIF after it
+            return 1
+        length = int.from_bytes(data[pos + 2 : pos + 4], "big")
+        if marker == 0xE1 and data[pos + 4 : pos + 10] == b"Exif\x00\x00":
+            return _tiff_orientation(data[pos + 10 : pos + 2 + length])
+        pos += 2 + length
+    return 1
+
+
+def _tiff_orientation(tiff: bytes) -> int:
+    if len(tiff) < 8 or tiff[:2] not in (b"II", b"MM"):
+        return 1
+    order: Literal["little", "big"] = "little" if tiff[:2] == b"II" else "big"
+    offset = int.from_bytes(tiff[4:8], order)
+    if offset + 2 > len(tiff):
+        return 1
+    count = int.from_bytes(tiff[offset : offset + 2], order)
+    for index in range(min(count, 512)):
+        entry = offset + 2 + 12 * index
+        if entry + 12 > len(tiff):
+            return 1
+        if int.from_bytes(tiff[entry : entry + 2], order) == 0x0112:
+            value = int.from_bytes(tiff[entry + 8 : entry + 10], order)
+            return value if 1 <= value <= 8 else 1
+    return 1
 
 
 def pixels_to_gray(pixels: NDArray[np.generic]) -> NDArray[np.uint8]:

@@ -61,7 +61,7 @@ class OCRResult:
     `confidence` is the lowest probability the engine gave any chosen character (0..1);
     `char_confidence` holds them all, line by line. `repairs` lists the characters changed
     from the engine's first reading (grammar or check-digit evidence). `box` holds the MRZ's
-    corners in the input image's pixels (stored orientation, EXIF ignored): left-top,
+    corners in the input image's pixels (as shown: a JPEG's EXIF orientation applied): left-top,
     right-top, right-bottom, left-bottom as the MRZ reads.
     """
 
