@@ -155,6 +155,17 @@ class UploadError(DecodeError):
         self.field = field
 
 
+class FaceError(MRTDError, ValueError):
+    """Two images whose faces cannot be compared: `reason` is "no_face", "several_faces",
+    "image_unreadable" or "no_portrait" (a document without a DG2 face), and `image` says
+    which image ("capture" or "portrait"). A refusal, never a guess at the face meant."""
+
+    def __init__(self, message: str, reason: str, image: str = "") -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.image = image
+
+
 class ChallengeError(MRTDError):
     """An Active Authentication challenge the verification service cannot redeem: unknown,
     expired, or already used (a replay). `reason` is "unknown", "expired" or "used"."""

@@ -33,9 +33,10 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("pipeline", ("mrtd.pipeline",)),
     ("sim", ("mrtd.sim",)),
     ("mrz.ocr", ("mrtd.mrz.ocr",)),
+    ("face", ("mrtd.face",)),
     ("service", ("mrtd.service",)),
     ("cli", ("mrtd.cli",)),
-    ("face", ("mrtd",)),
+    ("public", ("mrtd",)),
 )
 BASE = {"__init__.py", "errors.py", "apdu.py", "tlv.py", "der.py", "redact.py", "bounded.py"}
 
@@ -224,7 +225,7 @@ def test_the_top_of_the_package_is_the_public_face_and_the_base() -> None:
     files = {path.name for path in PACKAGE.glob("*.py")}
     assert files == BASE
     packages = {path.name for path in PACKAGE.iterdir() if (path / "__init__.py").exists()}
-    assert packages == {"access", "cli", "crypto", "lds", "mrz", "pipeline", "readers",
+    assert packages == {"access", "cli", "crypto", "face", "lds", "mrz", "pipeline", "readers",
                         "service", "sim", "sm", "status", "verify"}  # fmt: skip
 
 
