@@ -128,7 +128,7 @@ def test_every_subcommand_help_has_an_example_and_its_exit_codes(
         for action in _parser()._actions
         if isinstance(action.choices, dict) and "read" in action.choices
     )
-    assert set(EPILOGS) | {"doctor", "serve", "audit"} == set(commands)
+    assert set(EPILOGS) | {"doctor", "serve", "audit", "face"} == set(commands)
     for name, command in commands.items():
         text = command.format_help()
         assert "xample" in text, name

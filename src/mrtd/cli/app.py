@@ -24,6 +24,7 @@ from mrtd.cli.exit_status import (
     EXIT_OK,
     EXIT_USAGE,
 )
+from mrtd.cli.face_command import add_face_parser
 from mrtd.cli.mrz_summary import print_mrz
 from mrtd.cli.ocr_command import add_ocr_parser
 from mrtd.cli.report import error_json
@@ -169,6 +170,7 @@ def _parser() -> argparse.ArgumentParser:
     add_doctor_parser(commands)
     add_serve_parser(commands)
     add_audit_parser(commands)
+    add_face_parser(commands)
     for name, command in commands.choices.items():
         if not command.epilog:  # doctor and serve write their own
             command.epilog = EPILOGS[name]

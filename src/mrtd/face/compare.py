@@ -57,6 +57,7 @@ _UPSAMPLE_BELOW = 500  # smaller detection images are upsampled once (faces down
 _CHIP_SIZE = 150
 _CHIP_PADDING = 0.25
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+_JPEG_MAGIC = b"\xff\xd8\xff"
 
 ImageInput = bytes | bytearray | memoryview | str | os.PathLike[str]
 
@@ -144,7 +145,8 @@ def embed_image(data: bytes, which: str = PORTRAIT) -> tuple[NDArray[np.float64]
     """The embedding of the one face in an encoded image and its quality notes (for
     calibration and benchmarks; `compare_faces` is the API)."""
     require_face_extra()
-    pixels = _decode(data, which, decode_capture)
+    decoder = decode_capture if data.startswith(_PNG_MAGIC) else decode_image
+    pixels = _decode(data, which, decoder)
     grey = _is_greyscale(pixels)
     models = load_models()
     with models.lock:
@@ -154,9 +156,11 @@ def embed_image(data: bytes, which: str = PORTRAIT) -> tuple[NDArray[np.float64]
 
 def decode_capture(data: bytes) -> NDArray[np.uint8]:
     """The pixels (BGR, HxWx3) of a JPEG or PNG capture, its declared size checked before
-    decoding as for chip images; DecodeError otherwise."""
+    decoding as for chip images; DecodeError otherwise (JPEG 2000 too: a camera gives none)."""
+    if data.startswith(_JPEG_MAGIC):
+        return decode_image(data)
     if not data.startswith(_PNG_MAGIC):
-        return decode_image(data)  # JPEG (and JPEG 2000, which a capture may also be)
+        raise DecodeError("image data is neither JPEG nor PNG; it is not decoded")
     if len(data) < 24 or data[12:16] != b"IHDR":
         raise DecodeError("PNG: no readable image size in the header")
     width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
