@@ -21,6 +21,8 @@ The main jobs, from this package alone:
 - the keys: `AccessKey`, `MRZKey`, `CANKey`;
 - the MRZ: `MRZ`, `parse_mrz`, `repair_mrz` (`Check`, `RepairStatus`); from a photo or
   scan `read_mrz_image`, from one cropped line `read_mrz_line` (the `image` extra);
+- the face: `compare_faces` of a live capture with the DG2 portrait, a `FaceComparison` (the
+  `face` extra; docs/face.md);
 - the errors: `MRTDError` and its subclasses (`mrtd.errors`; no card or no answer in time is
   `CardTimeoutError`, a `TransportError`, not the builtin `TimeoutError`).
 
@@ -33,8 +35,9 @@ Public modules (a change to them is a CHANGELOG entry; before 1.0, in minor rele
 `mrtd.verify.policy`,
 `mrtd.access.keys`, `mrtd.readers` (`Transport` for an application's own transport,
 `open_reader`), `mrtd.readers.simulated`, `mrtd.pipeline.events`, `mrtd.pipeline.result`,
-`mrtd.status` (document-status providers), `mrtd.service` (`create_app`, `ServiceConfig`,
-`load_config`, the client's `verify_with_service`; the HTTP API is docs/service.md), and
+`mrtd.status` (document-status providers), `mrtd.face` (face comparison), `mrtd.service`
+(`create_app`, `ServiceConfig`, `load_config`, the client's `verify_with_service`; the HTTP
+API is docs/service.md), and
 the simulated chip for tests and demos: `mrtd.sim.chip`, `mrtd.sim.profile`, `mrtd.sim.pki`.
 Internal (may change in any release): names with a leading underscore, `mrtd.apdu`,
 `mrtd.der`, `mrtd.redact`, `mrtd.crypto` (except `crypto.backend()`), `mrtd.sm`,
@@ -67,6 +70,7 @@ from mrtd.errors import (
     CheckDigitError,
     ChipAuthError,
     DecodeError,
+    FaceError,
     InvalidPointError,
     MACError,
     MRTDError,
@@ -89,6 +93,7 @@ from mrtd.errors import (
 
 if TYPE_CHECKING:
     from mrtd.access.keys import AccessKey, CANKey, MRZKey
+    from mrtd.face.compare import FaceComparison, compare_faces
     from mrtd.mrz import MRZ, Check, RepairStatus, parse_mrz, repair_mrz
     from mrtd.mrz.ocr import read_mrz_image, read_mrz_line
     from mrtd.pipeline.document import Document, verify_files
@@ -150,6 +155,8 @@ _HOMES = {
     "RepairStatus": "mrtd.mrz",
     "read_mrz_image": "mrtd.mrz.ocr",
     "read_mrz_line": "mrtd.mrz.ocr",
+    "compare_faces": "mrtd.face.compare",
+    "FaceComparison": "mrtd.face.compare",
 }
 
 __all__ = [
@@ -176,6 +183,8 @@ __all__ = [
     "ChipAuthError",
     "DecodeError",
     "Document",
+    "FaceComparison",
+    "FaceError",
     "FileDone",
     "FileProgress",
     "InvalidPointError",
@@ -210,6 +219,7 @@ __all__ = [
     "VerificationError",
     "WaitingForCard",
     "__version__",
+    "compare_faces",
     "list_readers",
     "open_reader",
     "parse_mrz",
