@@ -844,7 +844,8 @@ class RelayEndpoint:
         except Exception:  # the service's refusal (a 401 problem)
             await websocket.close(code=CLOSE_POLICY)
             return
-        if self.open >= self.settings.max_sessions:
+        if self.open >= self.settings.max_sessions:  # said after the handshake: a close code
+            await websocket.accept()
             await websocket.close(code=CLOSE_BUSY)
             return
         if self.limiter is None:
