@@ -75,18 +75,20 @@ def test_structural_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert json.loads(out)["valid"] is False
 
 
-def test_repairs_are_reported_and_can_be_refused(capsys: pytest.CaptureFixture[str]) -> None:
+def test_repairs_are_asked_for_and_reported(capsys: pytest.CaptureFixture[str]) -> None:
     scanned = TD3[1][:14] + "A" + TD3[1][15:]
-    code, out, _ = run(capsys, "mrz", TD3[0], scanned, "--json")
+    code, out, _ = run(capsys, "mrz", TD3[0], scanned, "--json", "--repair")
     assert code == 0
     report = json.loads(out)
     assert report["valid"] is True
     assert report["repairs"] == [
         {"line": 2, "column": 15, "was": "A", "now": "4", "reason": "grammar"}
     ]
-    code, out, err = run(capsys, "mrz", TD3[0], scanned, "--no-repair")
-    assert code == 2
-    assert "date of birth must not contain letters" in err
+    assert report["repair"] == {"status": "repaired", "candidates": 1, "reason": ""}
+    for flags in ((), ("--no-repair",)):  # as typed by default; --no-repair: the default
+        code, out, err = run(capsys, "mrz", TD3[0], scanned, *flags)
+        assert code == 2
+        assert "date of birth must not contain letters" in err
 
 
 def test_human_output_and_stdin(

@@ -91,3 +91,35 @@ def test_visas_get_grammar_repair_only() -> None:
 def test_dates_cannot_be_repaired_by_check_digit() -> None:
     result = repair_mrz(with_char(TD3, 1, 16, "9"), today=TODAY)  # a digit for a digit: no evidence
     assert result.status is RepairStatus.FAILED
+
+
+def test_a_wrong_td1_check_digit_is_not_repaired_into_look_alikes() -> None:
+    """Issue 23: the ICAO TD1 specimen with its document-number check digit typed 2 for 7
+    was "repaired" 8->B and 0->O, valid. A different check digit explains both failed checks
+    just as well: more than one candidate fits, so nothing is picked."""
+    lines = VECTORS["mrz.specimen.TD1"]["lines"]
+    typed = with_char(lines, 0, 14, "2")
+    assert lines[0][14] == "7"
+    assert lines[0][5:14] == "D23145890"
+    result = repair_mrz(typed, today=TODAY)
+    assert result.status is RepairStatus.AMBIGUOUS
+    assert result.candidates >= 2
+    assert "a different check digit" in result.reason
+    assert not result.mrz.valid
+    assert result.repairs == ()
+
+
+def test_a_unique_repair_reports_one_candidate() -> None:
+    result = repair_mrz(with_char(TD3, 1, 5, "O"), today=TODAY)
+    assert result.status is RepairStatus.REPAIRED
+    assert result.candidates == 1
+
+
+def test_a_check_digit_that_alone_explains_the_failure_is_not_changed() -> None:
+    # A digit->digit misread of the check digit: no look-alike swap fits, the check digit
+    # itself would; that is no evidence for any change.
+    result = repair_mrz(with_char(TD3, 1, 9, "0"), today=TODAY)
+    assert result.status is RepairStatus.FAILED
+    assert result.candidates == 1
+    assert "the check digit itself may be wrong" in result.reason
+    assert not result.mrz.valid

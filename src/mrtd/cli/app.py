@@ -85,8 +85,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     mrz.add_argument("--json", action="store_true", help="print one JSON document")
     mrz.add_argument(
-        "--no-repair", action="store_true", help="validate as given; do not repair OCR confusions"
+        "--repair",
+        action="store_true",
+        help="if invalid, repair OCR confusions when exactly one repair fits the check digits "
+        "(the default validates the MRZ as typed)",
     )
+    mrz.add_argument("--no-repair", action="store_true", help=argparse.SUPPRESS)  # the default
     mrz.set_defaults(run=_run_mrz)
 
     read = commands.add_parser("read", help="read a passport or ID card chip")
@@ -187,7 +191,7 @@ EPILOGS = {
     "mrz": """example:
   mrtd mrz 'P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<' \\
            'L898902C36UTO7408122F1204159ZE184226B<<<<<10'
-exit status: 0 the MRZ is valid (after repair unless --no-repair), 2 invalid, with one reason
+exit status: 0 the MRZ is valid as typed (or after --repair), 2 invalid, with one reason
 per failed check on standard error""",
     "read": f"""examples:
   mrtd read --reader pcsc --mrz - --csca DE_ML.ml --csca crls/ < mrz.txt
@@ -222,30 +226,34 @@ exit status: 0 listed (none connected included), 4 no PC/SC service (is pcscd ru
 
 
 def _run_mrz(args: argparse.Namespace) -> int:
+    """Validate the MRZ as typed; with --repair, an invalid one is repaired only from
+    evidence (exactly one candidate fits), and the evidence is reported."""
     lines: list[str] = args.lines
     if not lines or lines == ["-"]:
         lines = [sys.stdin.read(MAX_STDIN)]
     try:
         mrz = parse_mrz(lines, strict=False)
-        note = ""
-        if not mrz.valid and not args.no_repair:
+        evidence: dict[str, object] | None = None
+        if not mrz.valid and args.repair:
             outcome = repair_mrz(lines)
+            evidence = {"status": str(outcome.status), "candidates": outcome.candidates,
+                        "reason": outcome.reason}  # fmt: skip
             if outcome.status is RepairStatus.REPAIRED:
                 mrz = outcome.mrz
-            elif outcome.reason:
-                note = f"not repaired ({outcome.status}): {outcome.reason}"
     except MRZError as exc:
         return _fail_input(str(exc), as_json=args.json)
 
     if args.json:
         report = mrz.to_dict()
-        if note:
-            report["warnings"] = [*mrz.warnings, note]
+        if evidence is not None:
+            report["repair"] = evidence
         print(json.dumps(report, indent=2))
     else:
         print_mrz(mrz, sys.stdout)
-        if note:
-            print(f"note: {note}")
+        if evidence is not None:
+            fits = evidence["candidates"]
+            reason = f": {evidence['reason']}" if evidence["reason"] else ""
+            print(f"repair: {evidence['status']} ({fits} candidate(s) fit){reason}")
     for error in mrz.errors:
         print(f"mrtd mrz: invalid: {error}", file=sys.stderr)
     return EXIT_OK if mrz.valid else EXIT_USAGE

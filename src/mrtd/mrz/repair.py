@@ -4,12 +4,17 @@ Two kinds of evidence, used in this order:
 1. Grammar: a letter where only digits may stand (dates, check digits) or a digit where only
    letters may stand (names, state codes) can only be a misread; each such character has one
    reading (O->0, 8->B, ...).
-2. Check digits: in fields that hold letters and digits (document number, personal number) a
-   confusable character is swapped only when the field's check digit *and* the composite check
-   digit then agree, and only when exactly one smallest set of swaps does so. Two answers mean
-   "ambiguous", never a pick. Fields covered by one check digit alone (MRV visas, the TD1/TD2
-   optional data) are not swapped: one digit cannot tell a misread field from a misread digit.
-A valid MRZ is returned unchanged.
+2. Check digits: in fields that hold letters and digits (document number, personal number)
+   every set of up to MAX_SWAPS look-alike swaps per failing field is tried, and so is the
+   other explanation of a failed check, a misread or mistyped check digit. The candidates
+   that make the whole MRZ valid (the composite judges them together) are counted
+   (`RepairResult.candidates`); only a single candidate made of swaps is applied. Two or
+   more are "ambiguous", never a pick: with several look-alikes in a field, a check digit
+   passes a wrong swap one time in ten and the composite one in a hundred. Fields covered by
+   one check digit alone (MRV visas, the TD1/TD2 optional data) are not swapped: one digit
+   cannot tell a misread field from a misread digit.
+A valid MRZ is returned unchanged. Text a person typed should be validated as typed; repair
+is for OCR output, and the OCR decoder has better evidence (each character's alternatives).
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from functools import cache
 
 from mrtd.errors import MRZError
 from mrtd.mrz.checkdigit import check_digit
-from mrtd.mrz.layout import LAYOUTS, Chars, CheckSpec, Layout, MRZFormat, layout_for, position_chars
+from mrtd.mrz.layout import LAYOUTS, Chars, Layout, MRZFormat, layout_for, position_chars
 from mrtd.mrz.model import MRZ, Check, Repair
 from mrtd.mrz.parser import analyse
 from mrtd.mrz.text import MRZInput, check_characters, describe_shape, split_lines
@@ -57,6 +62,7 @@ class RepairResult:
     status: RepairStatus
     mrz: MRZ  # repaired; else the best reading, grammar repairs applied (`mrz.valid` False)
     reason: str = ""
+    candidates: int = 0  # check-digit repairs that make the MRZ valid (AMBIGUOUS: more than 1)
 
     @property
     def repairs(self) -> tuple[Repair, ...]:
@@ -79,7 +85,7 @@ def repair_mrz(value: MRZInput, *, today: date | None = None) -> RepairResult:
     repairs = _grammar_pass(layout, grid)
     current = analyse(layout, _lines(grid), today)
     if current.valid:
-        return _done(RepairStatus.REPAIRED, current, repairs)
+        return _done(RepairStatus.REPAIRED, current, repairs, candidates=1)
 
     if "composite" not in current.checks:
         return _done(
@@ -93,37 +99,75 @@ def repair_mrz(value: MRZInput, *, today: date | None = None) -> RepairResult:
         for name, result in current.checks.items()
         if result is Check.FAILED and name != "composite"
     ]
-    composite = next(spec for spec in layout.checks if spec.name == "composite")
+    if not failing:
+        return _done(RepairStatus.FAILED, current, repairs, "; ".join(current.errors))
+    per_field: list[list[Swap]] = []
     for name in failing:
         target = _check_target(layout, grid, name)
         if target is None:
             return _done(RepairStatus.FAILED, current, repairs, f"{name}: no confusable characters")
-        # With one failing field the composite must agree too; with several it can only be
-        # judged once all are repaired (below).
-        confirm = composite if len(failing) == 1 else None
-        solutions = _solutions(grid, *target, confirm)
-        if not solutions:
-            return _done(RepairStatus.FAILED, current, repairs, f"{name}: no swap satisfies it")
-        if len(solutions) > 1:
-            return _done(
-                RepairStatus.AMBIGUOUS,
-                current,
-                repairs,
-                f"{name}: {len(solutions)} different repairs satisfy the check digits",
-            )
-        for (line, column), now in solutions[0]:
-            repairs.append(Repair(line + 1, column + 1, grid[line][column], now, "check digit"))
-            grid[line][column] = now
+        per_field.append(_solutions(grid, *target))
+    fits = _joint(layout, grid, per_field, today)
+    if not fits:
+        return _done(RepairStatus.FAILED, current, repairs, "no swap satisfies the check digits")
+    if len(fits) > 1:
+        return _done(
+            RepairStatus.AMBIGUOUS,
+            current,
+            repairs,
+            f"{len(fits)} different repairs satisfy the check digits"
+            + (" (one of them a different check digit)" if any(map(_recheck, fits)) else ""),
+            candidates=len(fits),
+        )
+    (swap, final) = fits[0]
+    if _recheck((swap, final)):
+        return _done(
+            RepairStatus.FAILED,
+            current,
+            repairs,
+            "only a different check digit fits: the check digit itself may be wrong",
+            candidates=1,
+        )
+    for (line, column), now in swap:
+        repairs.append(Repair(line + 1, column + 1, grid[line][column], now, "check digit"))
+    return _done(RepairStatus.REPAIRED, final, repairs, candidates=1)
 
-    final = analyse(layout, _lines(grid), today)
-    if final.valid:
-        return _done(RepairStatus.REPAIRED, final, repairs)
-    return _done(RepairStatus.FAILED, current, repairs, "; ".join(final.errors))
+
+Swap = tuple[tuple[Cell, str], ...]
+_RECHECK = "recheck"  # marks the change of a check digit itself in a candidate
 
 
-def _done(status: RepairStatus, mrz: MRZ, repairs: list[Repair], reason: str = "") -> RepairResult:
+def _recheck(fit: tuple[Swap, MRZ]) -> bool:
+    return any(len(now) > 1 for _, now in fit[0])
+
+
+def _joint(
+    layout: Layout, grid: list[list[str]], per_field: list[list[Swap]], today: date
+) -> list[tuple[Swap, MRZ]]:
+    """Every combination of one candidate per failing field that makes the whole MRZ valid
+    (the composite judges the combination)."""
+    fits = []
+    for combination in itertools.product(*per_field):
+        swap = tuple(change for part in combination for change in part)
+        trial = [row.copy() for row in grid]
+        for (line, column), now in swap:
+            trial[line][column] = now[-1]
+        mrz = analyse(layout, _lines(trial), today)
+        if mrz.valid:
+            fits.append((swap, mrz))
+    return fits
+
+
+def _done(
+    status: RepairStatus,
+    mrz: MRZ,
+    repairs: list[Repair],
+    reason: str = "",
+    *,
+    candidates: int = 0,
+) -> RepairResult:
     grammar = tuple(r for r in repairs if status is RepairStatus.REPAIRED or r.reason == "grammar")
-    return RepairResult(status, replace(mrz, repairs=grammar), reason)
+    return RepairResult(status, replace(mrz, repairs=grammar), reason, candidates)
 
 
 def _lines(grid: list[list[str]]) -> tuple[str, ...]:
@@ -176,36 +220,24 @@ def _check_target(
     return cells, check_at
 
 
-def _solutions(
-    grid: list[list[str]], cells: list[Cell], check_at: Cell, confirm: CheckSpec | None
-) -> list[tuple[tuple[Cell, str], ...]]:
-    """Every smallest set of swaps (up to MAX_SWAPS) that makes the check digit agree, and the
-    `confirm` check digit too when one is given."""
+def _solutions(grid: list[list[str]], cells: list[Cell], check_at: Cell) -> list[Swap]:
+    """Every set of look-alike swaps (up to MAX_SWAPS) that makes the field's check digit
+    agree, and the other explanation of a failed check: the check digit itself misread or
+    mistyped (marked `_RECHECK`, counted as a candidate but never applied alone)."""
     want = grid[check_at[0]][check_at[1]]
     base = [grid[line][column] for line, column in cells]
     options = [[(cell, alt) for alt in SWAPS.get(base[i], ())] for i, cell in enumerate(cells)]
     index = {cell: i for i, cell in enumerate(cells)}
+    found: list[Swap] = []
     for size in range(1, MAX_SWAPS + 1):
-        found = []
         for chosen in itertools.combinations([o for o in options if o], size):
             for swap in itertools.product(*chosen):
                 trial = base.copy()
                 for cell, alt in swap:
                     trial[index[cell]] = alt
-                if check_digit("".join(trial)) == want and _confirmed(grid, swap, confirm):
+                if check_digit("".join(trial)) == want:
                     found.append(swap)
-        if found:
-            return found
-    return []
-
-
-def _confirmed(
-    grid: list[list[str]], swap: tuple[tuple[Cell, str], ...], spec: CheckSpec | None
-) -> bool:
-    if spec is None:
-        return True
-    trial = [row.copy() for row in grid]
-    for (line, column), alt in swap:
-        trial[line][column] = alt
-    covered = "".join("".join(trial[line][start:end]) for line, start, end in spec.covers)
-    return check_digit(covered) == trial[spec.at[0]][spec.at[1]]
+    digit = check_digit("".join(base))
+    if digit != want:
+        found.append(((check_at, _RECHECK + digit),))
+    return found
