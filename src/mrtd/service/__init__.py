@@ -5,8 +5,10 @@ single-use Active Authentication challenges, verifications of uploads under the 
 policy, an audit record per verification and no personal data kept. `store` holds the
 database (SQLite by default, PostgreSQL for many workers), `config` the TOML configuration
 (`ServiceConfig`, `load_config`), `client` the reference client behind `mrtd read --submit`
-(`verify_with_service`; the standard library only). The server side needs the `service`
-extra; names are imported on first use, so the client never loads FastAPI.
+(`verify_with_service`; the standard library only), `relay_client` the client of remote chip
+authentication behind `mrtd read --submit --remote-proof` (`prove_remotely`; needs
+websockets). The server side needs the `service` extra; names are imported on first use, so
+the client never loads FastAPI.
 """
 
 from __future__ import annotations
@@ -18,11 +20,13 @@ if TYPE_CHECKING:
     from mrtd.service.app import create_app
     from mrtd.service.client import request_challenge, submit_files, verify_with_service
     from mrtd.service.config import ServiceConfig, load_config
+    from mrtd.service.relay_client import prove_remotely
 
 __all__ = [
     "ServiceConfig",
     "create_app",
     "load_config",
+    "prove_remotely",
     "request_challenge",
     "submit_files",
     "verify_with_service",
@@ -32,6 +36,7 @@ _HOMES = {
     "create_app": "mrtd.service.app",
     "ServiceConfig": "mrtd.service.config",
     "load_config": "mrtd.service.config",
+    "prove_remotely": "mrtd.service.relay_client",
     "request_challenge": "mrtd.service.client",
     "submit_files": "mrtd.service.client",
     "verify_with_service": "mrtd.service.client",
