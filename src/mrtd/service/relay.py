@@ -327,7 +327,7 @@ class _Transcript:
         index, self.position = self.position, self.position + 1
         if index < len(self.answers):
             expected = self.sent[index]
-            if expected is not None and expected != apdu:
+            if expected is not None and not crypto.constant_time_equal(expected, apdu):
                 raise _DivergedError
             self.sent[index] = apdu
             return self.answers[index]
