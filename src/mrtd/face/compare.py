@@ -227,9 +227,10 @@ def _analyse(
     import dlib  # noqa: PLC0415
     import numpy as np  # noqa: PLC0415
 
+    pixels: Any = bgr
     if as_grey:
-        bgr = cv2.cvtColor(cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
-    rgb = np.ascontiguousarray(bgr[:, :, ::-1])
+        pixels = cv2.cvtColor(cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
+    rgb = np.ascontiguousarray(pixels[:, :, ::-1])
     height, width = rgb.shape[:2]
     scale = min(1.0, _DETECT_SIDE / max(height, width))
     small = rgb if scale == 1.0 else cv2.resize(rgb, None, fx=scale, fy=scale,

@@ -34,8 +34,8 @@ def icao_size(pixels: Pixels, width: int, height: int) -> Pixels:
         keep = w * height // width
         pixels = pixels[(h - keep) // 2 : (h - keep) // 2 + keep]
     interpolation = cv2.INTER_AREA if pixels.shape[1] > width else cv2.INTER_CUBIC
-    resized: Pixels = cv2.resize(pixels, (width, height), interpolation=interpolation)
-    return resized
+    resized = cv2.resize(pixels, (width, height), interpolation=interpolation)
+    return resized  # type: ignore[return-value]
 
 
 def crop(pixels: Pixels, fraction: float) -> Pixels:

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FORMATS",
+    "MAX_CAPTURE",
     "MAX_FILES",
     "MAX_SIGNATURE",
     "MAX_UPLOAD_BYTES",
@@ -57,6 +58,8 @@ MAX_UPLOAD_BYTES = 4 << 20  # a body larger than this is refused before it is pa
 MAX_FILES = 20  # EF.COM, EF.SOD, EF.CardAccess, EF.CardSecurity, DG1..DG16
 MAX_SIGNATURE = 1024  # RSA-8192; ECDSA signatures are far shorter
 MAX_SUBJECT = 128
+MAX_CAPTURE = 2 << 20  # a live capture of the face (JPEG or PNG) sent with the files
+_CAPTURE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")
 MRTD_FORMAT = "mrtd-upload/1"
 FORMATS = ("mrtd", "nfcpassportreader", "jmrtd", "zeropass")
 UPLOAD_NAMES = ("EF.COM", "EF.SOD", "EF.CardAccess", "EF.CardSecurity",
@@ -84,7 +87,9 @@ class Upload:
     its own) and `aa_signature` (one signature over the 8-byte challenge, or ZeroPass Port's
     tuple of four, one per 8-byte chunk of a 32-byte challenge). `subject` is the caller's
     identifier of the holder (printable, at most 128 characters). `format` is what the body
-    was ("mrtd", "nfcpassportreader", "jmrtd", "zeropass"). `repr()` names the files only."""
+    was ("mrtd", "nfcpassportreader", "jmrtd", "zeropass"). `capture` is a live capture of the
+    holder's face (JPEG or PNG, mrtd's format only) to compare with DG2 (docs/face.md); it is
+    personal data, never stored or logged. `repr()` names the files only."""
 
     files: Mapping[str, bytes]
     format: str = "mrtd"
@@ -92,6 +97,7 @@ class Upload:
     challenge: bytes | None = None
     aa_signature: bytes | tuple[bytes, ...] | None = None
     subject: str | None = None
+    capture: bytes | None = None
 
     def __repr__(self) -> str:
         files = ", ".join(f"{name} {len(data)} B" for name, data in self.files.items())
@@ -350,7 +356,7 @@ def _detect(data: Mapping[str, object]) -> str:
 
 def _import_mrtd(data: Mapping[str, object]) -> Upload:
     """mrtd's own JSON (docs/verify.md, "Verifying an upload")."""
-    _only(data, ("format", "files", "active_authentication", "subject"), "")
+    _only(data, ("format", "files", "active_authentication", "subject", "capture"), "")
     if "format" in data and data["format"] != MRTD_FORMAT:
         raise UploadError(f"format must be {MRTD_FORMAT!r}", "/format")
     files_value = data.get("files")
@@ -379,7 +385,16 @@ def _import_mrtd(data: Mapping[str, object]) -> Upload:
         if aa.get("challenge_id") is not None:
             challenge_id = _text(aa["challenge_id"], f"{where}/challenge_id")
     subject = _text(data["subject"], "/subject") if data.get("subject") is not None else None
-    return Upload(files, "mrtd", challenge_id, challenge, signature, subject)
+    capture = _capture(data["capture"]) if data.get("capture") is not None else None
+    return Upload(files, "mrtd", challenge_id, challenge, signature, subject, capture)
+
+
+def _capture(value: object) -> bytes:
+    content = _base64(value, "/capture")
+    if not 0 < len(content) <= MAX_CAPTURE or not content.startswith(_CAPTURE_MAGIC):
+        raise UploadError(f"the capture is a JPEG or PNG image of at most {MAX_CAPTURE} bytes",
+                          "/capture")  # fmt: skip
+    return content
 
 
 def _import_nfcpassportreader(data: Mapping[str, object]) -> Upload:

@@ -23,14 +23,17 @@ from typing import Any
 
 from mrtd.errors import (
     ChallengeError,
+    FaceError,
     MRTDError,
     OptionalDependencyError,
     ServiceConfigError,
     TrustStoreError,
     UploadError,
 )
+from mrtd.face.compare import compare_faces
 from mrtd.pipeline.document import Document
 from mrtd.service.config import CONFIG_ENV, ServiceConfig, load_config
+from mrtd.verify.policy import FaceMatch
 from mrtd.verify.trust import TrustStore
 
 try:
@@ -299,10 +302,14 @@ class Service:
         self.metrics.verify_seconds.observe(time.perf_counter() - started)
         _log.info("verification %s: %s %s", record.verification_id, verdict.status,
                   " ".join(verdict.codes))  # fmt: skip
+        face = await run_in_threadpool(_face, upload.capture, document, self.config)
+        del upload  # the capture goes no further: never stored, never logged
         answer: dict[str, object] = {
             "verification_id": record.verification_id,
             "time": _timestamp(moment),
+            "accepted": verdict.genuine and (face["decision"] == "match" or not face["required"]),
             "verdict": verdict.as_dict(),
+            "face": face,
             "proven_by_server": _proven_by_server(document, nonce is not None),
         }
         if self.config.return_holder_data:
@@ -465,6 +472,24 @@ def _verify(
         raise Problem(422, "file-unparsable", "A file of the upload does not parse",
                       f"{name} is not a well-formed {name}", f"/files/{name}")  # fmt: skip
     return document
+
+
+def _face(capture: bytes | None, document: Document, config: ServiceConfig) -> dict[str, Any]:
+    """The `face` field (docs/service.md, "Face comparison"): the capture compared with DG2's
+    portrait, or why not. It never changes the verdict; under `face_match = "required"` the
+    answer is `accepted` only for a match. Nothing of the capture is kept or logged."""
+    required = config.policy.face_match is FaceMatch.REQUIRED
+    if capture is None:
+        return {"required": required, "decision": "not_compared", "reason": "no_capture"}
+    try:
+        result = compare_faces(capture, document)
+    except FaceError as exc:
+        return {"required": required, "decision": "refused", "reason": exc.reason,
+                "image": exc.image}  # fmt: skip
+    except OptionalDependencyError:
+        _log.warning("a capture was sent but the face extra is not installed")
+        return {"required": required, "decision": "not_compared", "reason": "unavailable"}
+    return {"required": required, **result.as_json()}
 
 
 def _proven_by_server(document: Document, challenged: bool) -> dict[str, str]:

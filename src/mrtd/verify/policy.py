@@ -34,6 +34,7 @@ __all__ = [
     "ActiveAuthentication",
     "CloneDetection",
     "DocumentStatus",
+    "FaceMatch",
     "Policy",
     "Revocation",
 ]
@@ -67,6 +68,15 @@ class DocumentStatus(enum.StrEnum):
     BEST_EFFORT = "best_effort"  # an unavailable provider is accepted (a listing still fails)
 
 
+class FaceMatch(enum.StrEnum):
+    """Whether the verification service accepts only when a capture sent with the upload
+    matches DG2's portrait (docs/face.md). The document's verdict never depends on it: the
+    face decision is its own field, and the service's `accepted` needs both."""
+
+    NOT_REQUIRED = "not_required"  # a capture, if sent, is compared and reported
+    REQUIRED = "required"  # no capture, or no match: not accepted
+
+
 class Revocation(enum.StrEnum):
     """Whether a current CRL must have cleared the Document Signer."""
 
@@ -92,6 +102,7 @@ class Policy:
     min_rsa_bits: int = 2048
     min_ec_bits: int = 256
     max_trust_age: timedelta | None = None  # the CRL's age at verification; None: any age
+    face_match: FaceMatch = FaceMatch.NOT_REQUIRED  # the service's acceptance, not the verdict
 
     def __post_init__(self) -> None:
         # Policy(revocation="best_effort") as well as Revocation.BEST_EFFORT; sets as well
@@ -101,6 +112,7 @@ class Policy:
             ("active_authentication", ActiveAuthentication),
             ("document_status", DocumentStatus),
             ("revocation", Revocation),
+            ("face_match", FaceMatch),
         ):
             value = getattr(self, name)
             try:
@@ -145,6 +157,8 @@ class Policy:
             "min_rsa_bits": self.min_rsa_bits,
             "min_ec_bits": self.min_ec_bits,
         }
+        if self.face_match is not FaceMatch.NOT_REQUIRED:
+            out["face_match"] = str(self.face_match)
         if self.max_trust_age is not None:
             out["max_trust_age_days"] = self.max_trust_age / timedelta(days=1)
         return out
@@ -170,6 +184,8 @@ class Policy:
             changes["document_status"] = _choice(data, "document_status", DocumentStatus)
         if "revocation" in data:
             changes["revocation"] = _choice(data, "revocation", Revocation)
+        if "face_match" in data:
+            changes["face_match"] = _choice(data, "face_match", FaceMatch)
         if "issuing_states" in data:
             changes["issuing_states"] = _codes(data, "issuing_states", 1, 3)
         if "document_types" in data:
