@@ -25,6 +25,7 @@ from fastapi.testclient import TestClient
 
 from mrtd.access.keys import AccessKey, CANKey, MRZKey
 from mrtd.errors import ServiceError
+from mrtd.pipeline.read_chip import read_document
 from mrtd.readers.simulated import SimulatedReader
 from mrtd.service.app import create_app
 from mrtd.service.config import ServiceConfig
@@ -328,3 +329,34 @@ def _toml(settings: Mapping[str, object], clone: bool) -> str:
     if clone:
         lines += ["[faults]", "clone = true"]
     return "\n".join(lines) + "\n"
+
+
+# -- the remote proof agrees with a local read -----------------------------------------------
+
+MORE_CHIPS: dict[str, dict[str, object]] = {
+    "pace-gm+ca": {**PACE_CAM, "pace": {"mapping": "GM", "domain": "brainpoolP256r1",
+                                        "cipher": "AES-128"}, "ca": "ecdh-brainpoolP256r1-aes128"},
+    "ca-3des": {"ca": "ecdh-brainpoolP256r1-3des"},
+    "ca-dh-1024": {"ca": "dh-1024-3des"},
+    "pace-cam+ca": {**PACE_CAM, "ca": "ecdh-brainpoolP256r1-aes128"},
+    "pace-cam+aa": {**PACE_CAM, "aa": "ecdsa-brainpoolP256r1-sha256"},
+    "aa-rsa-2048-extended": {"aa": "rsa-2048-sha256", "extended_length": True},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("clone", [False, True], ids=["genuine", "clone"])
+@pytest.mark.parametrize("name", list(MORE_CHIPS))
+def test_the_service_s_verdict_is_a_local_read_s(served: Served, name: str, clone: bool) -> None:
+    """Differential: the chip proven through the relay and read in one local session (the
+    service's trust and policy) come to the same verdict and the same chip checks."""
+    settings = MORE_CHIPS[name]
+    reader, profile = chip(settings, clone=clone)
+    remote = prove(served, reader, mrz_key(profile))
+    reader, profile = chip(settings, clone=clone)
+    local = read_document(reader, mrz_key(profile), trust=chips.trust(),
+                          policy=ServiceConfig().policy)  # fmt: skip
+    assert remote["verdict"]["status"] == str(local.verdict.status)
+    assert sorted(codes(remote)) == sorted(local.verdict.codes)
+    assert remote["proven_by_server"]["chip"] == str(local.verdict.chip.status)
+    assert remote["proven_by_server"]["active"] == str(local.verdict.active.status)
+    assert remote["relay"]["round_trips"] <= MAX_ROUND_TRIPS + ("aa" in settings)

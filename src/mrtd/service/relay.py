@@ -598,6 +598,7 @@ class RelaySession:
 
         def flow(link: _Link) -> _Proofs:
             proofs = _Proofs()
+            kept.active = None  # a run's own outcome only, never a planning run's
             done = active_check(link, files, challenge=nonce)
             proofs.active, proofs.signature = done.outcome, done.signature
             kept.active = proofs.active
