@@ -498,7 +498,8 @@ def test_decode_shape_that_is_no_mrz() -> None:
 
 
 def test_decoder_limits_are_conservative() -> None:
-    assert ocr_decode.MAX_TRIES <= 30
+    assert ocr_decode.MAX_ALTERNATIVES <= 16
+    assert ocr_decode.MARGIN >= 2.0
     assert ocr_decode.SEARCH_MIN >= 0.1
 
 

@@ -9,13 +9,17 @@ In order, stopping at the first valid reading (9303-3 §4.9 check digits, field 
    weights can make such differences cancel modulo 10); an issuing state or nationality
    that is no known code becomes the likeliest known code within those choices (also when
    step 1 read valid: no check digit covers the codes);
-3. `repair_mrz` on that reading (look-alike swaps confirmed by two check digits, unique);
-4. one change at a position the classifier was torn about, to an alternative it found
-   likely, if exactly one such change makes the MRZ valid.
-Step 4 is deliberately narrow. A check digit passes a wrong field one time in ten, and a
-composite too one in a hundred: trying hundreds of alternatives would "repair" a misread
-elsewhere by a compensating wrong change. Few tries of well-supported alternatives, and a
-unique answer, keep that chance near the classifier's own error rate.
+3. repair from the classifier's own evidence: at positions a check digit covers (check
+   digits included), the alternatives the classifier found likely (`SEARCH_MIN`, or
+   `MIN_ALTERNATIVE` for a look-alike) and at least a fifth as likely as the character read
+   (`MAX_COST`: where the classifier was torn) are tried one and two at a time; every combination
+   that makes the MRZ valid is a candidate, scored by how much less probable the classifier
+   found it than the reading (the log-probability ratio of the changed characters). The
+   best candidate is taken only when it is `MARGIN` times more probable than the next: a
+   check digit passes a wrong field one time in ten, and the composite too one in a
+   hundred, so two candidates of similar weight mean the image does not say which.
+Dates are data, never a constraint: a date no calendar has (29 February of a common year,
+`00` or `<<` for an unknown day) is read as it is printed, with a warning from the parser.
 
 A changed reading is only accepted when it stays plausible: every change is a look-alike or a
 character the classifier gave at least `MIN_ALTERNATIVE`, there are at most `MAX_CHANGES`,
@@ -31,7 +35,7 @@ import math
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import cache
-from itertools import product
+from itertools import combinations, product
 from typing import TYPE_CHECKING
 
 from mrtd.errors import MRZError
@@ -39,7 +43,7 @@ from mrtd.mrz.codes import KNOWN_CODES, SPECIMEN_CODE
 from mrtd.mrz.layout import LAYOUTS, Chars, MRZFormat, layout_for, position_chars
 from mrtd.mrz.model import MRZ, Repair
 from mrtd.mrz.parser import parse_mrz
-from mrtd.mrz.repair import DIGIT_AS_LETTER, LETTER_AS_DIGIT, SWAPS, RepairStatus, repair_mrz
+from mrtd.mrz.repair import DIGIT_AS_LETTER, LETTER_AS_DIGIT, SWAPS
 
 if TYPE_CHECKING:
     import numpy as np
@@ -51,9 +55,10 @@ ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ<"  # the classifier's class ord
 MIN_ALTERNATIVE = 0.02  # a character the classifier gives less than this is never chosen
 MAX_CHANGES = 8  # changes (grammar, repair, search) a reading may need in all
 MIN_MEAN_LOG = -0.5  # mean log probability of a changed reading's characters
-TORN = 0.7  # step 4 only changes a position whose likeliest character is below this
-SEARCH_MIN = 0.15  # ... to an alternative at least this likely
-MAX_TRIES = 24  # ... trying at most this many single changes
+SEARCH_MIN = 0.15  # step 3 tries alternatives at least this likely (look-alikes: MIN_ALTERNATIVE)
+MAX_ALTERNATIVES = 16  # ... the likeliest this many, alone and in pairs
+MAX_COST = math.log(5)  # ... each at least a fifth as likely as the character it replaces
+MARGIN = math.log(20)  # ... and takes the best candidate only if 20 times likelier than the next
 _ALLOWED = {
     Chars.ALPHA: set("ABCDEFGHIJKLMNOPQRSTUVWXYZ<"),
     Chars.DIGIT: set("0123456789<"),
@@ -69,7 +74,7 @@ class Decoded:
 
     mrz: MRZ
     char_confidence: tuple[tuple[float, ...], ...]
-    step: str  # "argmax", "grammar", "repair", "search" or "none"
+    step: str  # "argmax", "grammar", "repair" (from the classifier's alternatives) or "none"
 
     @property
     def valid(self) -> bool:
@@ -106,17 +111,10 @@ def decode(probabilities: NDArray[np.float32], *, today: date | None = None) -> 
     if not _plausible(_result(second, probs, "none"), len(repairs)):
         return _result(replace(second, repairs=repairs), probs, "none")  # too far gone to fix
 
-    repaired = repair_mrz(chosen, today=today)
-    if repaired.status is RepairStatus.REPAIRED:
-        mrz = replace(repaired.mrz, repairs=(*repairs, *repaired.repairs))
-        accepted = _accept(mrz, probs, "repair", second)
-        if accepted.valid:
-            return accepted
-
     found = _search(chosen, probs, masks, second.format, today)
     if found is not None:
         mrz, changes = found
-        return _accept(replace(mrz, repairs=(*repairs, *changes)), probs, "search", second)
+        return _accept(replace(mrz, repairs=(*repairs, *changes)), probs, "repair", second)
     return _result(replace(second, repairs=repairs), probs, "none")
 
 
@@ -274,30 +272,44 @@ def _search(
     lines: tuple[str, ...], probs: NDArray[np.float64], masks: NDArray[np.bool_], fmt: MRZFormat,
     today: date | None,
 ) -> tuple[MRZ, tuple[Repair, ...]] | None:  # fmt: skip
-    """Step 4: the one valid single change at a torn, judged position, if unique."""
+    """Step 3: the valid reading the classifier's alternatives make likeliest, if it stands
+    out from every other valid one by `MARGIN`."""
     import numpy as np  # noqa: PLC0415
 
-    candidates: list[tuple[float, int, int, str]] = []
-    for line, column in _judged(fmt):
+    options: list[tuple[float, int, int, str]] = []  # cost (log ratio), line, column, char
+    for line, column in sorted(_judged(fmt)):
         row = np.where(masks[line, column], probs[line, column], 0.0)
-        current = ALPHABET.index(lines[line][column])
-        if row[current] >= TORN:
-            continue
+        was = lines[line][column]
+        current = max(float(row[ALPHABET.index(was)]), 1e-9)
         for i in np.argsort(-row)[:3]:
-            if int(i) != current and row[i] >= SEARCH_MIN:
-                candidates.append((-float(row[i]), line, column, ALPHABET[int(i)]))
-    found: list[tuple[MRZ, Repair]] = []
-    for _, line, column, char in sorted(candidates)[:MAX_TRIES]:
+            char, p = ALPHABET[int(i)], float(row[i])
+            if char == was or p < MIN_ALTERNATIVE:
+                continue
+            cost = math.log(current) - math.log(p)
+            if cost <= MAX_COST and (p >= SEARCH_MIN or _look_alike(was, char)):
+                options.append((cost, line, column, char))
+    options = sorted(options)[:MAX_ALTERNATIVES]
+    singles = [(o,) for o in options]
+    pairs = [(a, b) for a, b in combinations(options, 2) if a[1:3] != b[1:3]]
+    fits: list[tuple[float, MRZ, tuple[Repair, ...]]] = []
+    for combo in (*singles, *pairs):
         trial = list(lines)
-        trial[line] = trial[line][:column] + char + trial[line][column + 1 :]
+        for _, line, column, char in combo:
+            trial[line] = trial[line][:column] + char + trial[line][column + 1 :]
         try:
             mrz = parse_mrz(tuple(trial), strict=False, today=today)
         except MRZError:
             continue
         if mrz.valid:
-            was = lines[line][column]
-            found.append((mrz, Repair(line + 1, column + 1, was, char, "check digit")))
-    if len(found) != 1:
-        return None  # none, or ambiguous
-    mrz, change = found[0]
-    return mrz, (change,)
+            changes = tuple(
+                Repair(line + 1, column + 1, lines[line][column], char, "check digit")
+                for _, line, column, char in combo
+            )
+            fits.append((sum(o[0] for o in combo), mrz, changes))
+    if not fits:
+        return None
+    fits.sort(key=lambda fit: fit[0])
+    if len(fits) > 1 and fits[1][0] - fits[0][0] < MARGIN:
+        return None  # two readings the image supports alike: not a repair but a guess
+    _, mrz, changes = fits[0]
+    return mrz, changes

@@ -1,0 +1,82 @@
+"""The OCR decoder repairs from its own evidence (issue 23): each character's alternatives and
+their probabilities, not blind look-alike swaps; a date is never a constraint."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("numpy")
+
+import numpy as np
+from numpy.typing import NDArray
+
+from mrtd.mrz import generate_mrz
+from mrtd.mrz.ocr.decode import ALPHABET, decode
+from tests.conftest import TODAY, VECTORS
+
+TD1 = tuple(VECTORS["mrz.specimen.TD1"]["lines"])  # D23145890 7: the number holds an 8 and a 0
+
+
+def _probabilities(lines: tuple[str, ...], sure: float = 0.96) -> NDArray[np.float32]:
+    probs = np.full((len(lines), len(lines[0]), len(ALPHABET)), (1 - sure) / 36, np.float32)
+    for r, line in enumerate(lines):
+        for c, char in enumerate(line):
+            probs[r, c, ALPHABET.index(char)] = sure
+    return probs
+
+
+def _set(probs: NDArray[np.float32], at: tuple[int, int], **chars: float) -> None:
+    probs[at] = 0.001
+    for char, p in chars.items():
+        probs[at][ALPHABET.index(char)] = p
+    probs[at] /= probs[at].sum()
+
+
+def test_a_torn_look_alike_is_settled_by_the_check_digits() -> None:
+    probs = _probabilities(TD1)
+    _set(probs, (0, 11), B=0.6, **{"8": 0.38})  # D23145(8)90: the 8 looks like a B
+    decoded = decode(probs, today=TODAY)
+    assert decoded is not None
+    assert decoded.valid
+    assert decoded.mrz.lines == TD1
+    assert [(r.was, r.now, r.reason) for r in decoded.mrz.repairs] == [("B", "8", "check digit")]
+
+
+def test_two_explanations_the_image_supports_alike_are_not_guessed() -> None:
+    """The document number's check digit read '2', torn with '7'; and an 8 torn with B, a 0
+    with O: a different check digit and the look-alike pair both fit. Nothing is picked."""
+    wrong = (TD1[0][:14] + "2" + TD1[0][15:], TD1[1], TD1[2])
+    probs = _probabilities(wrong)
+    _set(probs, (0, 14), **{"2": 0.5, "7": 0.45})
+    _set(probs, (0, 11), **{"8": 0.5, "B": 0.45})
+    _set(probs, (0, 13), **{"0": 0.5, "O": 0.45})
+    decoded = decode(probs, today=TODAY)
+    assert decoded is not None
+    assert not decoded.valid
+
+
+def test_a_confident_misread_is_not_compensated_by_a_look_alike_elsewhere() -> None:
+    """The check digit read '2' with certainty: the 8->B, 0->O pair would make the MRZ valid,
+    but the classifier gave B and O little (a tenth of 8 and 0): no evidence for them."""
+    wrong = (TD1[0][:14] + "2" + TD1[0][15:], TD1[1], TD1[2])
+    probs = _probabilities(wrong)
+    _set(probs, (0, 11), **{"8": 0.9, "B": 0.09})
+    _set(probs, (0, 13), **{"0": 0.9, "O": 0.09})
+    decoded = decode(probs, today=TODAY)
+    assert decoded is not None
+    assert not decoded.valid
+
+
+def test_unknown_month_as_00_is_read_as_seen() -> None:
+    text = generate_mrz(
+        "TD3", document_code="P", issuing_state="UTO", surname="SPECIMEN",
+        document_number="X1234567", nationality="UTO", birth_date="740012", sex="F",
+        expiry_date="300101",
+    )  # fmt: skip
+    lines = tuple(text.split("\n"))
+    decoded = decode(_probabilities(lines), today=TODAY)
+    assert decoded is not None
+    assert decoded.valid
+    assert decoded.step == "argmax"
+    assert decoded.mrz.birth_date is None
+    assert decoded.mrz.birth_date_text == "740012"
