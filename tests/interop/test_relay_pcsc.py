@@ -1,7 +1,7 @@
 """Remote chip authentication through the real PC/SC stack: the simulated chip behind pcscd
 and vsmartcard's vpcd driver, read with `PCSCReader` by the library's relay client, the
 service (uvicorn on loopback) proving it: a CA-only and a PACE-CAM chip read `genuine` with
-the proof the service's own, a clone does not (conftest.py starts and stops pcscd)."""
+the proof the service's own, their clones do not (conftest.py starts and stops pcscd)."""
 
 from __future__ import annotations
 
@@ -24,8 +24,8 @@ from mrtd.readers.pcsc import PCSCReader  # noqa: E402 - after the check: it nee
 
 @pytest.mark.parametrize(
     ("settings", "clone"),
-    [(CA_ONLY, False), (PACE_CAM, False), (CA_ONLY, True)],
-    ids=["bac-ca", "pace-cam", "bac-ca-clone"],
+    [(CA_ONLY, False), (PACE_CAM, False), (CA_ONLY, True), (PACE_CAM, True)],
+    ids=["bac-ca", "pace-cam", "bac-ca-clone", "pace-cam-clone"],
 )
 def test_remote_proof_through_pcscd(
     pcsc_stack: PCSCStack, tmp_path: Path, settings: dict[str, object], clone: bool
