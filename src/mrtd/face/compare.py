@@ -51,7 +51,7 @@ QUALITY_NOTES = {
 }
 _MIN_EYE_DISTANCE = 60.0
 _MIN_SIDE = 240
-_BLUR_VARIANCE = 60.0  # of the Laplacian over the aligned 150x150 face (docs/face.md)
+_BLUR_VARIANCE = 35.0  # of the Laplacian over the aligned 150x150 face (docs/face.md)
 _DETECT_SIDE = 800  # detection runs on a copy no larger than this; landmarks on the original
 _UPSAMPLE_BELOW = 500  # smaller detection images are upsampled once (faces down to ~40 px)
 _CHIP_SIZE = 150
@@ -235,8 +235,10 @@ def _analyse(
     scale = min(1.0, _DETECT_SIDE / max(height, width))
     small = rgb if scale == 1.0 else cv2.resize(rgb, None, fx=scale, fy=scale,
                                                  interpolation=cv2.INTER_AREA)  # fmt: skip
-    upsample = 1 if max(small.shape[:2]) < _UPSAMPLE_BELOW else 0
-    boxes = list(models.detector(small, upsample))
+    first = 1 if max(small.shape[:2]) < _UPSAMPLE_BELOW else 0
+    boxes = list(models.detector(small, first))
+    if not boxes:  # HOG's response changes with scale: a face at the margin shows at the other
+        boxes = list(models.detector(small, 1 - first))
     if not boxes:
         raise FaceError(f"no face found in the {which}", "no_face", which)
     if len(boxes) > 1:

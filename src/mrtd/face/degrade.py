@@ -9,7 +9,7 @@ DG2 holds them.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import numpy as np
@@ -34,8 +34,8 @@ def icao_size(pixels: Pixels, width: int, height: int) -> Pixels:
         keep = w * height // width
         pixels = pixels[(h - keep) // 2 : (h - keep) // 2 + keep]
     interpolation = cv2.INTER_AREA if pixels.shape[1] > width else cv2.INTER_CUBIC
-    resized = cv2.resize(pixels, (width, height), interpolation=interpolation)
-    return resized  # type: ignore[return-value]
+    resized: Any = cv2.resize(pixels, (width, height), interpolation=interpolation)
+    return resized  # type: ignore[no-any-return]
 
 
 def crop(pixels: Pixels, fraction: float) -> Pixels:
