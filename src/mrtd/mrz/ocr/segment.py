@@ -211,17 +211,21 @@ def _warp(
     import numpy as np  # noqa: PLC0415
 
     scale = math.sqrt(abs(float(np.linalg.det(matrix[:, :2]))))
+    inverse = cv2.invertAffineTransform(matrix)
+    w, h = size
+    corners = np.array([[0, 0, 1], [w, 0, 1], [w, h, 1], [0, h, 1]], np.float64) @ inverse.T
+    x0, y0 = np.floor(corners.min(axis=0)).astype(int) - 2
+    x1, y1 = np.ceil(corners.max(axis=0)).astype(int) + 2
+    x0, y0 = max(x0, 0), max(y0, 0)
+    x1, y1 = min(x1, gray.shape[1]), min(y1, gray.shape[0])
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return np.full((size[1], size[0]), 255, np.uint8)
+    roi = gray[y0:y1, x0:x1]
+    # past the image's edge is paper, not the edge's pixels repeated: a crop tight round the
+    # MRZ cuts through the first and last glyphs' margins, and a repeated glyph is a bar
+    sample = roi[:: max(1, roi.shape[0] // 64), :: max(1, roi.shape[1] // 256)]
+    paper = int(np.percentile(sample, 90))
     if scale < 0.7:
-        inverse = cv2.invertAffineTransform(matrix)
-        w, h = size
-        corners = np.array([[0, 0, 1], [w, 0, 1], [w, h, 1], [0, h, 1]], np.float64) @ inverse.T
-        x0, y0 = np.floor(corners.min(axis=0)).astype(int) - 2
-        x1, y1 = np.ceil(corners.max(axis=0)).astype(int) + 2
-        x0, y0 = max(x0, 0), max(y0, 0)
-        x1, y1 = min(x1, gray.shape[1]), min(y1, gray.shape[0])
-        if x1 - x0 < 2 or y1 - y0 < 2:
-            return np.full((size[1], size[0]), 255, np.uint8)
-        roi = gray[y0:y1, x0:x1]
         small = (max(1, round((x1 - x0) * scale)), max(1, round((y1 - y0) * scale)))
         shrunk = np.asarray(cv2.resize(roi, small, interpolation=cv2.INTER_AREA), np.uint8)
         sx, sy = small[0] / (x1 - x0), small[1] / (y1 - y0)
@@ -229,8 +233,9 @@ def _warp(
         matrix = (np.vstack([matrix, [0, 0, 1]]) @ np.linalg.inv(to_small))[:2]
         gray = shrunk
     warped = cv2.warpAffine(
-        gray, matrix, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
-    )
+        gray, matrix, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
+        borderValue=paper,
+    )  # fmt: skip
     return np.asarray(warped, np.uint8)
 
 
