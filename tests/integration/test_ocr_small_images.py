@@ -59,7 +59,7 @@ def _tight_crop(kind: PageKind, seed: int, mrz_width: float) -> tuple[NDArray[np
     centre = lower + int(np.argmax(ink[lower:]))  # the MRZ: the inkiest rows low on the page
     x0 = max(0, gray.shape[1] // 2 - 256)
     y0 = max(0, min(gray.shape[0] - 512, centre - 256))
-    crop = np.ascontiguousarray(small[y0 : y0 + 512, x0 : x0 + 512])
+    crop = np.ascontiguousarray(small[y0 : y0 + 512, x0 : x0 + 512], dtype=np.uint8)
     assert crop.shape[:2] == (512, 512)
     return _degraded(crop, 60), truth
 
