@@ -481,3 +481,39 @@ def test_an_unauthorized_handshake_is_refused(sqlite_store: Store) -> None:  # n
     app = make_app(sqlite_store, api_token_hashes=(hashlib.sha256(b"token").digest(),))
     with serve_in_thread(app) as url, pytest.raises(Exception, match=r"403|1008"):
         Raw(url).receive()
+
+
+def test_a_replayed_pace_cam_session_is_refused(served: Served) -> None:  # noqa: F811
+    """The chip's answers of a genuine PACE-CAM session, sent again to a new one: the service's
+    mapping and ephemeral keys are new, so the recorded tokens do not verify."""
+    reader, _ = chip(PACE_CAM)
+    client = relay_client._Client(None, reader, CANKey("123456"), None, RelayStats())  # type: ignore[arg-type]
+    card_access, choice = client._card_access()
+    assert card_access is not None
+    assert choice is not None
+    hello = {"type": "hello", "mode": "proof", "password": {"kind": "can", "can": "123456"},
+             "card_access": base64.b64encode(card_access).decode(),
+             "pace_opening": client._pace_opening(choice)}  # fmt: skip
+    first = Raw(served.url)
+    first.send(**hello)
+    recorded: list[list[str]] = []
+    message = first.receive()
+    while message["type"] == "apdus":
+        answers = [reader.transmit(bytes.fromhex(a)).hex() for a in message["apdus"]]
+        recorded.append(answers)
+        first.send(type="answers", answers=answers)
+        message = first.receive()
+    assert message["type"] == "keys"  # the genuine session got that far
+    first.close()
+    second = Raw(served.url)
+    second.send(**hello)
+    message = second.receive()
+    for answers in recorded:
+        if message["type"] != "apdus":
+            break
+        second.send(type="answers", answers=answers)
+        message = second.receive()
+    assert message["type"] == "error"
+    assert message["code"] == "pace-failed"
+    second.close()
+    served.wait_closed()
