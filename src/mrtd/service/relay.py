@@ -407,6 +407,7 @@ def _drive(
         transcript = _Transcript(sent, answers, settings.max_batch, extended)
         link = _Link(transcript, random_bytes=randomness.restart(), resume_timeout=0)
         transcript.link = link
+        result: T | None = None
         try:
             if prepare is not None:
                 prepare(link)
@@ -419,11 +420,19 @@ def _drive(
         finally:
             link.close()
         if not transcript.planned:
-            return result
+            return cast(T, result)
+        _discard(result)  # a run on provisional answers: its keys are no one's
         got = conversation.exchange(transcript.planned)
         sent.extend(transcript.planned)
         answers.extend(got)
     raise RelayError("too-many-rounds", "the proof took too many batches", CLOSE_UNPROVEN)
+
+
+def _discard(result: object) -> None:
+    """Wipe the key copies a discarded run made (`_PACEDone.state`)."""
+    wipe = getattr(getattr(result, "state", None), "wipe", None)
+    if callable(wipe):
+        wipe()
 
 
 # -- the session ------------------------------------------------------------------------------
