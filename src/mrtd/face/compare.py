@@ -53,7 +53,6 @@ _MIN_EYE_DISTANCE = 60.0
 _MIN_SIDE = 240
 _BLUR_VARIANCE = 35.0  # of the Laplacian over the aligned 150x150 face (docs/face.md)
 _DETECT_SIDE = 800  # detection runs on a copy no larger than this; landmarks on the original
-_UPSAMPLE_BELOW = 500  # smaller detection images are upsampled once (faces down to ~40 px)
 _CHIP_SIZE = 150
 _CHIP_PADDING = 0.25
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -235,10 +234,9 @@ def _analyse(
     scale = min(1.0, _DETECT_SIDE / max(height, width))
     small = rgb if scale == 1.0 else cv2.resize(rgb, None, fx=scale, fy=scale,
                                                  interpolation=cv2.INTER_AREA)  # fmt: skip
-    first = 1 if max(small.shape[:2]) < _UPSAMPLE_BELOW else 0
-    boxes = list(models.detector(small, first))
-    if not boxes:  # HOG's response changes with scale: a face at the margin shows at the other
-        boxes = list(models.detector(small, 1 - first))
+    boxes = list(models.detector(small, 0))  # faces of 80 px and more
+    if not boxes:  # smaller faces, and faces at HOG's margin, show at twice the size
+        boxes = list(models.detector(small, 1))
     if not boxes:
         raise FaceError(f"no face found in the {which}", "no_face", which)
     if len(boxes) > 1:
