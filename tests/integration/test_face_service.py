@@ -27,7 +27,7 @@ from mrtd.pipeline.upload import parse_upload  # noqa: E402
 from mrtd.service.app import create_app  # noqa: E402
 from mrtd.service.config import ServiceConfig  # noqa: E402
 from mrtd.service.store import Store  # noqa: E402
-from mrtd.verify.policy import FaceMatch, Policy  # noqa: E402
+from mrtd.verify.policy import ActiveAuthentication, FaceMatch, Policy  # noqa: E402
 from tests.service import chips  # noqa: E402
 
 
@@ -49,7 +49,9 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 
 def _client(store: Store, face_match: str) -> TestClient:
-    policy = Policy(active_authentication="required", face_match=face_match)
+    policy = Policy(
+        active_authentication=ActiveAuthentication.REQUIRED, face_match=FaceMatch(face_match)
+    )
     config = ServiceConfig(database_url="unused://", policy=policy)
     return TestClient(create_app(config, store=store, trust=chips.trust()))
 
