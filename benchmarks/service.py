@@ -30,7 +30,7 @@ without FastAPI, the application itself without uvicorn, and the database's call
     .venv/bin/python benchmarks/service.py [--quick] [--seconds S] [--clients C]
         [--configs sqlite-1 sqlite-2 postgres-1 postgres-2] [--json PATH]
 
---quick: 2-second phases and C = 2, 8 (about a minute); the default takes about 3.5.
+--quick: 2-second phases and C = 2, 8 (about a minute); the default takes 3 to 5 minutes.
 PostgreSQL runs as a private cluster (tests/service/postgres.py); without its programs the
 PostgreSQL configurations are skipped, with a note.
 """
