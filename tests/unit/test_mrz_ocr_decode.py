@@ -80,3 +80,39 @@ def test_unknown_month_as_00_is_read_as_seen() -> None:
     assert decoded.step == "argmax"
     assert decoded.mrz.birth_date is None
     assert decoded.mrz.birth_date_text == "740012"
+
+
+SPECIMEN = (
+    "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+    "L898902C36UTO7408122F1204159ZE184226B<<<<<10",
+)
+
+
+def test_a_faint_filler_read_as_a_letter_after_the_name_is_a_filler() -> None:
+    read = (SPECIMEN[0][:35] + "C" + SPECIMEN[0][36:], SPECIMEN[1])
+    probs = _probabilities(read)
+    _set(probs, (0, 35), C=0.7, **{"<": 0.25})
+    decoded = decode(probs, today=TODAY)
+    assert decoded is not None
+    assert decoded.valid
+    assert decoded.mrz.lines == SPECIMEN
+
+
+def test_a_name_line_cut_out_of_step_is_refused() -> None:
+    """Letters after a run of fillers, the classifier sure of them: no check digit covers the
+    name, and no real MRZ has such a name; the reading is refused, not returned valid."""
+    read = (SPECIMEN[0][:38] + "KSSON<", SPECIMEN[1])
+    decoded = decode(_probabilities(read), today=TODAY)
+    assert decoded is not None
+    assert not decoded.valid
+    assert any("mis-cut" in error for error in decoded.mrz.errors)
+
+
+def test_an_unusual_document_code_takes_the_likely_usual_one() -> None:
+    read = ("B" + SPECIMEN[0][1:], SPECIMEN[1])
+    probs = _probabilities(read)
+    _set(probs, (0, 0), B=0.6, P=0.35)
+    decoded = decode(probs, today=TODAY)
+    assert decoded is not None
+    assert decoded.valid
+    assert decoded.mrz.document_code == "P"
