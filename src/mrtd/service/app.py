@@ -16,7 +16,7 @@ import logging
 import os
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -50,14 +50,15 @@ try:
     )
     from starlette.concurrency import run_in_threadpool
     from starlette.exceptions import HTTPException as StarletteHTTPException
+    from starlette.types import ASGIApp, Message, Receive, Scope, Send
 except ImportError as exc:  # pragma: no cover - the extra is part of the test lock
     raise OptionalDependencyError(
         "the verification service needs the service extra: pip install 'mrtd[service]'"
     ) from exc
 
-from mrtd.pipeline.upload import parse_upload, verify_upload
+from mrtd.pipeline.upload import Upload, parse_upload, verify_upload
 from mrtd.service.relay import mount_relay
-from mrtd.service.store import AuditRecord, Store, StoreUnavailableError
+from mrtd.service.store import AuditRecord, Challenge, Store, StoreUnavailableError
 
 __all__ = ["PROBLEM_TYPE", "Problem", "app_from_environment", "create_app"]
 
@@ -216,7 +217,7 @@ def create_app(
                       tags=["verification"])  # fmt: skip
     app.add_api_route("/healthz", service.healthz, methods=["GET"], tags=["operations"])
     app.add_api_route("/metrics", service.prometheus, methods=["GET"], tags=["operations"])
-    app.middleware("http")(service.no_internals)
+    app.add_middleware(_NoInternals, service=service)
     mount_relay(app, service, holder=_holder)  # /v1/relay: remote chip authentication
     return app
 
@@ -242,19 +243,21 @@ class Service:
         """A single-use nonce for Active Authentication: the chip signs `nonce`, the upload
         names `id`. Redeemable once, at any worker, until `expires`."""
         self.authorize(request)
-        moment = self.now()
-        challenge = await run_in_threadpool(
-            self.store.issue_challenge, now=moment, ttl=self.config.challenge_ttl
-        )
-        self.metrics.challenges.inc()
         self.issued += 1
-        if self.issued % CLEANUP_EVERY == 0:  # expired challenges go; the table stays small
-            await run_in_threadpool(self.store.delete_expired_challenges, now=moment)
+        cleanup = self.issued % CLEANUP_EVERY == 0  # expired challenges go: the table stays small
+        challenge = await run_in_threadpool(self._issue, self.now(), cleanup)
+        self.metrics.challenges.inc()
         return {
             "id": challenge.id,
             "nonce": base64.b64encode(challenge.nonce).decode("ascii"),
             "expires": _timestamp(challenge.expires),
         }
+
+    def _issue(self, moment: datetime, cleanup: bool) -> Challenge:
+        challenge = self.store.issue_challenge(now=moment, ttl=self.config.challenge_ttl)
+        if cleanup:
+            self.store.delete_expired_challenges(now=moment)
+        return challenge
 
     async def verify(self, request: Request, format: str = "auto") -> dict[str, object]:  # noqa: A002
         """Verify an upload: the chip's files as read and, for a chip with DG15, Active
@@ -272,37 +275,20 @@ class Service:
         except UploadError as exc:
             raise Problem(400, "upload-invalid", "The upload cannot be used", str(exc),
                           exc.field) from None  # fmt: skip
-        nonce = None
-        if upload.challenge_id is not None:
-            nonce = await run_in_threadpool(_nonce, self.store, upload.challenge_id, self.now())
-        elif upload.aa_signature is not None:
+        if upload.challenge_id is None and upload.aa_signature is not None:
             raise Problem(400, "challenge-missing", "The signature answers no challenge",
                           "an Active Authentication signature must answer a challenge of this "
                           "service (POST /v1/challenges)",
                           "/active_authentication/challenge_id")  # fmt: skip
-        moment = self.now()
-        document = await run_in_threadpool(_verify, upload, nonce, self.trust, self.config, moment)
-        verdict = document.verdict
-        record = AuditRecord(
-            verification_id=uuid.uuid4().hex,
-            time=moment,
-            document_number=document.mrz.document_number if document.mrz else None,
-            subject=upload.subject,
-            client_ip=request.client.host if request.client else None,
-            verdict=str(verdict.status),
-            reason_codes=verdict.codes,
-            policy=verdict.policy.name,
-            challenge_id=upload.challenge_id,
-        )
-        try:
-            await run_in_threadpool(self.store.commit_verification, record, now=self.now())
-        except ChallengeError as exc:
-            raise _challenge_problem(exc) from None
+        client_ip = request.client.host if request.client else None
+        # one hop off the event loop for the whole of it: the nonce, the verification, the
+        # audit record in the redeeming transaction, the face
+        document, record, face = await run_in_threadpool(self._verify_and_record, upload, client_ip)
+        verdict, moment = document.verdict, record.time
         self.metrics.verifications.labels(str(verdict.status)).inc()
         self.metrics.verify_seconds.observe(time.perf_counter() - started)
         _log.info("verification %s: %s %s", record.verification_id, verdict.status,
                   " ".join(verdict.codes))  # fmt: skip
-        face = await run_in_threadpool(_face, upload.capture, document, self.config)
         del upload  # the capture goes no further: never stored, never logged
         answer: dict[str, object] = {
             "verification_id": record.verification_id,
@@ -310,11 +296,38 @@ class Service:
             "accepted": verdict.genuine and (face["decision"] == "match" or not face["required"]),
             "verdict": verdict.as_dict(),
             "face": face,
-            "proven_by_server": _proven_by_server(document, nonce is not None),
+            "proven_by_server": _proven_by_server(document, record.challenge_id is not None),
         }
         if self.config.return_holder_data:
             answer["holder"] = _holder(document)
         return answer
+
+    def _verify_and_record(
+        self, upload: Upload, client_ip: str | None
+    ) -> tuple[Document, AuditRecord, dict[str, Any]]:
+        """The blocking part of a verification, on a worker thread."""
+        nonce = None
+        if upload.challenge_id is not None:
+            nonce = _nonce(self.store, upload.challenge_id, self.now())
+        moment = self.now()
+        document = _verify(upload, nonce, self.trust, self.config, moment)
+        verdict = document.verdict
+        record = AuditRecord(
+            verification_id=uuid.uuid4().hex,
+            time=moment,
+            document_number=document.mrz.document_number if document.mrz else None,
+            subject=upload.subject,
+            client_ip=client_ip,
+            verdict=str(verdict.status),
+            reason_codes=verdict.codes,
+            policy=verdict.policy.name,
+            challenge_id=upload.challenge_id,
+        )
+        try:
+            self.store.commit_verification(record, now=self.now())
+        except ChallengeError as exc:
+            raise _challenge_problem(exc) from None
+        return document, record, _face(upload.capture, document, self.config)
 
     async def healthz(self) -> JSONResponse:
         """Whether this worker can serve: the database answers; the trust material's age."""
@@ -387,15 +400,40 @@ class Service:
         problem = Problem(503, "database-unavailable", "The database cannot be reached")
         return self.problem_response(problem, request)
 
-    async def no_internals(
-        self, request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        """A bug is a 500 problem document that names nothing of the request or the code."""
+    def internal_error(self, path: str) -> JSONResponse:
+        """A bug: a 500 problem document that names nothing of the request or the code."""
+        self.metrics.problems.labels("internal").inc()
+        problem = Problem(500, "internal", "Internal error")
+        return JSONResponse(
+            problem.document(path), status_code=500, media_type="application/problem+json"
+        )
+
+
+class _NoInternals:
+    """ASGI middleware (a plain one: Starlette's BaseHTTPMiddleware costs a task and a queue
+    per request): an exception that escapes the routes becomes `internal_error`, logged by
+    its type only; after the answer has begun, the connection is just closed."""
+
+    def __init__(self, app: ASGIApp, service: Service) -> None:
+        self.app, self.service = app, service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            started |= message["type"] == "http.response.start"
+            await send(message)
+
         try:
-            return await call_next(request)
+            await self.app(scope, receive, watched)
         except Exception as exc:
-            _log.error("internal error %s on %s", type(exc).__name__, request.url.path)
-            return self.problem_response(Problem(500, "internal", "Internal error"), request)
+            _log.error("internal error %s on %s", type(exc).__name__, scope.get("path", ""))
+            if not started:
+                await self.service.internal_error(scope.get("path", ""))(scope, receive, send)
 
 
 def _timestamp(moment: datetime) -> str:
