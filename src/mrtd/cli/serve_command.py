@@ -90,6 +90,7 @@ def run_serve(args: argparse.Namespace) -> int:
         proxy_headers=bool(config.trusted_proxies),
         forwarded_allow_ips=list(config.trusted_proxies) or None,
         access_log=False,  # our own line per verification names no person
+        ws="websockets-sansio",  # the relay; uvicorn's older websockets protocol is deprecated
         log_level="info",
     )
     return EXIT_OK
