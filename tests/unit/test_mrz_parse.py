@@ -135,6 +135,15 @@ def test_unknown_and_impossible_dates_are_data_with_a_warning(birth: str, warnin
     assert key.mrz_information[10:17] == birth + mrz.lines[1][19]
 
 
+@pytest.mark.parametrize("birth", ["6<0227", "600<27", "60022<", "<02271"])
+def test_a_lone_filler_inside_a_date_is_an_error(birth: str) -> None:
+    """'<' counts 0 in a check digit, as '0' does: a '0' misread as '<' passes every check
+    digit. 9303-3 marks a whole year, month or day unknown, never one digit of it."""
+    mrz = parse_mrz(_td3(birth), strict=False, today=TODAY)
+    assert not mrz.valid
+    assert "date of birth has a filler inside a year, month or day" in mrz.errors
+
+
 def test_impossible_expiry_date_is_a_warning_too() -> None:
     mrz = parse_mrz(_td3("800101", "270229"), today=TODAY)
     assert mrz.valid

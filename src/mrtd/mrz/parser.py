@@ -152,9 +152,9 @@ def analyse(layout: Layout, lines: tuple[str, ...], today: date) -> MRZ:
 
     birth_text, expiry_text = text("birth_date"), text("expiry_date")
     birth_century = 1900 if _year(birth_text) > today.year % 100 else 2000
-    birth_date = _date("birth_date", birth_text, birth_century, warnings)
+    birth_date = _date("birth_date", birth_text, birth_century, errors, warnings)
     expiry_century = _expiry_century(_year(expiry_text), today)
-    expiry_date = _date("expiry_date", expiry_text, expiry_century, warnings)
+    expiry_date = _date("expiry_date", expiry_text, expiry_century, errors, warnings)
 
     return MRZ(
         format=layout.format,
@@ -224,15 +224,22 @@ def _expiry_century(year: int, today: date) -> int:
     return min(candidates, key=lambda y: (abs(y - today.year), y > today.year)) - year
 
 
-def _date(field: str, raw: str, century: int, warnings: list[str]) -> date | None:
+def _date(
+    field: str, raw: str, century: int, errors: list[str], warnings: list[str]
+) -> date | None:
     """The date as data (9303-3 §4.6): a day or month unknown to the issuer (`<<` or `00`)
     or a date no calendar has (29 February of a common year, in specimens and some states'
     documents) is printed all the same, covered by its check digit and part of the access
     key. Such a date is None with a warning, never an error: the characters, not a date,
-    are what the MRZ holds. Letters are a grammar error, reported already."""
+    are what the MRZ holds. Fillers stand for a whole year, month or day; a lone one is an
+    error. Letters are a grammar error, reported already."""
     if not raw.isdigit():
         if raw.strip("0123456789<") == "":  # only fillers and digits: marked unknown
-            warnings.append(f"{LABELS[field]} is partly or wholly unknown (fillers)")
+            pairs = (raw[0:2], raw[2:4], raw[4:6])
+            if all(pair.isdigit() or pair == "<<" for pair in pairs):
+                warnings.append(f"{LABELS[field]} is partly or wholly unknown (fillers)")
+            else:  # '<' counts 0 like '0': a lone filler is a misread no check digit sees
+                errors.append(f"{LABELS[field]} has a filler inside a year, month or day")
         return None
     if raw[2:4] == "00" or raw[4:6] == "00":
         warnings.append(f"{LABELS[field]} is partly or wholly unknown ('00')")

@@ -22,6 +22,7 @@ not here. Quarter turns are covered by the two directions, skew (±25°) by rota
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
-__all__ = ["Band", "find_bands"]
+__all__ = ["Band", "band_levels", "find_bands", "repeats"]
 
 _LEVEL_PITCH = 8.0  # pixels per character pitch at which each scale is searched
 _MAX_LEVEL_SIDE = 1600  # never search a scale larger than this
@@ -70,27 +71,40 @@ class _Line:
 
 def find_bands(gray: NDArray[np.uint8]) -> list[Band]:
     """Candidate MRZ bands in `gray`, most MRZ-like first (at most _MAX_BANDS)."""
+    return _best([band for level in band_levels(gray) for band in level])
+
+
+def band_levels(gray: NDArray[np.uint8]) -> Iterator[list[Band]]:
+    """The candidate bands scale by scale, the largest MRZ (the cheapest, smallest level)
+    first, each level's best first: a reader can stop at the first level that reads, and
+    the largest level (an MRZ of about 6 pixels per character, often upscaled) is searched
+    only when nothing coarser read."""
     import cv2  # noqa: PLC0415 - the caller has checked the optional extra
     import numpy as np  # noqa: PLC0415
 
     height, width = gray.shape
-    bands: list[Band] = []
+    levels: list[tuple[float, NDArray[np.uint8]]] = []
     source, source_scale = gray, 1.0  # a smaller level is shrunk from the next larger one
-    for scale in sorted(_scales(width, height), reverse=True):
-        size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    scales = sorted(_scales(width, height), reverse=True)
+    for scale in scales:  # build from large to small (each shrunk from the previous) lazily
+        levels.append((scale, source))
+        if scale <= 1:
+            size = (max(1, round(width * scale)), max(1, round(height * scale)))
+            if scale != source_scale:
+                shrunk = cv2.resize(source, size, interpolation=cv2.INTER_AREA)
+                source, source_scale = np.asarray(shrunk, np.uint8), scale
+            levels[-1] = (scale, source)
+    for scale, shrunk_level in reversed(levels):
+        level = shrunk_level
         if scale > 1:  # enlarged from the image itself, never a source for smaller levels
+            size = (max(1, round(width * scale)), max(1, round(height * scale)))
             level = np.asarray(cv2.resize(gray, size, interpolation=cv2.INTER_LINEAR), np.uint8)
-        elif scale != source_scale:
-            source = np.asarray(cv2.resize(source, size, interpolation=cv2.INTER_AREA), np.uint8)
-            level, source_scale = source, scale
-        else:
-            level = source
+        bands: list[Band] = []
         for transposed in (False, True):
             image = np.ascontiguousarray(level.T) if transposed else level
-            lines = _lines(image)
-            for group in _groups(lines):
+            for group in _groups(_lines(image)):
                 bands.append(_band(group, scale, transposed))
-    return _best(bands)
+        yield _best(bands)
 
 
 def _scales(width: int, height: int) -> list[float]:
@@ -220,21 +234,25 @@ def _band(group: list[_Line], scale: float, transposed: bool) -> Band:
 
 def _best(bands: list[Band]) -> list[Band]:
     """Best first, dropping bands that repeat a better one (same place, other scale)."""
-    import numpy as np  # noqa: PLC0415
-
     chosen: list[Band] = []
     for band in sorted(bands, key=lambda b: -b.score):
-        centre = band.corners.mean(axis=0)
-        duplicate = False
-        for kept in chosen:
-            if kept.lines != band.lines:
-                continue
-            distance = float(np.linalg.norm(kept.corners.mean(axis=0) - centre))
-            if distance < 0.5 * kept.line_height and 0.8 < band.length / kept.length < 1.25:
-                duplicate = True
-                break
-        if not duplicate:
+        if not repeats(band, chosen):
             chosen.append(band)
         if len(chosen) >= _MAX_BANDS:
             break
     return chosen
+
+
+def repeats(band: Band, kept: list[Band]) -> bool:
+    """Whether `band` is one of `kept` found again: as many lines, the same place (within
+    half a line height) and about as long."""
+    import numpy as np  # noqa: PLC0415
+
+    centre = band.corners.mean(axis=0)
+    for other in kept:
+        if other.lines != band.lines:
+            continue
+        distance = float(np.linalg.norm(other.corners.mean(axis=0) - centre))
+        if distance < 0.5 * other.line_height and 0.8 < band.length / other.length < 1.25:
+            return True
+    return False

@@ -30,7 +30,7 @@ from mrtd.errors import MRZNotFoundError
 from mrtd.mrz.model import MRZ
 from mrtd.mrz.ocr.decode import Decoded, decode
 from mrtd.mrz.ocr.image import load_gray, require_opencv
-from mrtd.mrz.ocr.locate import Band, find_bands
+from mrtd.mrz.ocr.locate import Band, band_levels, repeats
 from mrtd.mrz.ocr.segment import TEXT_HEIGHT, Hypothesis, Strip, hypotheses, rectify
 from mrtd.mrz.ocr.tesseract import TesseractReading
 
@@ -44,7 +44,8 @@ Engine = Literal["mrtd", "tesseract"]
 Point = tuple[float, float]
 
 MIN_SIDE = 16  # pixels; a smaller image cannot hold a legible MRZ
-_BANDS_READ = 8  # candidate bands read at most
+_BANDS_READ = 10  # candidate bands read at most
+_BANDS_PER_LEVEL = 4  # ... and at most this many found at one scale
 _HYPOTHESES_READ = 2  # cuts (character counts, line groups) read per band
 _SAMPLE = 6  # cells per line classified both ways up to pick the reading direction
 _SECOND_LOOK = -0.3  # an invalid reading this confident (mean log probability) is re-cut
@@ -104,23 +105,30 @@ def read_mrz_image(
     gray = load_gray(image)
     if min(gray.shape) < MIN_SIDE:
         raise MRZNotFoundError(f"no MRZ found: the image is smaller than {MIN_SIDE} pixels")
-    bands = find_bands(gray)
+    bands: list[Band] = []
     best: _Attempt | None = None
     best_strip: Strip | None = None
     strips: list[Strip] = []
-    for band in bands[:_BANDS_READ]:
-        if any(_covers(strip, band) for strip in strips):
-            continue  # a strip already read held this band (a line of a group read before)
-        strip = rectify(gray, band)
-        if strip is None:
-            continue
-        strips.append(strip)
-        for cut in hypotheses(strip)[:_HYPOTHESES_READ]:
-            for attempt in _read(cut, today):
-                if attempt.decoded.valid:
-                    return _result(attempt, "mrtd", started)
-                if best is None or attempt.score > best.score:
-                    best, best_strip = attempt, strip
+    read: list[tuple[Strip, float]] = []  # each strip with the line height it was cut at
+    for level in band_levels(gray):  # the largest MRZ first: stop at the first that reads
+        fresh = [band for band in level if not repeats(band, bands)]
+        bands.extend(fresh)
+        for band in fresh[:_BANDS_PER_LEVEL]:
+            if len(strips) >= _BANDS_READ:
+                break
+            if any(_covers(strip, band) for strip, height in read if _alike(height, band)):
+                continue  # a strip already read held this band (a line of a group read before)
+            strip = rectify(gray, band)
+            if strip is None:
+                continue
+            strips.append(strip)
+            read.append((strip, band.line_height))
+            for cut in hypotheses(strip)[:_HYPOTHESES_READ]:
+                for attempt in _read(cut, today):
+                    if attempt.decoded.valid:
+                        return _result(attempt, "mrtd", started)
+                    if best is None or attempt.score > best.score:
+                        best, best_strip = attempt, strip
     if tesseract and strips:
         found = _tesseract(best_strip or strips[0], best, today, started)
         if found is not None:
@@ -289,6 +297,11 @@ def _corroborated(reading: TesseractReading, best: _Attempt | None, turned: bool
             if sure[r][c] >= _SURE and char != primary[r][c]:
                 return False
     return True
+
+
+def _alike(height: float, band: Band) -> bool:
+    """A strip cut at `height` reads `band` as well as its own: the line heights agree."""
+    return 0.8 < band.line_height / max(height, 1e-6) < 1.25
 
 
 def _covers(strip: Strip, band: Band) -> bool:
