@@ -206,10 +206,12 @@ and 4 also means the service could not be reached or refused the upload""",
 an upload (JSON of mrtd, NFCPassportReader, a JMRTD app or ZeroPass Port; --format to force
 one) is verified as files are; an unusable one is exit 2, naming the field (docs/verify.md)
 {_READ_EXITS.replace("read but not genuine", "files verified but not genuine")}""",
-    "ocr": """example:
+    "ocr": """examples:
   mrtd ocr page.jpg --json
-exit status: 0 a valid MRZ read from every image, 1 an image without a readable MRZ,
-2 bad usage or an unreadable image, 70 internal error""",
+  mrtd ocr --camera 0            # a kiosk's camera: until 3 frames in a row agree
+exit status: 0 a valid MRZ read from every image (or agreed on by the camera's frames),
+1 an image without a readable MRZ, 2 bad usage or an unreadable image or video source,
+70 internal error""",
     "demo": """example:
   mrtd demo --json
 exit status: 0 the simulated document read as genuine, 1 not, 70 internal error""",
