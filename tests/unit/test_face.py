@@ -5,6 +5,7 @@ landmark model never opened."""
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -80,6 +81,16 @@ def test_a_jpeg_2000_portrait_at_chip_bitrates_matches(portrait: Any, size: int)
     assert compare_faces(_png(portrait), face).match
     codestream_capture = encode_jpeg(portrait)
     assert compare_faces(codestream_capture, jp2).match  # the encoded bytes as well
+
+
+def test_a_phone_capture_is_turned_as_its_exif_orientation_says(portrait: Any) -> None:
+    image = pytest.importorskip("PIL.Image")
+    sideways = image.fromarray(np.ascontiguousarray(portrait[:, :, ::-1])).rotate(90, expand=True)
+    exif = image.Exif()
+    exif[0x0112] = 6  # turn 90 degrees clockwise to show
+    buffer = io.BytesIO()
+    sideways.save(buffer, "JPEG", exif=exif.tobytes())
+    assert compare_faces(buffer.getvalue(), FACE.read_bytes()).match
 
 
 def test_a_path_is_read(tmp_path: Path, portrait: Any) -> None:

@@ -22,7 +22,7 @@ from mrtd.errors import DecodeError, FaceError
 from mrtd.face.calibration import CALIBRATED_FOR, THRESHOLD
 from mrtd.face.models import FaceModels, load_models, require_face_extra
 from mrtd.lds.face import FaceImage
-from mrtd.lds.image_decode import MAX_PIXELS, MAX_SIDE, decode_image
+from mrtd.lds.image_decode import MAX_PIXELS, MAX_SIDE, declared_size, decode_image
 
 if TYPE_CHECKING:
     import numpy as np
@@ -155,26 +155,34 @@ def embed_image(data: bytes, which: str = PORTRAIT) -> tuple[NDArray[np.float64]
 
 def decode_capture(data: bytes) -> NDArray[np.uint8]:
     """The pixels (BGR, HxWx3) of a JPEG or PNG capture, its declared size checked before
-    decoding as for chip images; DecodeError otherwise (JPEG 2000 too: a camera gives none)."""
+    decoding as for chip images, a JPEG turned as its EXIF orientation says (a phone stores
+    its photos sideways); DecodeError otherwise (JPEG 2000 too: a camera gives none)."""
     if data.startswith(_JPEG_MAGIC):
-        return decode_image(data)
-    if not data.startswith(_PNG_MAGIC):
+        declared_size(data)
+        kind = "JPEG"
+    elif data.startswith(_PNG_MAGIC):
+        if len(data) < 24 or data[12:16] != b"IHDR":
+            raise DecodeError("PNG: no readable image size in the header")
+        width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+        if not width or not height or max(width, height) > MAX_SIDE or width * height > MAX_PIXELS:
+            raise DecodeError(f"PNG: declared size {width}x{height} is out of the limits")
+        kind = "PNG"
+    else:
         raise DecodeError("image data is neither JPEG nor PNG; it is not decoded")
-    if len(data) < 24 or data[12:16] != b"IHDR":
-        raise DecodeError("PNG: no readable image size in the header")
-    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
-    if not width or not height or max(width, height) > MAX_SIDE or width * height > MAX_PIXELS:
-        raise DecodeError(f"PNG: declared size {width}x{height} is out of the limits")
     import cv2  # noqa: PLC0415 - the optional extra, checked by the caller
     import numpy as np  # noqa: PLC0415
 
+    level = cv2.utils.logging.getLogLevel()
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)  # failures raise
     try:
         pixels = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
     except cv2.error:
         pixels = None
+    finally:
+        cv2.utils.logging.setLogLevel(level)
     if pixels is None or pixels.ndim != 3 or pixels.shape[2] != 3:
-        raise DecodeError("PNG: the image data cannot be decoded")
-    decoded: NDArray[np.uint8] = np.ascontiguousarray(pixels[:, :, :3])
+        raise DecodeError(f"{kind}: the image data cannot be decoded")
+    decoded: NDArray[np.uint8] = np.ascontiguousarray(pixels)
     return decoded
 
 
