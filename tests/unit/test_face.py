@@ -100,6 +100,22 @@ def test_a_path_is_read(tmp_path: Path, portrait: Any) -> None:
     assert compare_faces(str(capture), str(FACE)).match
 
 
+def test_a_dg2_file_or_a_dump_folder_is_the_document(tmp_path: Path, portrait: Any) -> None:
+    capture = _png(adjust_light(portrait, offset=-30))
+    assert compare_faces(capture, sim_files()["DG2"]).match
+    for name, data in sim_files().items():
+        (tmp_path / f"{name}.bin").write_bytes(data)
+    assert compare_faces(capture, tmp_path).match
+    assert compare_faces(capture, tmp_path / "DG2.bin").match
+    (tmp_path / "DG2.bin").unlink()
+    with pytest.raises(FaceError) as caught:
+        compare_faces(capture, tmp_path)
+    assert caught.value.reason == "no_portrait"
+    with pytest.raises(FaceError) as caught:
+        compare_faces(capture, b"\x75\x03\x7f\x61\x00")
+    assert (caught.value.reason, caught.value.image) == ("image_unreadable", "portrait")
+
+
 def test_another_face_does_not_match(portrait: Any) -> None:
     other = cv2.flip(portrait, 0)  # upside down: HOG finds no face there
     with pytest.raises(FaceError):

@@ -19,8 +19,6 @@ from mrtd.cli.exit_status import EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE
 from mrtd.cli.report import error_json
 from mrtd.errors import DecodeError, FaceError, OptionalDependencyError
 from mrtd.face.compare import compare_faces
-from mrtd.lds.dg2 import DG2File
-from mrtd.pipeline.document import collect_files
 
 EPILOG = """examples:
   mrtd face capture.jpg --document dump/
@@ -55,8 +53,8 @@ def add_face_parser(commands: Any) -> None:
 
 def run_face(args: argparse.Namespace) -> int:
     try:
-        portrait = _portrait(args)
-        result = compare_faces(Path(args.capture), portrait)
+        # a folder: DG2 found by content among its files (compare_faces); a file: the image
+        result = compare_faces(Path(args.capture), Path(args.document or args.portrait))
     except (FaceError, DecodeError, OSError, OptionalDependencyError) as exc:
         message = f"mrtd face: {exc}"
         if args.json:
@@ -77,15 +75,3 @@ def run_face(args: argparse.Namespace) -> int:
         for which, note in notes:
             print(f"  {which}: {note}")
     return EXIT_OK if result.match else EXIT_CHECK_FAILED
-
-
-def _portrait(args: argparse.Namespace) -> bytes | Path:
-    if args.portrait:
-        return Path(args.portrait)
-    files = collect_files([args.document])
-    if "DG2" not in files:
-        raise FaceError("no DG2 (face) among the document's files", "no_portrait", "portrait")
-    faces = DG2File.from_bytes(files["DG2"][1]).faces
-    if not faces:
-        raise FaceError("DG2 holds no face image", "no_portrait", "portrait")
-    return faces[0].image

@@ -21,6 +21,7 @@ from mrtd.bounded import read_bounded
 from mrtd.errors import DecodeError, FaceError
 from mrtd.face.calibration import CALIBRATED_FOR, THRESHOLD
 from mrtd.face.models import FaceModels, load_models, require_face_extra
+from mrtd.lds.dg2 import DG2File
 from mrtd.lds.face import FaceImage
 from mrtd.lds.image_decode import MAX_PIXELS, MAX_SIDE, declared_size, decode_image
 
@@ -57,6 +58,7 @@ _CHIP_SIZE = 150
 _CHIP_PADDING = 0.25
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 _JPEG_MAGIC = b"\xff\xd8\xff"
+_DG2_TAG = b"\x75"  # an encoded DG2 (9303-10), taken for its first face
 
 ImageInput = bytes | bytearray | memoryview | str | os.PathLike[str]
 
@@ -110,8 +112,9 @@ def compare_faces(
     threshold: float = THRESHOLD,
 ) -> FaceComparison:
     """Compare the face in `capture` (JPEG or PNG bytes, or a path) with the document's
-    portrait: a `Document` (its first DG2 face), a `FaceImage`, or the encoded image (JPEG or
-    JPEG 2000 bytes, or a path).
+    portrait: a `Document` (its first DG2 face), a `FaceImage`, the encoded image (JPEG or
+    JPEG 2000, bytes or a path), an encoded DG2 file (bytes or a path) or a folder of files
+    read from the chip (DG2 found by content).
 
     `FaceError` (a ValueError) when an image cannot be decoded (`reason` "image_unreadable"),
     holds no face ("no_face") or several ("several_faces"), or the document has no DG2 face
@@ -189,11 +192,38 @@ def decode_capture(data: bytes) -> NDArray[np.uint8]:
 def _portrait_bytes(document: Document | FaceImage | ImageInput) -> bytes:
     if isinstance(document, FaceImage):
         return document.image
+    if isinstance(document, str | os.PathLike) and Path(document).is_dir():
+        return _dg2_portrait(_dump_dg2(Path(document)))
     if isinstance(document, bytes | bytearray | memoryview | str | os.PathLike):
-        return _read(document, PORTRAIT)
+        data = _read(document, PORTRAIT)
+        return _dg2_portrait(data) if data[:1] == _DG2_TAG else data
     faces: tuple[FaceImage, ...] = getattr(document, "faces", ())
     if not faces:
         raise FaceError("the document has no face image (DG2)", "no_portrait", PORTRAIT)
+    return faces[0].image
+
+
+def _dump_dg2(folder: Path) -> bytes:
+    """DG2 among the files of a folder (a dump), found by content as `mrtd verify` finds it."""
+    from mrtd.pipeline.document import collect_files  # noqa: PLC0415 - only for a folder
+
+    try:
+        files = collect_files([folder])
+    except (DecodeError, OSError) as exc:
+        raise FaceError(f"the document's files: {exc}", "no_portrait", PORTRAIT) from exc
+    if "DG2" not in files:
+        raise FaceError("no DG2 (face) among the document's files", "no_portrait", PORTRAIT)
+    return files["DG2"][1]
+
+
+def _dg2_portrait(data: bytes) -> bytes:
+    """The first face image of a DG2 file."""
+    try:
+        faces = DG2File.from_bytes(data).faces
+    except DecodeError as exc:
+        raise FaceError(f"DG2 cannot be parsed: {exc}", "image_unreadable", PORTRAIT) from exc
+    if not faces:
+        raise FaceError("DG2 holds no face image", "no_portrait", PORTRAIT)
     return faces[0].image
 
 
