@@ -15,7 +15,8 @@ on one core. A read is *correct* when the MRZ equals the truth, *wrong* when a v
 than the truth is returned (the error that matters most), *refused* otherwise. Each refusal
 is put down to the first stage that lost it, by replaying the stages on the bands the
 pipeline reads and comparing the classifier's most likely characters with the truth:
-- locate: no band read holds text at least half like the MRZ (either way up);
+- locate: no band the pipeline reads (`candidate_strips`: found, and within its budget of
+  bands) holds text at least half like the MRZ (either way up);
 - segment: some band does, but no cut of the MRZ's shape (lines x characters) reads 90 % of
   its characters right (lines missed, miscounted or mis-cut);
 - classify: a cut of the right shape reads 90 % or more right, but not all of it, and the
@@ -58,8 +59,7 @@ from mrtd.mrz.ocr import pipeline  # noqa: E402
 from mrtd.mrz.ocr.decode import ALPHABET  # noqa: E402
 from mrtd.mrz.ocr.image import load_gray  # noqa: E402
 from mrtd.mrz.ocr.line import character_errors  # noqa: E402
-from mrtd.mrz.ocr.locate import find_bands  # noqa: E402
-from mrtd.mrz.ocr.segment import hypotheses, rectify  # noqa: E402
+from mrtd.mrz.ocr.segment import hypotheses  # noqa: E402
 from mrtd.mrz.ocr.synthetic_scene import SCENE_SEEDS, render_scene  # noqa: E402
 from tests.shared_data import shared_data_file  # noqa: E402
 
@@ -186,14 +186,7 @@ def stage(case: Case) -> str:
     shape = (truth.count("\n") + 1, len(truth.split("\n")[0]))
     gray = load_gray(case.image)
     best_any, best_shaped = 0.0, 0.0
-    strips: list[object] = []
-    for band in find_bands(gray)[: pipeline._BANDS_READ]:
-        if any(pipeline._covers(s, band) for s in strips):  # type: ignore[arg-type]
-            continue
-        strip = rectify(gray, band)
-        if strip is None:
-            continue
-        strips.append(strip)
+    for strip in pipeline.candidate_strips(gray, []):  # the bands the pipeline reads
         for cut in hypotheses(strip)[: pipeline._HYPOTHESES_READ]:
             for way in (cut, cut.turn()):
                 probabilities = pipeline._classify(way.cells(), {})

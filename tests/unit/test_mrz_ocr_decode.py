@@ -116,3 +116,34 @@ def test_an_unusual_document_code_takes_the_likely_usual_one() -> None:
     assert decoded is not None
     assert decoded.valid
     assert decoded.mrz.document_code == "P"
+
+
+def _td3_number(number: str) -> tuple[str, ...]:
+    text = generate_mrz(
+        "TD3", document_code="P", issuing_state="UTO", surname="SPECIMEN",
+        document_number=number, nationality="UTO", birth_date="740812", sex="F",
+        expiry_date="300101",
+    )  # fmt: skip
+    return tuple(text.split("\n"))
+
+
+def test_two_zeros_read_as_o_that_cancel_in_every_check_digit_are_zeros() -> None:
+    """'O' counts 24: two of them at weights 7 and 3 change every sum by 240, which no check
+    digit sees. Among digits, the digits are the likelier reading."""
+    truth = _td3_number("707210009")
+    read = (truth[0], truth[1][:6] + "OO" + truth[1][8:])
+    probs = _probabilities(read)
+    for column in (6, 7):
+        _set(probs, (1, column), O=0.6, **{"0": 0.35})
+    decoded = decode(probs, today=TODAY)
+    assert decoded is not None
+    assert decoded.valid
+    assert decoded.mrz.lines == truth
+
+
+def test_a_letter_o_among_digits_that_only_it_explains_stays() -> None:
+    truth = _td3_number("70721O009")  # one 'O': as '0' no check digit would hold
+    decoded = decode(_probabilities(truth), today=TODAY)
+    assert decoded is not None
+    assert decoded.valid
+    assert decoded.mrz.lines == truth

@@ -115,7 +115,8 @@ def _decode(probabilities: NDArray[np.float32], today: date | None) -> Decoded |
     if layout is None:
         return None
     first = parse_mrz(raw, strict=False, today=today)
-    if first.valid and _codes_known(first) and _name_is_whole(first) and _usual_code(first):
+    settled = _codes_known(first) and _name_is_whole(first) and _usual_code(first)
+    if first.valid and settled and not _zeros_also_valid(raw, layout.format, today):
         return _result(first, probs, "argmax")
 
     masks = _grammar_masks(layout.format)
@@ -182,6 +183,26 @@ def _fillers_in_name(grid: list[list[str]], masked: NDArray[np.float64], fmt: MR
             grid[line][c] = "<"
         else:
             run = 0 if run < 3 else run
+
+
+def _zeros_also_valid(lines: tuple[str, ...], fmt: MRZFormat, today: date | None) -> bool:
+    """Whether reading every 'O' of a letters-and-digits field otherwise of digits as '0'
+    (step 2) is valid too. One such swap changes a check digit ('O' counts 24); two can
+    cancel (weights 7 and 3), and then the digits are the likelier reading."""
+    grid = [list(line) for line in lines]
+    changed = False
+    for row, start, end in _mixed_fields(fmt):
+        field = grid[row][start:end]
+        others = [ch for ch in field if ch not in "O<"]
+        if "O" in field and len(others) >= 2 and all(ch.isdigit() for ch in others):
+            grid[row][start:end] = ["0" if ch == "O" else ch for ch in field]
+            changed = True
+    if not changed:
+        return False
+    try:
+        return parse_mrz(tuple("".join(row) for row in grid), strict=False, today=today).valid
+    except MRZError:
+        return False
 
 
 def _usual_code(mrz: MRZ) -> bool:

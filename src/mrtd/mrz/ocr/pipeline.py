@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 import re
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Literal
@@ -44,8 +45,8 @@ Engine = Literal["mrtd", "tesseract"]
 Point = tuple[float, float]
 
 MIN_SIDE = 16  # pixels; a smaller image cannot hold a legible MRZ
-_BANDS_READ = 10  # candidate bands read at most
-_BANDS_PER_LEVEL = 4  # ... and at most this many found at one scale
+_BANDS_READ = 12  # candidate bands read at most
+_BANDS_PER_LEVEL = 6  # ... and at most this many found at one scale
 _HYPOTHESES_READ = 2  # cuts (character counts, line groups) read per band
 _SAMPLE = 6  # cells per line classified both ways up to pick the reading direction
 _SECOND_LOOK = -0.3  # an invalid reading this confident (mean log probability) is re-cut
@@ -109,31 +110,39 @@ def read_mrz_image(
     best: _Attempt | None = None
     best_strip: Strip | None = None
     strips: list[Strip] = []
-    read: list[tuple[Strip, float]] = []  # each strip with the line height it was cut at
-    for level in band_levels(gray):  # the largest MRZ first: stop at the first that reads
-        fresh = [band for band in level if not repeats(band, bands)]
-        bands.extend(fresh)
-        for band in fresh[:_BANDS_PER_LEVEL]:
-            if len(strips) >= _BANDS_READ:
-                break
-            if any(_covers(strip, band) for strip, height in read if _alike(height, band)):
-                continue  # a strip already read held this band (a line of a group read before)
-            strip = rectify(gray, band)
-            if strip is None:
-                continue
-            strips.append(strip)
-            read.append((strip, band.line_height))
-            for cut in hypotheses(strip)[:_HYPOTHESES_READ]:
-                for attempt in _read(cut, today):
-                    if attempt.decoded.valid:
-                        return _result(attempt, "mrtd", started)
-                    if best is None or attempt.score > best.score:
-                        best, best_strip = attempt, strip
+    for strip in candidate_strips(gray, bands):
+        strips.append(strip)
+        for cut in hypotheses(strip)[:_HYPOTHESES_READ]:
+            for attempt in _read(cut, today):
+                if attempt.decoded.valid:
+                    return _result(attempt, "mrtd", started)
+                if best is None or attempt.score > best.score:
+                    best, best_strip = attempt, strip
     if tesseract and strips:
         found = _tesseract(best_strip or strips[0], best, today, started)
         if found is not None:
             return found
     raise _not_found(bands, best)
+
+
+def candidate_strips(gray: NDArray[np.uint8], bands: list[Band]) -> Iterator[Strip]:
+    """The bands worth reading, rectified, in the order they are read: scale by scale, the
+    largest MRZ first, at most `_BANDS_PER_LEVEL` new bands of a scale and `_BANDS_READ` in
+    all; a band inside a strip already read at its line height is skipped. Every band found
+    is appended to `bands` (for the error message)."""
+    read: list[tuple[Strip, float]] = []  # each strip with the line height it was cut at
+    for level in band_levels(gray):  # the largest MRZ first: the caller stops when one reads
+        fresh = [band for band in level if not repeats(band, bands)]
+        bands.extend(fresh)
+        for band in fresh[:_BANDS_PER_LEVEL]:
+            if len(read) >= _BANDS_READ:
+                return
+            if any(_covers(strip, band) for strip, height in read if _alike(height, band)):
+                continue  # a strip already read held this band (a line of a group read before)
+            strip = rectify(gray, band)
+            if strip is not None:
+                read.append((strip, band.line_height))
+                yield strip
 
 
 # -- the built-in engine ----------------------------------------------------------------------

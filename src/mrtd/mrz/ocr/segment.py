@@ -62,6 +62,7 @@ class Strip:
     image: NDArray[np.uint8]
     ink: NDArray[np.float32]
     matrix: NDArray[np.float64]
+    core: tuple[int, int] | None = None  # the band's own columns (a little wider), if known
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,10 +99,18 @@ class Hypothesis:
 
 def rectify(gray: NDArray[np.uint8], band: Band) -> Strip | None:
     """The band and a margin round it (room for a missed line) warped upright, deskewed."""
+    import numpy as np  # noqa: PLC0415
+
     matrix, size = _band_matrix(band)
     if size[0] * size[1] > 6_000_000 or min(size) < 8:
         return None
-    return _deskewed(_warp(gray, matrix, size), matrix)
+    strip = _deskewed(_warp(gray, matrix, size), matrix)
+    # where the band itself lies: text rows are found there, so print beside the MRZ
+    # (a desk's papers, the page's labels) cannot merge with its lines
+    xs = (np.hstack([band.corners.astype(np.float64), np.ones((4, 1))]) @ strip.matrix.T)[:, 0]
+    reach = 0.1 * float(xs.max() - xs.min())
+    core = (max(0, int(xs.min() - reach)), min(size[0], int(xs.max() + reach) + 1))
+    return replace(strip, core=core) if core[1] - core[0] >= 8 else strip
 
 
 def _deskewed(image: NDArray[np.uint8], matrix: NDArray[np.float64]) -> Strip:
@@ -126,8 +135,17 @@ def _deskewed(image: NDArray[np.uint8], matrix: NDArray[np.float64]) -> Strip:
 
 
 def hypotheses(strip: Strip) -> list[Hypothesis]:
-    """Every plausible cut of the strip, best grid fit first."""
-    runs = _line_runs(strip.ink)
+    """Every plausible cut of the strip, best grid fit first. Text rows are judged across
+    the whole strip; when that finds no MRZ-like group (print beside the MRZ merged with
+    its lines), across the band's own columns."""
+    found = _hypotheses(strip, None)
+    if not found and strip.core is not None:
+        found = _hypotheses(strip, strip.core)
+    return found
+
+
+def _hypotheses(strip: Strip, core: tuple[int, int] | None) -> list[Hypothesis]:
+    runs = _line_runs(strip.ink, core)
     found: list[Hypothesis] = []
     for group in _line_groups(runs):
         lines = [_straighten(strip, run) for run in group]
@@ -324,8 +342,9 @@ class _Line:
     end: int
 
 
-def _line_runs(ink: NDArray[np.float32]) -> list[_Run]:
-    """Runs of rows holding a line of text, each with the extent of its glyphs."""
+def _line_runs(ink: NDArray[np.float32], core: tuple[int, int] | None = None) -> list[_Run]:
+    """Runs of rows holding a line of text, each with the extent of its glyphs; the rows are
+    judged on the `core` columns only, when given, the extents on the whole strip."""
     import cv2  # noqa: PLC0415
     import numpy as np  # noqa: PLC0415
 
@@ -340,13 +359,14 @@ def _line_runs(ink: NDArray[np.float32]) -> list[_Run]:
     glyph_like = (heights <= 2.2 * TEXT_HEIGHT) & (heights >= 0.2 * TEXT_HEIGHT)
     glyph_like &= ~((heights < 0.3 * TEXT_HEIGHT) & (widths > 2 * TEXT_HEIGHT))
     glyph_like[0] = False
-    profile = glyph_like[labels].sum(axis=1).astype(np.float64)
+    columns = labels if core is None else labels[:, core[0] : core[1]]
+    profile = glyph_like[columns].sum(axis=1).astype(np.float64)
     if profile.max() <= 0:
         return []
     smooth = np.convolve(profile, np.ones(3) / 3, mode="same")
     # an MRZ line inks a good share of the strip's columns; each run is then trimmed to
     # the rows holding a fifth of its own peak (textured areas elsewhere may peak higher)
-    rows = smooth > max(0.05 * ink.shape[1], 0.05 * smooth.max())
+    rows = smooth > max(0.05 * columns.shape[1], 0.05 * smooth.max())
     runs: list[_Run] = []
     y = 0
     while y < len(rows):
