@@ -298,7 +298,9 @@ def test_json_document(capsys: pytest.CaptureFixture[str]) -> None:
     assert report["core"]["self_test"]["status"] == "ok"
     assert [d["name"] for d in report["dependencies"]] == ["cryptography", "asn1crypto"]
     assert all(d["status"] == "ok" for d in report["dependencies"])
-    assert [e["name"] for e in report["extras"]] == ["pcsc", "nfc", "image", "ocr"]
+    assert [e["name"] for e in report["extras"]] == [
+        "pcsc", "nfc", "image", "ocr", "service", "postgres", "face",
+    ]  # fmt: skip
     assert [s["name"] for s in report["services"]] == ["pcscd", "PC/SC readers", "nfcpy devices"]
     checks = [*report["dependencies"], *report["services"], report["core"]["self_test"]]
     checks += [part for extra in report["extras"] for part in extra["parts"]]
