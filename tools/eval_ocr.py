@@ -8,7 +8,9 @@ Three sets, none of them used to tune the pipeline or train its classifier:
   lines of each valid MRZ stacked into one image in their valid order, read as a whole.
 - `scenes`: synthetic photos with real photos' variety (`synthetic_scene.render_scene`:
   perspective, blur, glare, shadow, low resolution, JPEG, laminate patterns, clutter,
-  booklets), seeded from `SCENE_SEEDS`, generated afresh on every run.
+  booklets), seeded from `SCENE_SEEDS`, generated afresh on every run; their failures were
+  looked at while fixing the pipeline, so `held-out scenes` (seeds from `HELD_OUT`, the same
+  generator) give the figure nobody tuned on.
 
 Each image is read once by `read_mrz_image` (built-in engine; `--tesseract` adds the second)
 on one core. A read is *correct* when the MRZ equals the truth, *wrong* when a valid MRZ other
@@ -67,6 +69,9 @@ TRUTH = ROOT / "fixtures" / "mrz-images" / "passporteye-truth.json"
 DOCS = ROOT / "docs" / "ocr.md"
 START, END = "<!-- eval-ocr:start -->", "<!-- eval-ocr:end -->"
 STAGES = ("locate", "segment", "classify", "decode")
+# The scenes from SCENE_SEEDS were looked at while fixing failures (a development set); these
+# were not, by anyone, before a result was recorded: the honest figure.
+HELD_OUT = SCENE_SEEDS + 100_000
 KINDS = ("TD1", "TD2", "TD3")
 
 
@@ -159,15 +164,15 @@ def _stack(crops: list[NDArray[np.uint8]]) -> NDArray[np.uint8]:
                                          cv2.BORDER_CONSTANT, value=paper), np.uint8)  # fmt: skip
 
 
-def scene_cases(count: int) -> Iterator[Case]:
+def scene_cases(count: int, first: int = SCENE_SEEDS) -> Iterator[Case]:
     for i in range(count):
         kind = KINDS[i % 3]
-        scene = render_scene(kind, seed=SCENE_SEEDS + i)  # type: ignore[arg-type]
+        scene = render_scene(kind, seed=first + i)  # type: ignore[arg-type]
         conditions = (
             *scene.conditions,
             f"pitch {'<10' if scene.pitch < 10 else '10-16' if scene.pitch < 16 else '>=16'}",
         )
-        yield Case(f"{kind} seed {SCENE_SEEDS + i}", scene.pixels, scene.mrz.text, conditions)
+        yield Case(f"{kind} seed {first + i}", scene.pixels, scene.mrz.text, conditions)
 
 
 def read(case: Case, tesseract: bool) -> tuple[str | None, float, float]:
@@ -287,13 +292,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tesseract", action="store_true", help="let the second engine read")
     parser.add_argument("--write-docs", action="store_true", help="update docs/ocr.md")
     parser.add_argument("--json", type=Path, help="also write the figures and failures here")
-    parser.add_argument("--only", choices=("passporteye", "doubango", "scenes"))
+    parser.add_argument("--only", choices=("passporteye", "doubango", "scenes", "held-out"))
     args = parser.parse_args(argv)
     cv2.setNumThreads(1)
     sets: dict[str, Callable[[], Iterator[Case]]] = {
         "passporteye (public photos and scans)": passporteye_cases,
         "doubango (real MRZ lines, stacked)": doubango_cases,
         f"scenes (synthetic photos, {args.scenes})": lambda: scene_cases(args.scenes),
+        f"held-out scenes ({args.scenes}, never looked at)": lambda: scene_cases(
+            args.scenes, HELD_OUT
+        ),
     }
     results: dict[str, Tally] = {}
     for name, cases in sets.items():
@@ -305,9 +313,9 @@ def main(argv: list[str] | None = None) -> int:
         for failure in results[name].failures:
             print(f"  {failure}", file=sys.stderr)
     text = table(results)
-    scenes = next((t for n, t in results.items() if n.startswith("scenes")), None)
+    scenes = next((t for n, t in results.items() if n.startswith("held-out")), None)
     if scenes is not None:
-        text += "\n\n" + condition_table(scenes)
+        text += "\n\n" + condition_table(scenes).replace("(scenes)", "(held-out scenes)")
     print(text)
     if args.json:
         args.json.write_text(json.dumps({n: {"correct": t.correct, "positives": t.positives,

@@ -32,10 +32,12 @@ def test_a_scene_is_the_same_for_the_same_seed() -> None:
     assert first.conditions == second.conditions
 
 
-def test_print_beside_the_mrz_does_not_merge_with_its_lines() -> None:
+@pytest.mark.parametrize("offset", [10, 112])
+def test_print_beside_the_mrz_does_not_merge_with_its_lines(offset: int) -> None:
     """A desk's printed papers beside a card turned a quarter: their text rows overlapped
-    the MRZ's second line across the strip; rows are now also judged on the band's columns."""
-    scene = render_scene("TD2", seed=SCENE_SEEDS + 10)
+    the MRZ's lines across the strip (10), or their glyphs lengthened a line's extent (112);
+    rows and extents are now also judged on the band's own columns."""
+    scene = render_scene("TD2", seed=SCENE_SEEDS + offset)
     assert "clutter" in scene.conditions
     assert read_mrz_image(scene.pixels, tesseract=False).text == scene.mrz.text
 

@@ -130,18 +130,18 @@ def candidate_strips(gray: NDArray[np.uint8], bands: list[Band]) -> Iterator[Str
     largest MRZ first, at most `_BANDS_PER_LEVEL` new bands of a scale and `_BANDS_READ` in
     all; a band inside a strip already read at its line height is skipped. Every band found
     is appended to `bands` (for the error message)."""
-    read: list[tuple[Strip, float]] = []  # each strip with the line height it was cut at
+    read: list[tuple[Strip, Band]] = []  # each strip with the band it was cut for
     for level in band_levels(gray):  # the largest MRZ first: the caller stops when one reads
         fresh = [band for band in level if not repeats(band, bands)]
         bands.extend(fresh)
         for band in fresh[:_BANDS_PER_LEVEL]:
             if len(read) >= _BANDS_READ:
                 return
-            if any(_covers(strip, band) for strip, height in read if _alike(height, band)):
+            if any(_covers(strip, band) for strip, cut in read if _alike(cut, band)):
                 continue  # a strip already read held this band (a line of a group read before)
             strip = rectify(gray, band)
             if strip is not None:
-                read.append((strip, band.line_height))
+                read.append((strip, band))
                 yield strip
 
 
@@ -308,9 +308,11 @@ def _corroborated(reading: TesseractReading, best: _Attempt | None, turned: bool
     return True
 
 
-def _alike(height: float, band: Band) -> bool:
-    """A strip cut at `height` reads `band` as well as its own: the line heights agree."""
-    return 0.8 < band.line_height / max(height, 1e-6) < 1.25
+def _alike(cut: Band, band: Band) -> bool:
+    """A strip cut for band `cut` reads `band` as well as its own: the line heights agree
+    and `cut` grouped as many lines (a lone line's strip may have missed its partners)."""
+    ratio = band.line_height / max(cut.line_height, 1e-6)
+    return 0.8 < ratio < 1.25 and cut.lines >= band.lines
 
 
 def _covers(strip: Strip, band: Band) -> bool:

@@ -108,7 +108,7 @@ def rectify(gray: NDArray[np.uint8], band: Band) -> Strip | None:
     # where the band itself lies: text rows are found there, so print beside the MRZ
     # (a desk's papers, the page's labels) cannot merge with its lines
     xs = (np.hstack([band.corners.astype(np.float64), np.ones((4, 1))]) @ strip.matrix.T)[:, 0]
-    reach = 0.1 * float(xs.max() - xs.min())
+    reach = 0.03 * float(xs.max() - xs.min())
     core = (max(0, int(xs.min() - reach)), min(size[0], int(xs.max() + reach) + 1))
     return replace(strip, core=core) if core[1] - core[0] >= 8 else strip
 
@@ -343,8 +343,8 @@ class _Line:
 
 
 def _line_runs(ink: NDArray[np.float32], core: tuple[int, int] | None = None) -> list[_Run]:
-    """Runs of rows holding a line of text, each with the extent of its glyphs; the rows are
-    judged on the `core` columns only, when given, the extents on the whole strip."""
+    """Runs of rows holding a line of text, each with the extent of its glyphs; with `core`,
+    both are judged on those columns only."""
     import cv2  # noqa: PLC0415
     import numpy as np  # noqa: PLC0415
 
@@ -379,7 +379,7 @@ def _line_runs(ink: NDArray[np.float32], core: tuple[int, int] | None = None) ->
         inside = np.flatnonzero(smooth[top:y] >= 0.2 * smooth[top:y].max())
         first, last = top + int(inside[0]), top + int(inside[-1]) + 1
         if last - first >= 0.35 * TEXT_HEIGHT:
-            extent = _extent(stats, strength, first, last)
+            extent = _extent(stats, strength, first, last, core)
             if extent is not None:
                 runs.append(_Run(first, last, *extent))
     return runs
@@ -398,7 +398,11 @@ def _strengths(
 
 
 def _extent(
-    stats: NDArray[np.int32], strength: NDArray[np.float64], top: int, bottom: int
+    stats: NDArray[np.int32],
+    strength: NDArray[np.float64],
+    top: int,
+    bottom: int,
+    core: tuple[int, int] | None = None,
 ) -> tuple[int, int] | None:
     """Where the line's glyphs start and end: the longest stretch of glyph-like components
     (inside the line's rows, at least 0.4 of its height, not much fainter than its typical
@@ -411,6 +415,8 @@ def _extent(
     x, y, w, h = stats[1:, 0], stats[1:, 1], stats[1:, 2], stats[1:, 3]
     inside = (y >= top - 0.35 * height) & (y + h <= bottom + 0.35 * height)
     glyph = inside & (h >= 0.4 * height) & (h <= 1.5 * height)
+    if core is not None:  # only the band's own columns: print beside it is not the line
+        glyph &= (x >= core[0]) & (x + w <= core[1])
     if not glyph.any():
         return None
     ink = strength[1:]
