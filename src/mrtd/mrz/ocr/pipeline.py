@@ -32,7 +32,7 @@ from mrtd.mrz.model import MRZ
 from mrtd.mrz.ocr.decode import Decoded, decode
 from mrtd.mrz.ocr.image import load_gray, require_opencv
 from mrtd.mrz.ocr.locate import Band, band_levels, repeats
-from mrtd.mrz.ocr.segment import TEXT_HEIGHT, Hypothesis, Strip, hypotheses, rectify
+from mrtd.mrz.ocr.segment import Hypothesis, Strip, hypotheses, rectify
 from mrtd.mrz.ocr.tesseract import TesseractReading
 
 if TYPE_CHECKING:
@@ -45,8 +45,8 @@ Engine = Literal["mrtd", "tesseract"]
 Point = tuple[float, float]
 
 MIN_SIDE = 16  # pixels; a smaller image cannot hold a legible MRZ
-_BANDS_READ = 12  # candidate bands read at most
-_BANDS_PER_LEVEL = 6  # ... and at most this many found at one scale
+_BANDS_READ = 16  # candidate bands read at most
+_BANDS_PER_LEVEL = 10  # ... and at most this many found at one scale
 _HYPOTHESES_READ = 2  # cuts (character counts, line groups) read per band
 _SAMPLE = 6  # cells per line classified both ways up to pick the reading direction
 _SECOND_LOOK = -0.3  # an invalid reading this confident (mean log probability) is re-cut
@@ -128,20 +128,19 @@ def read_mrz_image(
 def candidate_strips(gray: NDArray[np.uint8], bands: list[Band]) -> Iterator[Strip]:
     """The bands worth reading, rectified, in the order they are read: scale by scale, the
     largest MRZ first, at most `_BANDS_PER_LEVEL` new bands of a scale and `_BANDS_READ` in
-    all; a band inside a strip already read at its line height is skipped. Every band found
-    is appended to `bands` (for the error message)."""
-    read: list[tuple[Strip, Band]] = []  # each strip with the band it was cut for
+    all. A band inside a strip read before is read again: that strip may have failed for its
+    own band's reasons (a partial line, print beside it). Every band found is appended to
+    `bands` (for the error message)."""
+    count = 0
     for level in band_levels(gray):  # the largest MRZ first: the caller stops when one reads
         fresh = [band for band in level if not repeats(band, bands)]
         bands.extend(fresh)
         for band in fresh[:_BANDS_PER_LEVEL]:
-            if len(read) >= _BANDS_READ:
+            if count >= _BANDS_READ:
                 return
-            if any(_covers(strip, band) for strip, cut in read if _alike(cut, band)):
-                continue  # a strip already read held this band (a line of a group read before)
             strip = rectify(gray, band)
             if strip is not None:
-                read.append((strip, band))
+                count += 1
                 yield strip
 
 
@@ -306,25 +305,6 @@ def _corroborated(reading: TesseractReading, best: _Attempt | None, turned: bool
             if sure[r][c] >= _SURE and char != primary[r][c]:
                 return False
     return True
-
-
-def _alike(cut: Band, band: Band) -> bool:
-    """A strip cut for band `cut` reads `band` as well as its own: the line heights agree
-    and `cut` grouped as many lines (a lone line's strip may have missed its partners)."""
-    ratio = band.line_height / max(cut.line_height, 1e-6)
-    return 0.8 < ratio < 1.25 and cut.lines >= band.lines
-
-
-def _covers(strip: Strip, band: Band) -> bool:
-    """Whether `band` lies well inside the area `strip` was cut from (not in the rows near
-    its top or bottom edge, where a line may have been cut off)."""
-    import numpy as np  # noqa: PLC0415
-
-    points = np.hstack([band.corners.astype(np.float64), np.ones((4, 1))]) @ strip.matrix.T
-    height, width = strip.image.shape
-    inset = 1.5 * TEXT_HEIGHT
-    xs, ys = points[:, 0], points[:, 1]
-    return bool(((xs >= 0) & (xs <= width) & (ys >= inset) & (ys <= height - inset)).all())
 
 
 def _strip_corners(strip: Strip, turned: bool) -> NDArray[np.float32]:
