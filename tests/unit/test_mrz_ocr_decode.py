@@ -147,3 +147,25 @@ def test_a_letter_o_among_digits_that_only_it_explains_stays() -> None:
     assert decoded is not None
     assert decoded.valid
     assert decoded.mrz.lines == truth
+
+
+def test_an_unknown_state_code_read_in_doubt_is_refused() -> None:
+    """N and X differ by 10: N read as X in the document number passes every check digit,
+    and no check digit covers the nationality. An unknown code the classifier doubted
+    ('CAX') is the only sign."""
+    text = generate_mrz(
+        "TD3", document_code="P", issuing_state="CAN", surname="SPECIMEN",
+        document_number="N24997712", nationality="CAN", birth_date="690821", sex="M",
+        expiry_date="300418",
+    )  # fmt: skip
+    truth = tuple(text.split("\n"))
+    read = (truth[0], "X" + truth[1][1:12] + "X" + truth[1][13:])  # N read as X twice
+    probs = _probabilities(read)
+    _set(probs, (1, 12), X=0.7, M=0.2)
+    decoded = decode(probs, today=TODAY)
+    assert decoded is not None
+    assert not decoded.valid
+    assert "nationality is on no code list and not read with confidence" in decoded.mrz.errors
+    sure = decode(_probabilities(read, sure=0.97), today=TODAY)  # as a specimen prints it
+    assert sure is not None
+    assert sure.valid

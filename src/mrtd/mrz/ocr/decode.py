@@ -59,6 +59,7 @@ MIN_MEAN_LOG = -0.5  # mean log probability of a changed reading's characters
 SEARCH_MIN = 0.15  # step 3 tries alternatives at least this likely (look-alikes: MIN_ALTERNATIVE)
 MAX_ALTERNATIVES = 16  # ... the likeliest this many, alone and in pairs
 MAX_COST = math.log(5)  # ... each at least a fifth as likely as the character it replaces
+SURE_CODE = 0.9  # an unknown state code must be read at least this surely
 MARGIN = math.log(20)  # ... and takes the best candidate only if 20 times likelier than the next
 _FILLER = ALPHABET.index("<")
 _AFTER_FILLERS = re.compile("<<<+[A-Z0-9]")
@@ -91,10 +92,31 @@ class Decoded:
 def decode(probabilities: NDArray[np.float32], *, today: date | None = None) -> Decoded | None:
     """Decode (lines, count, 37) probabilities; None when the shape is no MRZ's."""
     decoded = _decode(probabilities, today)
-    if decoded is None or not decoded.valid or _name_is_whole(decoded.mrz):
+    if decoded is None or not decoded.valid:
         return decoded
-    error = "name reads like a mis-cut line (letters after a run of fillers)"
-    return replace(decoded, mrz=replace(decoded.mrz, errors=(*decoded.mrz.errors, error)))
+    errors = []
+    if not _name_is_whole(decoded.mrz):
+        errors.append("name reads like a mis-cut line (letters after a run of fillers)")
+    errors.extend(_doubtful_codes(decoded))
+    if not errors:
+        return decoded
+    return replace(decoded, mrz=replace(decoded.mrz, errors=(*decoded.mrz.errors, *errors)))
+
+
+def _doubtful_codes(decoded: Decoded) -> list[str]:
+    """A state code on no list, not read with confidence (`SURE_CODE`): letters whose values
+    differ by 10 (N and X, D and N, B and L...) look alike to every check digit, so the same
+    misread in the document number and a code passes them all; an unknown code is the sign."""
+    layout = LAYOUTS[decoded.mrz.format]
+    found = []
+    for name in ("issuing_state", "nationality"):
+        line, start, end = layout.fields[name].span
+        code = decoded.mrz.lines[line][start:end]
+        sure = min(decoded.char_confidence[line][start:end])
+        if code.strip("<") and not _is_known(code) and sure < SURE_CODE:
+            label = name.replace("_", " ")
+            found.append(f"{label} is on no code list and not read with confidence")
+    return found
 
 
 def _name_is_whole(mrz: MRZ) -> bool:
