@@ -18,7 +18,7 @@ from typing import Any
 
 from mrtd.cli.exit_status import EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE
 from mrtd.cli.mrz_summary import print_mrz
-from mrtd.cli.report import SCHEMA_VERSION
+from mrtd.cli.report import SCHEMA_VERSION, error_json
 from mrtd.errors import DecodeError, MRZNotFoundError, OptionalDependencyError
 
 
@@ -44,12 +44,10 @@ def run_ocr(args: argparse.Namespace) -> int:
 
     if args.camera is not None:
         if args.images:
-            print("mrtd ocr: give images or --camera, not both", file=sys.stderr)
-            return EXIT_USAGE
+            return _usage("give images or --camera, not both", as_json=args.json)
         return _run_camera(args)
     if not args.images:
-        print("mrtd ocr: give one or more images, or --camera N|FILE", file=sys.stderr)
-        return EXIT_USAGE
+        return _usage("give one or more images, or --camera N|FILE", as_json=args.json)
     results: list[dict[str, Any]] = []
     worst = EXIT_OK
     for name in args.images:
@@ -76,6 +74,14 @@ def run_ocr(args: argparse.Namespace) -> int:
         report = {"schema_version": SCHEMA_VERSION, "results": results, "exit_code": worst}
         print(json.dumps(report, indent=2))
     return worst
+
+
+def _usage(message: str, *, as_json: bool) -> int:
+    """A usage error: one line on standard error and, with --json, one JSON document."""
+    if as_json:
+        print(json.dumps(error_json(f"mrtd ocr: {message}", EXIT_USAGE, "UsageError"), indent=2))
+    print(f"mrtd ocr: {message}", file=sys.stderr)
+    return EXIT_USAGE
 
 
 def _run_camera(args: argparse.Namespace) -> int:
