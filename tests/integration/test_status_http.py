@@ -242,3 +242,10 @@ def test_a_server_mrtd_does_not_trust_is_unavailable(pki: Pki) -> None:
         answer = untrusted.check(QUERY)
     assert answer.kind is StatusKind.UNAVAILABLE
     assert "SSL" in answer.detail or "certificate" in answer.detail
+
+
+def test_an_answer_nested_too_deep_is_unavailable() -> None:
+    with serving(Reply(body=b"[" * 30_000 + b"]" * 30_000)) as stub:
+        answer = HTTPStatusProvider(stub.url).check(QUERY)
+    assert answer.kind is StatusKind.UNAVAILABLE
+    assert "not JSON" in answer.detail

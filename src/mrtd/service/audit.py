@@ -662,7 +662,7 @@ def read_export(lines: Iterable[str]) -> tuple[dict[str, object], AuditLog]:
                 raise TypeError("neither a record nor a checkpoint")
         except ExportError:
             raise
-        except (ValueError, TypeError) as exc:
+        except (ValueError, TypeError, RecursionError) as exc:
             raise ExportError(f"line {number} of the export is malformed ({exc})") from None
     if header is None:
         raise ExportError("the export is empty")

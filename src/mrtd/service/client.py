@@ -161,7 +161,7 @@ def _post(base_url: str, path: str, body: object, timeout: float) -> dict[str, A
         raise ServiceError("the service's answer is too large")
     try:
         answer = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nesting too deep
         raise ServiceError("the service's answer is not JSON") from None
     if not isinstance(answer, dict):
         raise ServiceError("the service's answer is not a JSON object")
@@ -171,7 +171,7 @@ def _post(base_url: str, path: str, body: object, timeout: float) -> dict[str, A
 def _problem(exc: urllib.error.HTTPError) -> dict[str, object]:
     try:
         problem = json.loads(exc.read(64 * 1024))
-    except (ValueError, OSError):
+    except (ValueError, OSError, RecursionError):
         return {}
     return problem if isinstance(problem, dict) else {}
 

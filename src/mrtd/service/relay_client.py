@@ -139,7 +139,7 @@ class _Link:
         raw = self.socket.recv(timeout=self.timeout)
         try:
             message = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nesting too deep
             raise ServiceError("the service sent a message that is not JSON") from None
         if not isinstance(message, dict) or message.get("v") != VERSION:
             raise ServiceError("the service speaks another version of the relay protocol")

@@ -123,7 +123,7 @@ class HTTPStatusProvider:
     def _parse(self, raw: bytes) -> StatusAnswer:
         try:
             data = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nesting too deep
             raise _Unusable("the status service's answer is not JSON") from None
         if not isinstance(data, dict):
             raise _Unusable("the status service's answer is not a JSON object")
