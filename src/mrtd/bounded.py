@@ -36,3 +36,5 @@ def read_toml(path: Path, limit: int, error: ErrorFactory, what: str) -> dict[st
         return tomllib.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise error(f"{what} {path.name} is not TOML: {exc}") from exc
+    except RecursionError:  # arrays or tables nested thousands deep
+        raise error(f"{what} {path.name} is not TOML: nested too deep") from None
