@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from mrtd.pipeline.document import Document
+from mrtd.pipeline.read_chip import read_document
 from mrtd.service.app import create_app
 from mrtd.service.config import ServiceConfig
 from mrtd.service.store import Store
@@ -110,3 +111,37 @@ def test_postgresql_keeps_nothing_personal(
     )
     _check(stored, logs.text + postgres_cluster.log_tail(10_000), documents)
     postgres_cluster.drop_database("privacy")
+
+
+def test_relay_sessions_keep_nothing_personal(
+    tmp_path: Path, logs: pytest.LogCaptureFixture
+) -> None:
+    """Remote chip authentication: the files, the password and the keys a relay session
+    carries are gone with it; the database and the logs hold none of the holder's values."""
+    from mrtd.service.relay_client import prove_remotely  # noqa: PLC0415
+    from tests.service.test_relay import (  # noqa: PLC0415
+        CA_ONLY,
+        PACE_CAM,
+        chip,
+        mrz_key,
+        serve_in_thread,
+    )
+
+    store = Store(f"sqlite:///{tmp_path / 'audit.sqlite3'}")
+    store.migrate()
+    app = create_app(ServiceConfig(database_url="unused://", return_holder_data=True),
+                     store=store, trust=chips.trust())  # fmt: skip
+    documents = []
+    with serve_in_thread(app) as url:
+        for settings in (CA_ONLY, PACE_CAM):
+            reader, profile = chip(settings)
+            answer = prove_remotely(url, reader, mrz_key(profile), subject="customer-4711")
+            assert answer["verdict"]["status"] == "genuine"
+            local_reader, _ = chip(settings)
+            documents.append(read_document(local_reader, mrz_key(profile)))
+    assert app.state.relay.open == 0
+    records = store.audit_records()
+    store.close()
+    stored = b"".join(path.read_bytes() for path in sorted(tmp_path.glob("audit.sqlite3*")))
+    _check(stored, logs.text, documents)
+    assert len(records) == 2
