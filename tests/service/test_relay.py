@@ -360,3 +360,20 @@ def test_the_service_s_verdict_is_a_local_read_s(served: Served, name: str, clon
     assert remote["proven_by_server"]["chip"] == str(local.verdict.chip.status)
     assert remote["proven_by_server"]["active"] == str(local.verdict.active.status)
     assert remote["relay"]["round_trips"] <= MAX_ROUND_TRIPS + ("aa" in settings)
+
+
+def test_a_listed_document_fails_through_the_relay_too(sqlite_store: Store, tmp_path: Path) -> None:
+    """The relay's verdict asks the service's status provider, as an upload's does."""
+    from mrtd.status.base import StatusQuery  # noqa: PLC0415
+    from mrtd.status.local import ListedDocument, LocalListProvider, build_status_list  # noqa: PLC0415
+
+    reader, profile = chip(CA_ONLY)
+    key = bytes(range(32))
+    listed = ListedDocument(StatusQuery.from_mrz(profile.mrz), "stolen", source="UTO police")
+    (tmp_path / "listed.txt").write_text(build_status_list([listed], key))
+    app = make_app(sqlite_store, status=LocalListProvider(tmp_path / "listed.txt", key))
+    with serve_in_thread(app) as url:
+        answer = prove(Served(url, app), reader, mrz_key(profile))
+    assert answer["verdict"]["status"] == "failed"
+    assert codes(answer) == ["status.listed"]
+    assert answer["proven_by_server"]["chip"] == "passed"

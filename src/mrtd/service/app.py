@@ -15,7 +15,6 @@ import hmac
 import logging
 import os
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -311,18 +310,8 @@ class Service:
             nonce = _nonce(self.store, upload.challenge_id, self.now())
         moment = self.now()
         document = _verify(upload, nonce, self.trust, self.config, moment)
-        verdict = document.verdict
-        record = AuditRecord(
-            verification_id=uuid.uuid4().hex,
-            time=moment,
-            document_number=document.mrz.document_number if document.mrz else None,
-            subject=upload.subject,
-            client_ip=client_ip,
-            verdict=str(verdict.status),
-            reason_codes=verdict.codes,
-            policy=verdict.policy.name,
-            challenge_id=upload.challenge_id,
-        )
+        record = AuditRecord.of(document, time=moment, subject=upload.subject,
+                                client_ip=client_ip, challenge_id=upload.challenge_id)  # fmt: skip
         try:
             self.store.commit_verification(record, now=self.now())
         except ChallengeError as exc:

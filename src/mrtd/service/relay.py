@@ -38,7 +38,6 @@ import json
 import logging
 import os
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -650,6 +649,7 @@ class RelaySession:
         document = Document.from_read(
             read, trust=self.service.trust, today=moment.date(), now=moment,
             policy=self.service.config.policy, key=key, file_quirks=quirks, card_security=True,
+            status=self.service.config.status,
         )  # fmt: skip
         if document.problems:
             name = document.problems[0].split(":", 1)[0]
@@ -659,16 +659,8 @@ class RelaySession:
     def _record_and_send(self, document: Document, moment: datetime | None = None) -> None:
         moment = moment or self.service.now()
         verdict = document.verdict
-        record = AuditRecord(
-            verification_id=uuid.uuid4().hex,
-            time=moment,
-            document_number=document.mrz.document_number if document.mrz else None,
-            subject=self.subject,
-            client_ip=self.client,
-            verdict=str(verdict.status),
-            reason_codes=verdict.codes,
-            policy=verdict.policy.name,
-        )
+        record = AuditRecord.of(document, time=moment, subject=self.subject,
+                                client_ip=self.client)  # fmt: skip
         self.service.store.commit_verification(record, now=self.service.now())
         self.service.metrics.verifications.labels(str(verdict.status)).inc()
         _log.info("relay verification %s (%s): %s %s", record.verification_id, self.flow,

@@ -28,12 +28,13 @@ from __future__ import annotations
 import re
 import secrets
 import sqlite3
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import sqlalchemy as sa
 from sqlalchemy import event, exc
@@ -50,6 +51,9 @@ from mrtd.service.audit import (
     record_hash,
     sign_checkpoint,
 )
+
+if TYPE_CHECKING:
+    from mrtd.pipeline.document import Document
 
 __all__ = [
     "MIGRATIONS",
@@ -113,6 +117,31 @@ class AuditRecord:
     reason_codes: tuple[str, ...]
     policy: str  # the policy's name
     challenge_id: str | None = None
+
+    @classmethod
+    def of(
+        cls,
+        document: Document,
+        *,
+        time: datetime,
+        subject: str | None,
+        client_ip: str | None,
+        challenge_id: str | None = None,
+    ) -> AuditRecord:
+        """The record of a verification of `document` (an upload's or a relay session's), with
+        a fresh verification id: DG1's document number and the verdict, nothing else of it."""
+        verdict = document.verdict
+        return cls(
+            verification_id=uuid.uuid4().hex,
+            time=time,
+            document_number=document.mrz.document_number if document.mrz else None,
+            subject=subject,
+            client_ip=client_ip,
+            verdict=str(verdict.status),
+            reason_codes=verdict.codes,
+            policy=verdict.policy.name,
+            challenge_id=challenge_id,
+        )
 
     def __post_init__(self) -> None:
         _require_aware(self.time, "time")
