@@ -374,6 +374,9 @@ def test_a_listed_document_fails_through_the_relay_too(sqlite_store: Store, tmp_
     app = make_app(sqlite_store, status=LocalListProvider(tmp_path / "listed.txt", key))
     with serve_in_thread(app) as url:
         answer = prove(Served(url, app), reader, mrz_key(profile))
+        reader, _ = chip(CA_ONLY)
+        relayed = prove(Served(url, app), reader, mrz_key(profile), mode="relay")
     assert answer["verdict"]["status"] == "failed"
     assert codes(answer) == ["status.listed"]
     assert answer["proven_by_server"]["chip"] == "passed"
+    assert codes(relayed) == ["status.listed"]  # relaying every APDU asks the list too

@@ -636,7 +636,8 @@ class RelaySession:
         try:
             document = read_document(transport, self.key, trust=service.trust,
                                      policy=service.config.policy, resume_timeout=0,
-                                     active_challenge=self.nonce)  # fmt: skip
+                                     active_challenge=self.nonce,
+                                     status=service.config.status)  # fmt: skip
         except MRTDError as exc:
             raise RelayError("read-failed", f"the relayed read failed: {type(exc).__name__}",
                                CLOSE_UNPROVEN) from None  # fmt: skip
