@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from mrtd.access.keys import MRZKey
+from mrtd.apdu import CommandAPDU, ResponseAPDU
 from mrtd.lds import LDS_FILES
 from mrtd.pipeline.document import Document
 from mrtd.pipeline.read_chip import read_document
@@ -126,3 +127,83 @@ def test_unreadable_com_and_missing_sod_still_read_dg1_and_dg2(sfi: bool, com: s
     assert document.files["DG2"] == files[LDS_FILES["DG2"].fid].data
     assert "EF.SOD" in document.absent
     assert document.mrz == profile.mrz
+
+
+# -- how other chips refuse an SFI read, and how they take SELECT ------------------------------
+
+
+class RefusingChip(SimulatedChip):
+    """A chip as real ones differ from the simulated one: it answers every READ BINARY by SFI
+    with `sfi_sw`, or only those of `no_sfi` (files it gave no SFI) with 6A82; and takes SELECT
+    by file ID with `select_p2` only (04 or 00: answering with its FCP or FCI)."""
+
+    def __init__(
+        self,
+        profile: Profile,
+        *,
+        sfi_sw: int | None = None,
+        no_sfi: tuple[str, ...] = (),
+        select_p2: int | None = None,
+    ) -> None:
+        super().__init__(profile)
+        self.sfi_sw, self.no_sfi, self.select_p2 = sfi_sw, no_sfi, select_p2
+
+    def _read_binary(self, command: CommandAPDU) -> ResponseAPDU:
+        if command.ins == 0xB0 and command.p1 & 0x80:
+            if self.sfi_sw is not None:
+                return ResponseAPDU(b"", self.sfi_sw)
+            chip_file = self._by_sfi(command.p1 & 0x1F)
+            if chip_file is not None and chip_file.name in self.no_sfi:
+                return ResponseAPDU(b"", 0x6A82)
+        return super()._read_binary(command)
+
+    def _select(self, command: CommandAPDU) -> ResponseAPDU:
+        if command.p1 != 0x02 or self.select_p2 is None:
+            return super()._select(command)
+        if command.p2 != self.select_p2:
+            return ResponseAPDU(b"", 0x6A86)
+        answer = super()._select(command)
+        fcp = bytes.fromhex("620A8002005A8202010183020101")
+        return ResponseAPDU(fcp, answer.sw) if answer.ok else answer
+
+
+def read_refusing(settings: dict[str, Any], trust: TrustStore, **how: Any) -> Document:
+    return read(RefusingChip(Profile.from_dict({"chip": settings}), **how), trust)
+
+
+@pytest.mark.parametrize("sw", [0x6982, 0x6A81, 0x6A82, 0x6986, 0x6B00], ids="{:04X}".format)
+@pytest.mark.parametrize("settings", [BAC, PACE], ids=["bac", "pace"])
+def test_any_refusal_real_chips_give_an_sfi_read_falls_back_to_select(
+    settings: dict[str, Any], sw: int, trust: TrustStore
+) -> None:
+    """6982 (security status not satisfied) and 6A81 (function not supported) too: a chip
+    answering an SFI read so had every file listed as denied, or no file read at all."""
+    if sw == 0x6A82 and settings is PACE:
+        pytest.skip("EF.CardAccess 'not found' by SFI is taken as no PACE (one probe only)")
+    expected = read(SimulatedChip(Profile.from_dict({"chip": settings})), trust)
+    got = read_refusing(settings, trust, sfi_sw=sw)
+    assert sorted(got.files) == sorted(expected.files)
+    assert got.denied == got.absent == ()
+    assert got.access.protocol == expected.access.protocol
+    assert not got.access.downgraded
+    assert got.verdict.passive.status == "passed"
+
+
+def test_a_data_group_without_an_sfi_is_read_after_select(trust: TrustStore) -> None:
+    """A chip that gives SFIs to some files only: DG11, listed and hashed, answers 6A82 by SFI
+    and is read after SELECT, not recorded as absent."""
+    got = read_refusing(BAC | {"data_groups": [1, 2, 11]}, trust, no_sfi=("DG11",))
+    assert "DG11" in got.files
+    assert got.absent == ()
+
+
+@pytest.mark.parametrize("p2", [0x04, 0x00])
+@pytest.mark.parametrize("settings", [BAC, PACE], ids=["bac", "pace"])
+def test_a_chip_taking_select_with_another_p2_is_read_whole(
+    settings: dict[str, Any], p2: int, trust: TrustStore
+) -> None:
+    expected = read(SimulatedChip(Profile.from_dict({"chip": settings})), trust)
+    chip = RefusingChip(Profile.from_dict({"chip": {**settings, "sfi": False}}), select_p2=p2)
+    got = read(chip, trust)
+    assert sorted(got.files) == sorted(expected.files)
+    assert got.verdict.passive.status == "passed"

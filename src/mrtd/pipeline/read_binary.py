@@ -28,6 +28,11 @@ OFFSET_LIMIT_B0 = 0x7FFF  # READ BINARY B0 addresses 15 bits; beyond, odd INS B1
 
 SW_OK, SW_EOF, SW_WRONG_LENGTH, SW_OFFSET = 0x9000, 0x6282, 0x6700, 0x6B00
 SW_DENIED, SW_NOT_FOUND = 0x6982, 0x6A82
+# SELECT by file ID asks for no answer data (P2 = 0C, as 9303-10 has it); a chip that refuses
+# that P2 (wrong P1-P2, function not supported, Nc or Le inconsistent) is asked again for its
+# FCI (P2 = 00) or FCP (P2 = 04), and the P2 it takes is kept for the session (ChunkPolicy).
+SELECT_P2 = (0x0C, 0x00, 0x04)
+SELECT_P2_REFUSALS = frozenset({0x6A86, 0x6B00, 0x6A81, 0x6A87, 0x6700, 0x6D00})
 _log = logging.getLogger(__name__)
 
 
@@ -63,6 +68,7 @@ class ChunkPolicy:
     short_max: int  # the largest Le whose protected answer fits a short APDU
     extended_max: int = 0  # 0: no extended length
     learned: int = 0  # the chip answered this much when asked for more
+    select_p2: int = 0x0C  # the P2 of SELECT by file ID the chip takes (SELECT_P2)
 
     def next_ne(self, remaining: int | None) -> int:
         limit = self.extended_max or self.short_max
@@ -100,8 +106,7 @@ def read_file(
     tiny = 0
     use_sfi = sfi is not None and not data
     if not use_sfi:
-        answer = yield CommandAPDU(0x00, 0xA4, 0x02, 0x0C, fid.to_bytes(2, "big"))
-        _check_status(answer, "SELECT")
+        yield from _select(fid, policy)
     while total is None or len(data) < total:
         offset = len(data)
         remaining = None if total is None else total - offset
@@ -143,6 +148,21 @@ def read_file(
     if total is None:
         raise DecodeError("file ended inside its TLV header")
     return bytes(data[:total])
+
+
+def _select(fid: int, policy: ChunkPolicy) -> Generator[CommandAPDU, ResponseAPDU, None]:
+    """SELECT the EF by its file ID with the P2 the chip takes; its FCI or FCP is not used."""
+    tried = [policy.select_p2, *(p2 for p2 in SELECT_P2 if p2 != policy.select_p2)]
+    for p2 in tried:
+        ne = None if p2 == 0x0C else 256
+        answer = yield CommandAPDU(0x00, 0xA4, 0x02, p2, fid.to_bytes(2, "big"), ne=ne)
+        if answer.sw not in SELECT_P2_REFUSALS or p2 == tried[-1]:
+            break
+        _log.debug("SELECT %04X with P2 %02X refused (%04X)", fid, p2, answer.sw)
+    _check_status(answer, "SELECT")
+    if p2 != policy.select_p2:
+        _log.info("the chip takes SELECT by file ID with P2 %02X only", p2)
+        policy.select_p2 = p2
 
 
 def _no_more(offset: int, total: int | None) -> DecodeError:

@@ -19,9 +19,9 @@ caller. The access report says so (`downgraded`, with the reason), and the verdi
 check fails.
 
 Files are read by short file identifier (READ BINARY with P1 = 80 | SFI) until the chip refuses
-one (`SFI_REFUSALS`) and the same file then reads after SELECT by file ID (P1 02, P2 0C, 9303-10
-gives each EF's FID): from then on the session selects every file by its FID
-(`select_by_fid`), as chips without SFI support need.
+one (`SFI_REFUSALS`) and the same file then reads after SELECT by file ID (P1 02, P2 0C, or the
+P2 the chip takes: `read_binary.SELECT_P2`; 9303-10 gives each EF's FID): from then on the
+session selects every file by its FID (`select_by_fid`), as chips without SFI support need.
 """
 
 from __future__ import annotations
@@ -65,6 +65,7 @@ from mrtd.pipeline.events import (
     WaitingForCard,
 )
 from mrtd.pipeline.read_binary import (
+    SW_DENIED,
     SW_NOT_FOUND,
     ChunkPolicy,
     EmptyFileError,
@@ -90,11 +91,15 @@ WAIT_SLICE = 0.5  # the longest wait for a card between two looks at `cancel` an
 # How chips without SFI support answer READ BINARY with P1 = 80 | SFI on a file they have: file
 # not found, wrong P1-P2, wrong INS or CLA, offset out of range, no current EF. After one of
 # these the same file is read after SELECT by file ID; if that works the chip takes no SFI.
-# "File not found" counts only for the files every eMRTD has (MANDATORY_FILES): for the others
+# "File not found" counts only for the files every eMRTD has (MANDATORY_FILES) and the ones
+# EF.COM lists or EF.SOD hashes (a chip may give SFIs to some files only): for the others
 # (EF.CardAccess of a BAC chip, an optional data group) it means what it says, at no extra APDU.
-SFI_REFUSALS = frozenset({0x6A82, 0x6A86, 0x6D00, 0x6E00, 0x6B00, 0x6986})
+# "Security status not satisfied" (6982) counts for UNGUARDED_FILES only: no access rule
+# guards them beyond BAC or PACE, so the refusal was of the way the file was addressed.
+SFI_REFUSALS = frozenset({0x6A82, 0x6A86, 0x6A81, 0x6D00, 0x6E00, 0x6B00, 0x6986, 0x6982})
 MANDATORY_GROUPS = (1, 2)  # every eMRTD has DG1 and DG2 (9303-10 §4.6)
 MANDATORY_FILES = frozenset({"EF.COM", "EF.SOD", "DG1", "DG2"})
+UNGUARDED_FILES = MANDATORY_FILES | {"EF.CardAccess"}  # readable once access is open (or before)
 
 _log = logging.getLogger(__name__)
 _apdu_log = logging.getLogger("mrtd.apdu")  # one DEBUG line per command and per answer
@@ -192,6 +197,8 @@ class Session:
         # The chip refused a READ BINARY by short file identifier on a file it has: every file
         # is selected by its file ID from then on (the read's log says when)
         self.select_by_fid = False
+        self._expected: set[str] = set()  # files EF.COM lists or EF.SOD hashes: "not found" by
+        # SFI is tried again after SELECT (the chip may give SFIs to some files only)
 
     @property
     def channel(self) -> SecureChannel | None:
@@ -392,6 +399,7 @@ class Session:
         verify to a trusted CSCA. `access.chip_authentication` says whether the mapping
         matched a key of it (passed) until then."""
         info = LDS_FILES["EF.CardSecurity"]
+        self._expected.add(info.name)  # a PACE-CAM chip has it (9303-11 §4.4.3.5)
         policy = ChunkPolicy(short_max=result.channel.max_short_ne(), extended_max=0)
         try:
             if self._in_application:  # access opened again without a power cycle
@@ -514,13 +522,13 @@ class Session:
             return self.run(read_file(info.fid, None, policy, progress=progress, into=data))
         try:
             return self.run(read_file(info.fid, info.sfi, policy, progress=progress, into=data))
-        except FileAccessDeniedError:
-            raise  # the file's own access rule (EAC), not the way it was addressed
         except (CardStatusError, EmptyFileError) as exc:
             sw = exc.sw if isinstance(exc, CardStatusError) else 0x6B00
             if data or sw not in SFI_REFUSALS:
                 raise
-            if sw == SW_NOT_FOUND and info.name not in MANDATORY_FILES:
+            if sw == SW_DENIED and info.name not in UNGUARDED_FILES:
+                raise  # the file's own access rule (DG3/DG4: EAC), not the way it was addressed
+            if sw == SW_NOT_FOUND and info.name not in MANDATORY_FILES | self._expected:
                 raise
             refused = sw
         read = self.run(read_file(info.fid, None, policy, progress=progress, into=data))
@@ -605,6 +613,7 @@ class Session:
             if not listed:  # EF.COM missing, refused or garbled: still the mandatory groups
                 groups += MANDATORY_GROUPS
         groups = list(dict.fromkeys(groups))  # once each, in the order first named
+        self._expected.update(f"DG{number}" for number in groups)
         if 14 in groups:  # DG14 first: Chip Authentication protects the rest of the read
             groups.remove(14)
             self._read_into(result, LDS_FILES["DG14"])
