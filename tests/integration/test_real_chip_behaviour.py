@@ -49,12 +49,18 @@ def test_bac_wrong_key_answered_with_real_status_words_is_access_denied(sw: str)
     assert sw in str(caught.value).upper()
 
 
-@pytest.mark.parametrize("sw", ["6988", "6300", "63C1"])
-def test_pace_wrong_key_answered_with_real_status_words_is_a_wrong_key(sw: str) -> None:
-    profile = Profile.from_dict({"chip": {"access": ["pace"], "wrong_key_sw": sw}})
+@pytest.mark.parametrize("sw", ["6988", "6300", "63C1", "6982", "6985", "6A80", "6A88"])
+@pytest.mark.parametrize("access", [["pace"], ["pace", "bac"]], ids=["pace", "pace-bac"])
+def test_pace_wrong_key_answered_with_real_status_words_is_a_wrong_key(
+    sw: str, access: list[str]
+) -> None:
+    """Every status word BAC takes for a wrong key is one at PACE's last step too: 6985 and
+    6A88 there fell back to BAC (a PACE-only chip then 'refused MUTUAL AUTHENTICATE')."""
+    profile = Profile.from_dict({"chip": {"access": access, "wrong_key_sw": sw}})
     with pytest.raises(errors.PACEError, match="probably wrong") as caught:
         read_document(SimulatedReader(SimulatedChip(profile)), wrong_key())
     assert caught.value.wrong_key
+    assert sw in str(caught.value).upper()
 
 
 @pytest.mark.parametrize("access", ['["bac"]', '["pace"]'])

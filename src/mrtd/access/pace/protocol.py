@@ -39,8 +39,10 @@ from mrtd.sm import SecureChannel
 
 Protocol = Generator[CommandAPDU, ResponseAPDU, "PACEResult"]
 # Status words chips give for a wrong password at the last step (mutual authentication):
-# 6300, 63Cx (tries left), 6982, 6A80, and 6988 (the token's MAC did not verify).
-WRONG_PASSWORD = (0x6300, 0x6982, 0x6988, 0x6A80)
+# 6300, 63Cx (tries left), 6982, 6985, 6A80, 6A88, and 6988 (the token's MAC did not verify);
+# the ones BAC's MUTUAL AUTHENTICATE is refused with. Any other refusal of a PACE step is not
+# a wrong key, and "auto" access may fall back to BAC after it.
+WRONG_PASSWORD = (0x6300, 0x6982, 0x6985, 0x6988, 0x6A80, 0x6A88)
 
 _log = logging.getLogger(__name__)
 
