@@ -75,6 +75,25 @@ def test_a_key_mrtd_cannot_use_is_never_no_key(which: str) -> None:
         assert verdict.codes == ("clone.key_unusable",)
 
 
+@pytest.mark.parametrize("code", ["chip.cam_unverified", "chip.cam_not_run"])
+def test_a_pace_cam_key_shown_and_not_proven_is_never_data_only(code: str) -> None:
+    """A chip that shows a PACE-CAM key (an EF.CardSecurity no trusted CSCA signed, a signed
+    DG14 listing PACE-CAM and a read that ran GM) has a key: data-only proof does not cover it,
+    while files read before (a dump: "not run") still may be data-only."""
+    shown = replace(NO_KEYS, chip=CheckOutcome(CheckStatus.NOT_CHECKED, "not proven", code))
+    data_only = Policy(clone_detection=CloneDetection.DATA_ONLY_ACCEPTED)
+    for policy in (STRICT, data_only):
+        verdict = decide(shown, policy)
+        assert verdict.status is VerdictStatus.INCOMPLETE
+        assert verdict.codes == ("clone.not_proven",)
+    dump = replace(
+        NO_KEYS,
+        chip=CheckOutcome(CheckStatus.NOT_CHECKED, "not run", "chip.not_run"),
+        active=CheckOutcome(CheckStatus.NOT_CHECKED, "not run", "active.not_run"),
+    )
+    assert decide(dump, data_only).genuine
+
+
 def test_a_policy_may_require_active_authentication_when_sod_lists_dg15() -> None:
     """The service's rule: Chip Authentication run by a client proves nothing to a server, so
     a document with an AA key must pass AA over the server's challenge."""

@@ -26,8 +26,10 @@ does: a key that is there but cannot be exercised is not_supported with another 
   group, the chip did not give it), `{chip,active}.key_not_in_sod` (EF.SOD does not hash it),
   `{chip,active}.key_hash_mismatch` (its hash differs: the key is not used);
 - not_checked: `chip.cam_unverified` (EF.CardSecurity not verified to a trusted CSCA, and no
-  other key proved the chip), `{chip,active}.key_not_vouched` (no usable EF.SOD to check the
-  key with), `{chip,active}.not_run` (the read did not get that far, `ReadResult`).
+  other key proved the chip), `chip.cam_not_run` (the signed DG14 lists PACE-CAM, the read ran
+  another mapping or BAC, and no other key proved the chip), `{chip,active}.key_not_vouched`
+  (no usable EF.SOD to check the key with), `{chip,active}.not_run` (the read did not get that
+  far, `ReadResult`).
 """
 
 from __future__ import annotations
@@ -156,6 +158,14 @@ def chip_check(link: ChipLink, files: Mapping[str, bytes]) -> CheckOutcome:
     chip = _missing(files, 14, "chip") if infos is None else _run_ca(link, infos)
     if cam is not None and chip.code.endswith(NO_KEY):
         return cam  # PACE-CAM ran, and its key could not be verified
+    if cam is None and infos is not None and chip.code.endswith(NO_KEY):
+        offered = [p for p in infos.pace if p.mapping is PACEMapping.CAM]
+        if offered:  # a clone of a PACE-CAM chip offers GM or IM: no key proven, not "no key"
+            ran = link.access.pace.get("mapping") or link.access.protocol or "no PACE"
+            return CheckOutcome(
+                NOT_CHECKED, "DG14 (signed) says the chip offers PACE-CAM, but the read ran "
+                f"{ran}: its key was not proven", "chip.cam_not_run",
+            )  # fmt: skip
     return chip
 
 

@@ -47,6 +47,10 @@ NOT_SUPPORTED, NOT_CHECKED = CheckStatus.NOT_SUPPORTED, CheckStatus.NOT_CHECKED
 NO_KEY_SUFFIX = ".no_key"
 """A clone-detection outcome whose code ends so says the document carries no such key (and
 not that it carries one mrtd cannot use)."""
+SHOWN_NOT_PROVEN = frozenset({"chip.cam_unverified", "chip.cam_not_run"})
+"""Chip outcomes of a read whose chip has a PACE-CAM key it did not prove (an EF.CardSecurity
+no trusted CSCA signed, a signed DG14 that lists PACE-CAM and a read that ran another mapping):
+a clone of such a document, not one without a key, so data-only proof does not cover it."""
 
 
 class VerdictStatus(enum.StrEnum):
@@ -346,6 +350,12 @@ def _clone_detection(evidence: Evidence, policy: Policy) -> CheckOutcome:
             f"({', '.join(unusable)})",
             "clone.key_unusable",
         )
+    shown = [p for p in proofs.values() if p.code in SHOWN_NOT_PROVEN]
+    if shown:
+        return CheckOutcome(
+            NOT_CHECKED, f"the chip has a key it did not prove: {shown[0].reason}",
+            "clone.not_proven",
+        )  # fmt: skip
     no_keys = all(p.code.endswith(NO_KEY_SUFFIX) for p in proofs.values())
     if policy.clone_detection is CloneDetection.DATA_ONLY_ACCEPTED:
         what = "no chip key" if no_keys else "the chip's key was not exercised"
