@@ -5,7 +5,8 @@ chip, read through the public face (`read_document("sim:PROFILE.toml", key, trus
    listing DG14 twice (a clone's DG14 first, the genuine one after) no longer lets Chip
    Authentication run with the clone's key; a file that comes back different fails the read.
 2. PACE-CAM proves the chip only with an EF.CardSecurity signed under a trusted CSCA whose key
-   is DG14's; otherwise DG14's Chip Authentication still runs.
+   is DG14's; otherwise DG14's Chip Authentication still runs. A PACE-CAM key shown and not
+   proven (unverified, or hidden from EF.CardAccess) is never data-only proof.
 3. A key mrtd cannot use is not "no key": every clone-check outcome has a code, and only a
    document without the key gets one ending in ".no_key".
 5. A PACE chip (so says its signed DG14) read with BAC was downgraded, whatever the reason.
@@ -20,7 +21,17 @@ from typing import Any
 
 import pytest
 
-from mrtd import CheckStatus, FileDone, MRZKey, ReadEvent, TrustStore, open_reader, read_document
+from mrtd import (
+    STRICT,
+    CheckStatus,
+    FileDone,
+    MRZKey,
+    Policy,
+    ReadEvent,
+    TrustStore,
+    open_reader,
+    read_document,
+)
 from mrtd.errors import DecodeError
 from mrtd.lds import LDS_FILES
 from mrtd.pipeline.read_binary import FileChangedError
@@ -30,7 +41,7 @@ from mrtd.readers.simulated import SimulatedReader
 from mrtd.sim.chip import SimulatedChip
 from mrtd.sim.files import ChipFile
 from mrtd.sim.pki import export_csca
-from mrtd.sim.profile import Profile
+from mrtd.sim.profile import Profile, ProfileError
 
 KEY = ("U0R45C7D3", "880517", "350930")  # the default simulated passport
 CA = 'ca = "ecdh-brainpoolP256r1-aes128"'
@@ -227,6 +238,49 @@ def test_a_clone_with_the_genuine_ef_card_security_fails_pace_cam(
     document = read(profile(CAM, "clone = true"), trust)
     chip = document.verdict.chip
     assert (chip.status, chip.code) == (CheckStatus.FAILED, "chip.cam_failed")
+
+
+CAM_AND_GM = f'{PACE}\n[[chip.pace]]\nmapping = "CAM"\n[[chip.pace]]\nmapping = "GM"'
+DATA_ONLY = Policy(name="data-only", clone_detection="data_only_accepted")  # type: ignore[arg-type]
+
+
+def test_a_clone_that_hides_pace_cam_from_ef_card_access_is_not_no_key(
+    profile: Callable[..., str], trust: TrustStore
+) -> None:
+    """EF.CardAccess is not signed: a clone of a chip with PACE-CAM and GM offers GM alone. The
+    signed DG14 lists PACE-CAM, so the chip has a key it did not prove, under every policy."""
+    genuine = read(profile(CAM_AND_GM), trust, policy=DATA_ONLY)
+    assert genuine.verdict.chip.code == "chip.cam_passed"
+    assert genuine.verdict.genuine
+    for policy in (STRICT, DATA_ONLY):
+        document = read(profile(CAM_AND_GM, 'hostile = "card-access-without-cam"'), trust,
+                        policy=policy)  # fmt: skip
+        assert document.access.pace["mapping"] == "GM"
+        chip = document.verdict.chip
+        assert (chip.status, chip.code) == (CheckStatus.NOT_CHECKED, "chip.cam_not_run")
+        assert document.verdict.checks["clone_detection"].code == "clone.not_proven"
+        assert not document.verdict.genuine, policy.name
+
+
+@pytest.mark.parametrize("fault", ["card-security-self-signed", "card-security-unsigned"])
+def test_an_unverified_pace_cam_is_not_data_only_proof(
+    profile: Callable[..., str], trust: TrustStore, fault: str
+) -> None:
+    """A policy that accepts documents without a chip key does not accept a chip that shows a
+    PACE-CAM key no trusted CSCA signed: that is a clone's sign, not the absence of a key."""
+    document = read(profile(CAM, f'hostile = "{fault}"'), trust, policy=DATA_ONLY)
+    assert document.verdict.chip.code == "chip.cam_unverified"
+    assert document.verdict.checks["clone_detection"].code == "clone.not_proven"
+    assert document.verdict.summary == "incomplete"
+
+
+def test_card_access_without_cam_needs_pace_cam_and_another_mapping() -> None:
+    profile = Profile.from_dict(
+        {"chip": {"access": ["pace", "bac"], "pace": {"mapping": "CAM"}},
+         "faults": {"hostile": "card-access-without-cam"}}
+    )  # fmt: skip
+    with pytest.raises(ProfileError, match="PACE-CAM and another PACE mapping"):
+        SimulatedChip(profile)
 
 
 # -- 3. a key mrtd cannot use is not "no key" -------------------------------------------------

@@ -54,6 +54,9 @@ CAM_CHIP: Mapping[str, Any] = {"access": ["pace", "bac"], "pace": {"mapping": "C
 # or Active Authentication (AA_CHIP), for the forgeries that try to hide a clone.
 CA_CHIP: Mapping[str, Any] = {"ca": "ecdh-brainpoolP256r1-aes128"}
 CAM_CA_CHIP: Mapping[str, Any] = {**CAM_CHIP, **CA_CHIP}
+# PACE-CAM and PACE-GM on one chip, no AA/CA: a clone may hide the mapping it cannot pass.
+CAM_GM_CHIP: Mapping[str, Any] = {"access": ["pace", "bac"],
+                                  "pace": [{"mapping": "CAM"}, {"mapping": "GM"}]}  # fmt: skip
 AA_CHIP: Mapping[str, Any] = {"aa": "ecdsa-brainpoolP256r1-sha256"}
 # The order of a BAC read of BAC_CHIP: EF.CardAccess probe (6A82), SELECT, GET CHALLENGE,
 # MUTUAL AUTHENTICATE, EF.COM (APDU 5), EF.SOD (6-10), DG14, CA, DG1, DG2, DG15, AA.
@@ -403,6 +406,11 @@ CASES: tuple[Case, ...] = (
          {"clone": True},
          _read("failed", "PACE-CAM chip authentication failed", access="PACE",
                kept=("EF.CardAccess", "EF.CardSecurity", *CAM_FILES), chip="chip.cam_failed")),
+    Case("card-access-without-cam", "PACE-CAM chip's clone: EF.CardAccess offers GM only",
+         CAM_GM_CHIP, {"hostile": "card-access-without-cam"},
+         _read("incomplete", "offers PACE-CAM, but the read ran GM", access="PACE",
+               kept=("EF.CardAccess", *CAM_FILES), altered=("EF.CardAccess",),
+               chip="chip.cam_not_run", active="active.no_key")),
     Case("dg14-ca-v2-only", "DG14: Chip Authentication version 2 only", CA_CHIP,
          {"hostile": "dg14-ca-v2-only"},
          _read("incomplete", "version 2 only", kept=CA_FILES,

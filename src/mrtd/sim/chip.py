@@ -117,7 +117,12 @@ class SimulatedChip:
             else card_security(self.profile, options, genuine)  # the document's, copied
         )
         files = [("EF.CardAccess", card_access(options)), ("EF.CardSecurity", card_security_data)]
-        if fault == "card-access-absent":
+        if fault == "card-access-without-cam":  # a clone hides the mapping it cannot pass
+            files[0] = (
+                "EF.CardAccess",
+                card_access([o for o in options if o.info.mapping is not PACEMapping.CAM]),
+            )
+        elif fault == "card-access-absent":
             files.pop(0)
         elif fault == "card-access-garbled":  # a SET whose element is no SecurityInfo
             files[0] = ("EF.CardAccess", bytes.fromhex("3105040300ff00"))

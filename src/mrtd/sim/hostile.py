@@ -234,10 +234,12 @@ def check_forgery(profile: Profile) -> None:
     """ProfileError unless the chip has what its forgery fault needs."""
     kind, chip = profile.faults.hostile, profile.chip
     cam = any(p.mapping == "CAM" for p in chip.pace) and "pace" in chip.access
+    other = any(p.mapping != "CAM" for p in chip.pace)
     needs = {
         "com-duplicate-dg14": (chip.ca != "none", "Chip Authentication ([chip] ca)"),
         "card-security-self-signed": (cam, "PACE-CAM"),
         "card-security-unsigned": (cam, "PACE-CAM"),
+        "card-access-without-cam": (cam and other, "PACE-CAM and another PACE mapping"),
         "dg14-ca-v2-only": (chip.ca != "none", "Chip Authentication ([chip] ca)"),
         "dg14-key-id-mismatch": (chip.ca != "none", "Chip Authentication ([chip] ca)"),
         "dg15-unmapped-algorithm": (chip.aa.startswith("ecdsa-"), "ECDSA Active Authentication"),

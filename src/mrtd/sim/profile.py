@@ -56,7 +56,8 @@ RESPONSE_FAULTS = ("wrong-mac", "replay", "reuse-ssc", "skip-ssc", "no-do99", "t
                    "overlong", "drip", "loop-61", "loop-6c", "stall")  # fmt: skip
 CONTENT_FAULTS = ("claim-length", "deep-nesting", "unknown-oids")
 # Chips that try to pass for genuine (mrtd.sim.hostile; docs/security.md): no selectors.
-CLONE_FAULTS = ("com-duplicate-dg14", "card-security-self-signed", "card-security-unsigned")
+CLONE_FAULTS = ("com-duplicate-dg14", "card-security-self-signed", "card-security-unsigned",
+                "card-access-without-cam")  # fmt: skip
 ISSUER_FAULTS = ("dg14-ca-v2-only", "dg14-key-id-mismatch", "dg15-unmapped-algorithm")
 CARD_ACCESS_FAULTS = ("card-access-absent", "card-access-garbled")
 FORGERY_FAULTS = CLONE_FAULTS + ISSUER_FAULTS + CARD_ACCESS_FAULTS
@@ -177,6 +178,9 @@ class FaultSettings:
     #   "card-security-self-signed"  PACE-CAM with its own key, in an EF.CardSecurity signed
     #                                by a self-made CSCA and Document Signer (same names)
     #   "card-security-unsigned"     the same, EF.CardSecurity without any SignerInfo
+    #   "card-access-without-cam"    a clone of a chip that offers PACE-CAM and another mapping:
+    #                                its EF.CardAccess (not signed) leaves PACE-CAM out, so the
+    #                                reader runs the other one (the signed DG14 still lists it)
     # Issuer-made files (EF.SOD signed over them) with a key mrtd cannot use:
     #   "dg14-ca-v2-only"            DG14's ChipAuthenticationInfo says version 2
     #   "dg14-key-id-mismatch"       DG14's ChipAuthenticationInfo names keyId 1, its key 2
