@@ -288,7 +288,8 @@ def test_json_document(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["doctor", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert set(report) == {
-        "mrtd", "python", "platform", "ok", "core", "dependencies", "extras", "services",
+        "schema_version", "mrtd", "python", "platform", "ok", "core", "dependencies", "extras",
+        "services",
     }  # fmt: skip
     assert report["mrtd"] == mrtd.__version__
     assert report["ok"] is True

@@ -27,7 +27,7 @@ from mrtd.cli.exit_status import (
 from mrtd.cli.face_command import add_face_parser
 from mrtd.cli.mrz_summary import print_mrz
 from mrtd.cli.ocr_command import add_ocr_parser
-from mrtd.cli.report import error_json
+from mrtd.cli.report import SCHEMA_VERSION, error_json
 from mrtd.cli.serve_command import add_serve_parser
 from mrtd.cli.verify_command import add_csca_argument, add_policy_argument, add_verify_parser
 from mrtd.errors import MRZError
@@ -246,7 +246,7 @@ def _run_mrz(args: argparse.Namespace) -> int:
         return _fail_input(str(exc), as_json=args.json)
 
     if args.json:
-        report = mrz.to_dict()
+        report = {"schema_version": SCHEMA_VERSION, **mrz.to_dict()}
         if evidence is not None:
             report["repair"] = evidence
         print(json.dumps(report, indent=2))
@@ -263,7 +263,8 @@ def _run_mrz(args: argparse.Namespace) -> int:
 
 def _fail_input(message: str, *, as_json: bool) -> int:
     if as_json:
-        print(json.dumps({"valid": False, "errors": [message]}, indent=2))
+        print(json.dumps({"schema_version": SCHEMA_VERSION, "valid": False,
+                          "errors": [message]}, indent=2))  # fmt: skip
     print(f"mrtd mrz: invalid: {message}", file=sys.stderr)
     return EXIT_USAGE
 

@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from mrtd.cli.exit_status import EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE
+from mrtd.cli.exit_status import EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE, SCHEMA_VERSION
+from mrtd.cli.report import error_json
 from mrtd.errors import MRTDError, OptionalDependencyError, ServiceConfigError
 
 if TYPE_CHECKING:
@@ -110,8 +111,12 @@ def add_audit_parser(commands: Any) -> None:
 # -- helpers -----------------------------------------------------------------------------------
 
 
-def _fail(exc: BaseException) -> int:
-    print(f"{PROG}: {exc}", file=sys.stderr)
+def _fail(exc: BaseException, *, as_json: bool = False) -> int:
+    """One line on standard error; with `--json`, one JSON document with `error` too."""
+    message = f"{PROG}: {exc}"
+    if as_json:
+        print(json.dumps(error_json(message, EXIT_USAGE, type(exc).__name__), indent=2))
+    print(message, file=sys.stderr)
     return EXIT_USAGE
 
 
@@ -141,14 +146,16 @@ def _guarded(run: Any) -> Any:
     """Configuration and dependency errors are exit 2 with one line, never a traceback."""
 
     def guarded(args: argparse.Namespace) -> int:
+        as_json = bool(getattr(args, "json", False))
         try:
             return int(run(args))
         except (ServiceConfigError, OptionalDependencyError, ValueError, OSError) as exc:
-            return _fail(exc)
+            return _fail(exc, as_json=as_json)
         except ImportError:
-            return _fail(ImportError("needs the service extra: pip install 'mrtd[service]'"))
+            needs = ImportError("needs the service extra: pip install 'mrtd[service]'")
+            return _fail(needs, as_json=as_json)
         except MRTDError as exc:
-            return _fail(exc)
+            return _fail(exc, as_json=as_json)
 
     return guarded
 
@@ -205,7 +212,7 @@ def run_verify(args: argparse.Namespace) -> int:
 
 def _print_report(report: AuditReport, json_out: TextIO | None) -> None:
     if json_out is not None:
-        json.dump(report.as_dict(), json_out, indent=2)
+        json.dump({"schema_version": SCHEMA_VERSION, **report.as_dict()}, json_out, indent=2)
         json_out.write("\n")
     years = f"{report.years[0]}-{report.years[-1]}" if report.years else "none"
     summary = f"{report.records} record(s), {report.checkpoints} checkpoint(s), years {years}"
@@ -237,9 +244,9 @@ def run_purge(args: argparse.Namespace) -> int:
     with _store(config) as store:
         deleted = store.purge_audit(before_year=before, now=now)
     if args.json:
-        print(
-            json.dumps({"before_year": before, "deleted": {str(y): n for y, n in deleted.items()}})
-        )
+        counts = {str(year): n for year, n in deleted.items()}
+        print(json.dumps({"schema_version": SCHEMA_VERSION, "before_year": before,
+                          "deleted": counts}))  # fmt: skip
     else:
         total = sum(deleted.values())
         years = ", ".join(f"{y}: {n}" for y, n in sorted(deleted.items())) or "none"

@@ -43,7 +43,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.ciphers import algorithms
 
 from mrtd import __version__, crypto
-from mrtd.cli.exit_status import EXIT_CHECK_FAILED, EXIT_OK
+from mrtd.cli.exit_status import EXIT_CHECK_FAILED, EXIT_OK, SCHEMA_VERSION
 from mrtd.crypto.domains import CURVES_BY_NAME
 from mrtd.crypto.ec import ECGroup
 from mrtd.crypto.ec import ec_backend as ec_backend_of_mrtd
@@ -616,7 +616,7 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
 def run_doctor(args: argparse.Namespace) -> int:
     report = diagnose()
     if args.json:
-        print(json.dumps(report.to_dict(), indent=2))
+        print(json.dumps({"schema_version": SCHEMA_VERSION, **report.to_dict()}, indent=2))
     else:
         print(format_text(report))
     return EXIT_OK if report.ok else EXIT_CHECK_FAILED

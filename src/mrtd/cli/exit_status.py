@@ -9,3 +9,7 @@ EXIT_ACCESS_DENIED = 3  # wrong key
 EXIT_TRANSPORT = 4  # reader, transport or chip failure
 EXIT_INTERRUPTED = 130  # Ctrl-C (SIGINT): stopped cleanly, what was read kept (128 + SIGINT)
 EXIT_INTERNAL = 70  # an internal error (a bug: please report it); EX_SOFTWARE of sysexits.h
+
+# The version of every `--json` document (one per run, errors included): 2 added
+# `verdict_codes`, `policy` and the checks the policy judges to `mrtd read` and `mrtd verify`.
+SCHEMA_VERSION = 2

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from mrtd.cli.exit_status import EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE
-from mrtd.cli.report import error_json
+from mrtd.cli.report import SCHEMA_VERSION, error_json
 from mrtd.errors import DecodeError, FaceError, OptionalDependencyError
 from mrtd.face.compare import compare_faces
 
@@ -65,7 +65,7 @@ def run_face(args: argparse.Namespace) -> int:
         print(message, file=sys.stderr)
         return EXIT_USAGE
     if args.json:
-        print(json.dumps({"face": result.as_json()}, indent=2))
+        print(json.dumps({"schema_version": SCHEMA_VERSION, "face": result.as_json()}, indent=2))
     else:
         relation = "<=" if result.match else ">"
         print(f"{result.decision}: distance {result.distance:.3f} {relation} threshold "

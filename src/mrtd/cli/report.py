@@ -7,10 +7,11 @@ import hashlib
 from typing import Any, TextIO
 
 from mrtd import redact
+from mrtd.cli import exit_status
 from mrtd.pipeline.document import Document
 from mrtd.pipeline.result import Stats
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = exit_status.SCHEMA_VERSION  # of every --json document (one home: exit_status)
 
 
 def error_json(message: str, exit_code: int, kind: str | None = None) -> dict[str, Any]:
@@ -19,10 +20,6 @@ def error_json(message: str, exit_code: int, kind: str | None = None) -> dict[st
     if kind is not None:
         error["type"] = kind
     return {"schema_version": SCHEMA_VERSION, "error": error}
-
-
-"""The version of the JSON that `mrtd read --json` and `mrtd verify --json` print: 2 added
-`verdict_codes`, `policy` and the checks the policy judges (docs/verify.md)."""
 
 
 def verdict_json(document: Document) -> dict[str, Any]:

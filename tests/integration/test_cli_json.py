@@ -1,0 +1,64 @@
+"""`--json` on every subcommand that takes it: one JSON document per run, success or error,
+with `schema_version` (issue 18, item 9), for the subcommands beyond read, verify and ocr
+(test_cli_contract.py): mrz, doctor, face, audit."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from mrtd.cli import main
+from mrtd.cli.exit_status import EXIT_OK, EXIT_USAGE
+from mrtd.cli.report import SCHEMA_VERSION
+from mrtd.sim.profile import Profile
+
+MRZ = list(Profile.default().mrz.lines)
+
+
+def one_document(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, object]]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    report = json.loads(out)  # exactly one document: anything around it fails here
+    assert isinstance(report, dict)
+    assert report["schema_version"] == SCHEMA_VERSION
+    assert "Traceback" not in err
+    return code, report
+
+
+def test_mrz_json_valid_and_invalid(capsys: pytest.CaptureFixture[str]) -> None:
+    code, report = one_document(capsys, "mrz", *MRZ, "--json")
+    assert code == EXIT_OK
+    assert report["valid"] is True
+    code, report = one_document(capsys, "mrz", "NOT AN MRZ", "--json")
+    assert code == EXIT_USAGE
+    assert report["valid"] is False
+
+
+def test_doctor_json(capsys: pytest.CaptureFixture[str]) -> None:
+    code, report = one_document(capsys, "doctor", "--json")
+    assert code in {0, 1}
+    assert "ok" in report
+
+
+def test_face_json_error(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    missing = str(tmp_path / "none.jpg")
+    code, report = one_document(capsys, "face", missing, "--portrait", missing, "--json")
+    assert code == EXIT_USAGE
+    assert isinstance(report["error"], dict)
+
+
+@pytest.mark.parametrize("action", ["verify", "purge"])
+def test_audit_json_error_is_one_document(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, action: str
+) -> None:
+    """A configuration that cannot be read: exit 2 and, under --json, the error as JSON (stdout
+    was empty)."""
+    config = str(tmp_path / "none.toml")
+    code, report = one_document(capsys, "audit", action, "--config", config, "--json")
+    assert code == EXIT_USAGE
+    error = report["error"]
+    assert isinstance(error, dict)
+    assert error["exit_code"] == EXIT_USAGE
+    assert "configuration" in str(error["message"])
