@@ -2,7 +2,7 @@
 
 Exit status: 0 valid / read and genuine, 1 read but not genuine, 2 bad usage or input,
 3 access denied, 4 reader or transport failure, 70 internal error (never a traceback),
-130 interrupted (Ctrl-C).
+130 interrupted (Ctrl-C), 143 terminated (SIGTERM during a read).
 """
 
 from __future__ import annotations
@@ -185,7 +185,7 @@ def _parser() -> argparse.ArgumentParser:
 _READ_EXITS = """exit status: 0 genuine under the policy in force, 1 read but not genuine (failed or
 incomplete: the reasons say why), 2 bad usage or input, 3 access denied (wrong MRZ or CAN),
 4 reader, transport or chip failure (no card in time included), 70 internal error,
-130 interrupted (docs/reading.md, "Exit status")"""
+130 interrupted (Ctrl-C), 143 terminated (SIGTERM) (docs/reading.md, "Exit status")"""
 
 EPILOGS = {
     "mrz": """example:

@@ -21,6 +21,7 @@ from mrtd.cli.exit_status import (
     EXIT_CHECK_FAILED,
     EXIT_INTERRUPTED,
     EXIT_OK,
+    EXIT_TERMINATED,
     EXIT_TRANSPORT,
     EXIT_USAGE,
 )
@@ -107,7 +108,7 @@ def run_read(args: argparse.Namespace) -> int:
         if args.no_progress or args.json or not sys.stderr.isatty()
         else ProgressBar(sys.stderr)
     )
-    with _cancel_on_sigint() as cancel:
+    with _cancel_on_signals() as cancel:
         return _read(
             args, transport=transport, key=key, trust=trust, policy=policy,
             progress=progress, cancel=cancel, challenge=challenge, service=service,
@@ -123,7 +124,7 @@ def _read(
     trust: TrustStore | None,
     policy: Policy,
     progress: ProgressBar | None,
-    cancel: threading.Event,
+    cancel: _Cancel,
     challenge: bytes | None = None,
     service: ServiceChallenge | None = None,
     status: StatusProvider | None = None,
@@ -140,7 +141,9 @@ def _read(
             active_challenge=challenge,
             status=status,
         )
-    except ReadCancelledError as exc:  # Ctrl-C: what was read is kept, then exit 130
+    except ReadCancelledError as exc:  # Ctrl-C or SIGTERM: what was read is kept, 130 or 143
+        if cancel.signum == signal.SIGTERM:
+            return _partial(args, exc, "terminated", EXIT_TERMINATED, transport)
         return _partial(args, exc, "interrupted", EXIT_INTERRUPTED, transport)
     except AccessDeniedError as exc:
         return _partial(args, exc, str(exc), EXIT_ACCESS_DENIED, transport)
@@ -247,25 +250,38 @@ def run_sim(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+class _Cancel(threading.Event):
+    """The read's cancel, set by a signal; `signum` says which (0: none yet)."""
+
+    signum: int = 0
+
+
 @contextmanager
-def _cancel_on_sigint() -> Iterator[threading.Event]:
-    """Ctrl-C sets the event the read checks before every APDU (it then raises
-    `ReadCancelledError` with what it read) instead of raising `KeyboardInterrupt` anywhere."""
-    cancel = threading.Event()
-    ignored = signal.getsignal(signal.SIGINT) is signal.SIG_IGN  # nohup, a background job
-    if ignored or threading.current_thread() is not threading.main_thread():
+def _cancel_on_signals() -> Iterator[_Cancel]:
+    """Ctrl-C (SIGINT) and SIGTERM set the event the read checks before every APDU (it then
+    raises `ReadCancelledError` with what it read) instead of raising `KeyboardInterrupt`
+    anywhere or ending the process with nothing kept. A signal the process was started with
+    ignored (nohup, a background job) stays ignored."""
+    cancel = _Cancel()
+    if threading.current_thread() is not threading.main_thread():
         yield cancel
         return
 
-    def interrupt(signum: int, frame: object) -> None:
-        del signum, frame
+    def stop(signum: int, frame: object) -> None:
+        del frame
+        cancel.signum = cancel.signum or signum
         cancel.set()
 
-    previous = signal.signal(signal.SIGINT, interrupt)
+    previous = {
+        signum: signal.signal(signum, stop)
+        for signum in (signal.SIGINT, signal.SIGTERM)
+        if signal.getsignal(signum) is not signal.SIG_IGN
+    }
     try:
         yield cancel
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def _check_out(out: str | None) -> None:

@@ -8,6 +8,7 @@ EXIT_USAGE = 2  # bad usage or input
 EXIT_ACCESS_DENIED = 3  # wrong key
 EXIT_TRANSPORT = 4  # reader, transport or chip failure
 EXIT_INTERRUPTED = 130  # Ctrl-C (SIGINT): stopped cleanly, what was read kept (128 + SIGINT)
+EXIT_TERMINATED = 143  # SIGTERM (a service manager's stop) during a read: the same (128 + SIGTERM)
 EXIT_INTERNAL = 70  # an internal error (a bug: please report it); EX_SOFTWARE of sysexits.h
 
 # The version of every `--json` document (one per run, errors included): 2 added
