@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import os
@@ -155,10 +156,9 @@ def _read(
         transport.close()
         key.wipe()
     modeled = transport.chip.modeled_seconds if isinstance(transport, SimulatedReader) else None
-    if args.out:
-        _write(Path(args.out), document.files, document.faces)
+    unwritten = _write_out(args.out, document.files, document.faces)
     reader = _reader_name(args.reader, transport)
-    if service is not None:
+    if service is not None and unwritten is None:
         return _submit(args, document, service, reader, modeled)
     if args.json:
         report = document_json(document, document.stats, modeled)
@@ -166,11 +166,15 @@ def _read(
             "challenge": _hex(document.active_challenge),
             "signature": _hex(document.active_signature),
         }
+        if unwritten is not None:
+            report["error"] = error_json(unwritten, EXIT_USAGE, "OSError")["error"]
         print(json.dumps({"schema_version": report.pop("schema_version"), "reader": reader,
                           **report}, indent=2))  # fmt: skip
     else:
         print(f"reader           {reader}")
         print_document(document, document.stats, modeled, sys.stdout)
+    if unwritten is not None:  # the read is shown; the failure to keep it decides the status
+        return _fail(unwritten, EXIT_USAGE)
     return verdict_exit_status(document)
 
 
@@ -299,6 +303,17 @@ def _check_out(out: str | None) -> None:
         raise ValueError(f"--out {out}: {existing} is not a folder")
     if not os.access(existing, os.W_OK | os.X_OK):
         raise ValueError(f"--out {out}: {existing} is not writable")
+    created = [parent for parent in (path, *path.parents) if not parent.exists()]
+    try:  # as the write will: access() passes where mkdir fails (/proc, /sys, some mounts)
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path, prefix=".mrtd-"):
+            pass
+    except OSError as exc:
+        raise ValueError(f"--out {out}: cannot write there: {exc.strerror or exc}") from None
+    finally:
+        for folder in created:  # made only to try: the read creates them again
+            with contextlib.suppress(OSError):
+                folder.rmdir()
 
 
 def _aa_challenge(text: str | None) -> bytes | None:
@@ -340,6 +355,20 @@ def _stdin() -> str:
     if not text.strip():
         raise ValueError("standard input: empty; expected the MRZ lines or the CAN")
     return text
+
+
+def _write_out(
+    out: str | None, files: Mapping[str, bytes], faces: tuple[FaceImage, ...]
+) -> str | None:
+    """`--out`, when given: the files written (`_write`), or why they could not be (a full
+    disk, a folder made read-only since `_check_out`): the message, never a traceback."""
+    if not out:
+        return None
+    try:
+        _write(Path(out), files, faces)
+    except OSError as exc:
+        return f"--out {out}: the files read could not be written: {exc}"
+    return None
 
 
 def _write(out: Path, files: Mapping[str, bytes], faces: tuple[FaceImage, ...]) -> None:
@@ -428,9 +457,10 @@ def _partial(
     JSON document with `--json`, then the error on standard error and its exit code."""
     partial = exc.partial
     files = partial.files if partial is not None else {}
-    if args.out:
-        _write(Path(args.out), files, ())
-        message += f" ({len(files)} files read before it kept in --out)"
+    if args.out and files:  # nothing read (a wrong key): no folder made for nothing
+        unwritten = _write_out(args.out, files, ())
+        message += (f" ({len(files)} files read before it kept in --out)" if unwritten is None
+                    else f"; {unwritten}")  # fmt: skip
     listed = {
         name: {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
         for name, data in files.items()
