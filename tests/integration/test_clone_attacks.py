@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from asn1crypto import cms
 
 from mrtd import (
     STRICT,
@@ -34,6 +35,8 @@ from mrtd import (
 )
 from mrtd.errors import DecodeError
 from mrtd.lds import LDS_FILES
+from mrtd.lds.security.oids import SECURITY_OBJECT_OID
+from mrtd.lds.sod import sign_content
 from mrtd.pipeline.read_binary import FileChangedError
 from mrtd.pipeline.session import Session
 from mrtd.readers.base import Transport
@@ -41,6 +44,7 @@ from mrtd.readers.simulated import SimulatedReader
 from mrtd.sim.chip import SimulatedChip
 from mrtd.sim.files import ChipFile
 from mrtd.sim.pki import export_csca
+from mrtd.sim.pki_builder import generate_pki
 from mrtd.sim.profile import Profile, ProfileError
 
 KEY = ("U0R45C7D3", "880517", "350930")  # the default simulated passport
@@ -272,6 +276,39 @@ def test_an_unverified_pace_cam_is_not_data_only_proof(
     assert document.verdict.chip.code == "chip.cam_unverified"
     assert document.verdict.checks["clone_detection"].code == "clone.not_proven"
     assert document.verdict.summary == "incomplete"
+
+
+def test_pace_cam_vouched_for_by_another_state_proves_nothing(trust: TrustStore) -> None:
+    """EF.CardSecurity signed by a Document Signer of another trusted state (here DE) verifies
+    to a trusted CSCA, but no DE signer speaks for a Utopian document's chip: the signer is
+    held to DG1's issuing state, type and expiry as EF.SOD's is (finding 9 for PACE-CAM)."""
+    germany = generate_pki(country="DE", csca_key="ec-P-256", ds_key="ec-P-256")
+    both = TrustStore.from_paths([], allow_test_pki=True)
+    for certificate in (*trust.certificates, germany.csca.certificate):
+        both.add_certificate(certificate)
+    cam_chip = {"access": ["pace", "bac"], "pace": {"mapping": "CAM"}}
+    reader = SimulatedReader(SimulatedChip(Profile.from_dict({"chip": cam_chip})))
+    chip = reader.chip
+    fid = next(fid for fid, f in chip.master_files.items() if f.name == "EF.CardSecurity")
+    genuine = chip.master_files[fid]
+    content = cms.ContentInfo.load(genuine.data)["content"]["encap_content_info"]["content"]
+    foreign = sign_content(
+        SECURITY_OBJECT_OID,
+        bytes(content.__bytes__()),
+        signer_key=germany.ds.key,
+        signer_cert=germany.ds.certificate,
+    )
+    chip.master_files[fid] = ChipFile(genuine.name, genuine.fid, genuine.sfi, foreign)
+    try:
+        document = read(reader, both, policy=DATA_ONLY)
+    finally:
+        reader.close()
+    chip_outcome = document.verdict.chip
+    assert (chip_outcome.status, chip_outcome.code) == (CheckStatus.NOT_CHECKED,
+                                                        "chip.cam_unverified")  # fmt: skip
+    assert "for this document" in chip_outcome.reason
+    assert document.passive.outcome.status is CheckStatus.PASSED  # EF.SOD is the genuine one
+    assert not document.verdict.genuine
 
 
 def test_card_access_without_cam_needs_pace_cam_and_another_mapping() -> None:

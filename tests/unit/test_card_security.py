@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
+
+import pytest
 from asn1crypto import cms
 
 from mrtd.sim.chip import SimulatedChip
 from mrtd.sim.pki import TestPKI
 from mrtd.sim.profile import Profile
-from mrtd.verify.card_security import check_card_security
+from mrtd.verify.card_security import DocumentFacts, check_card_security, verify_card_security
 from mrtd.verify.outcome import CheckStatus
 from mrtd.verify.trust import TrustStore
 
@@ -70,3 +73,40 @@ def test_a_wrong_signature_does_not_verify() -> None:
 def test_malformed_input_is_not_verified_and_does_not_raise() -> None:
     for data in (b"", b"\x30\x03\x02\x01\x00", card_security()[:-5], bytes(64)):
         assert "malformed" in unverified(data, trust())
+
+
+@pytest.mark.parametrize(
+    ("facts", "why"),
+    [
+        (DocumentFacts("D<<", "P", date(2030, 1, 1)), "country"),  # a German document
+        (DocumentFacts("UTO", "P", date(2099, 1, 1)), "expir"),  # outlives the signer
+    ],
+)
+def test_the_signer_is_held_to_the_document_it_speaks_for(facts: DocumentFacts, why: str) -> None:
+    """EF.CardSecurity's Document Signer is bound to DG1 as EF.SOD's is: a DS of another
+    state does not vouch for this document's PACE-CAM key."""
+    data = card_security()
+    assert check_card_security(data, trust(), document=DocumentFacts("UTO", "P")).status is (
+        CheckStatus.PASSED
+    )
+    assert why in unverified_for(data, facts).lower()
+
+
+def unverified_for(data: bytes, facts: DocumentFacts) -> str:
+    outcome = check_card_security(data, trust(), document=facts)
+    assert (outcome.status, outcome.code) == (CheckStatus.NOT_CHECKED, "chip.cam_unverified")
+    return outcome.reason
+
+
+def test_a_signer_info_without_signed_attributes_has_a_card_security_code() -> None:
+    info = cms.ContentInfo.load(card_security())
+    signer = info["content"]["signer_infos"][0]
+    fields = ("version", "sid", "digest_algorithm", "signature_algorithm", "signature")
+    info["content"]["signer_infos"] = cms.SignerInfos(
+        [cms.SignerInfo({f: signer[f] for f in fields})]
+    )
+    report = verify_card_security(info.dump(force=True), trust())
+    assert (report.outcome.status, report.outcome.code) == (
+        CheckStatus.NOT_CHECKED,
+        "card_security.unsigned",
+    )

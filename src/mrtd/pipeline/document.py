@@ -48,7 +48,12 @@ from mrtd.lds.sod import SODContentTypeError, SODFile
 from mrtd.mrz import MRZ
 from mrtd.pipeline.result import ReadResult, Stats
 from mrtd.status.base import StatusProvider, check_status
-from mrtd.verify.card_security import verify_card_security
+from mrtd.verify.card_security import (
+    CAM_UNVERIFIED,
+    DocumentFacts,
+    check_card_security,
+    verify_card_security,
+)
 from mrtd.verify.outcome import CheckOutcome, CheckStatus
 from mrtd.verify.passive import PassiveReport, passive_authentication
 from mrtd.verify.policy import STRICT, Policy
@@ -183,9 +188,17 @@ class Document:
             passive = PassiveReport(signature=CheckOutcome(FAILED, why, code))
         if file_quirks:
             passive = replace(passive, quirks=(*passive.quirks, *file_quirks))
+        facts = DocumentFacts(
+            mrz.issuing_state if mrz is not None else None,
+            mrz.document_code if mrz is not None else None,
+            mrz.expiry_date if mrz is not None else None,
+        )
         if card_security and "EF.CardSecurity" in read.files:
-            checked = verify_card_security(read.files["EF.CardSecurity"], trust, now=now)
+            checked = verify_card_security(
+                read.files["EF.CardSecurity"], trust, now=now, document=facts
+            )
             passive = replace(passive, card_security=checked)
+        chip = _cam_for_this_document(read.chip, read.files, trust, now, facts)
         _log_passive(passive)
         document = cls(
             files=dict(read.files),
@@ -207,7 +220,7 @@ class Document:
                     algorithms=passive.algorithms,
                     crl_age=_age(passive.crl_issued, now),
                     active=read.active,
-                    chip=read.chip,
+                    chip=chip,
                     expiry=expiry,
                     access=access_check(read.access),
                     binding=binding_check(key, mrz),
@@ -356,6 +369,30 @@ def binding_check(key: AccessKey | None, mrz: MRZ | None) -> CheckOutcome:
             FAILED, "the key that opened the chip is not DG1's", "binding.key_mismatch"
         )
     return CheckOutcome(PASSED)
+
+
+def _cam_for_this_document(
+    chip: CheckOutcome,
+    files: Mapping[str, bytes],
+    trust: TrustStore | None,
+    now: datetime | None,
+    facts: DocumentFacts,
+) -> CheckOutcome:
+    """PACE-CAM's pass, held to the document: the read verified EF.CardSecurity before DG1 was
+    read, so here its Document Signer is checked against DG1's issuing state, document type
+    and expiry as EF.SOD's is. A DS of another state (or one whose documentTypeList excludes
+    the document) proves no key of this document: `chip.cam_unverified`."""
+    if chip.status is not PASSED or chip.code != "chip.cam_passed":
+        return chip
+    data = files.get("EF.CardSecurity")
+    if data is None:
+        return CheckOutcome(NOT_CHECKED, "PACE-CAM not proven: EF.CardSecurity was not kept",
+                            CAM_UNVERIFIED)  # fmt: skip
+    bound = check_card_security(data, trust, now=now, document=facts)
+    if bound.status is PASSED:
+        return chip
+    return CheckOutcome(NOT_CHECKED, f"PACE-CAM not proven for this document: {bound.reason}",
+                        CAM_UNVERIFIED)  # fmt: skip
 
 
 def _age(issued: datetime | None, now: datetime | None) -> timedelta | None:

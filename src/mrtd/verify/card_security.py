@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from asn1crypto import cms, core
@@ -42,12 +42,25 @@ from mrtd.verify.outcome import CheckOutcome, CheckStatus
 from mrtd.verify.signature import SignatureCheckError, verify
 from mrtd.verify.trust import TrustStore
 
-__all__ = ["CAM_UNVERIFIED", "CardSecurityReport", "check_card_security", "verify_card_security"]
+__all__ = ["CAM_UNVERIFIED", "CardSecurityReport", "DocumentFacts", "check_card_security",
+           "verify_card_security"]  # fmt: skip
 
 CAM_UNVERIFIED = "chip.cam_unverified"
 _ASN1_ERRORS = (ValueError, TypeError, KeyError, IndexError, OverflowError, RecursionError,
                 AttributeError)  # fmt: skip
 FAILED, NOT_CHECKED = CheckStatus.FAILED, CheckStatus.NOT_CHECKED
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentFacts:
+    """What DG1 says of the document whose chip EF.CardSecurity speaks for: its issuing state
+    (the MRZ's three letters), document code and date of expiry. EF.CardSecurity's Document
+    Signer is held to them as EF.SOD's is (9303-12 §7.1: country, documentTypeList, validity):
+    a DS of another state cannot vouch for this document's PACE-CAM key. None: not known."""
+
+    issuing_state: str | None = None
+    document_type: str | None = None
+    expiry: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,22 +83,33 @@ class CardSecurityReport:
 
 
 def check_card_security(
-    data: bytes, trust: TrustStore | None, *, now: datetime | None = None
+    data: bytes,
+    trust: TrustStore | None,
+    *,
+    now: datetime | None = None,
+    document: DocumentFacts | None = None,
 ) -> CheckOutcome:
     """Whether EF.CardSecurity (`data`, as read) is signed by a Document Signer that chains to
-    a CSCA of `trust` at `now` (default: the current UTC time). Passed, or not_checked with
-    the code `chip.cam_unverified` and the reason; never raises for malformed input."""
-    outcome = verify_card_security(data, trust, now=now).outcome
+    a CSCA of `trust` at `now` (default: the current UTC time), for the `document` when known
+    (`DocumentFacts`: its issuing state, type and expiry, bound as EF.SOD's signer's are).
+    Passed, or not_checked with the code `chip.cam_unverified` and the reason; never raises
+    for malformed input."""
+    outcome = verify_card_security(data, trust, now=now, document=document).outcome
     if outcome.status is CheckStatus.PASSED:
         return outcome
     return CheckOutcome(NOT_CHECKED, outcome.reason, CAM_UNVERIFIED)
 
 
 def verify_card_security(
-    data: bytes, trust: TrustStore | None, *, now: datetime | None = None
+    data: bytes,
+    trust: TrustStore | None,
+    *,
+    now: datetime | None = None,
+    document: DocumentFacts | None = None,
 ) -> CardSecurityReport:
-    """EF.CardSecurity's SecurityInfos, signature and chain to a CSCA of `trust` at `now`;
-    never raises for malformed input."""
+    """EF.CardSecurity's SecurityInfos, signature and chain to a CSCA of `trust` at `now`, for
+    the `document` when known (a Document Signer of another state, or whose profile excludes
+    the document, does not vouch for its chip); never raises for malformed input."""
     try:
         infos = SecurityInfos.from_card_security(data)  # bounds, structure, content type
     except DecodeError as exc:
@@ -93,7 +117,8 @@ def verify_card_security(
                                            "card_security.malformed"))  # fmt: skip
     try:
         signed_data = cms.ContentInfo.load(bytes(data), strict=True)["content"]
-        return CardSecurityReport(_check(signed_data, trust, now or datetime.now(UTC)), infos)
+        at = now or datetime.now(UTC)
+        return CardSecurityReport(_check(signed_data, trust, at, document), infos)
     except DecodeError as exc:
         reason = f"EF.CardSecurity is malformed: {exc}"
     except _ASN1_ERRORS as exc:
@@ -101,7 +126,12 @@ def verify_card_security(
     return CardSecurityReport(_outcome(FAILED, reason, "card_security.malformed"), infos)
 
 
-def _check(signed_data: cms.SignedData, trust: TrustStore | None, at: datetime) -> CheckOutcome:
+def _check(
+    signed_data: cms.SignedData,
+    trust: TrustStore | None,
+    at: datetime,
+    document: DocumentFacts | None,
+) -> CheckOutcome:
     signer_infos = signed_data["signer_infos"]
     if len(signer_infos) == 0:
         return _outcome(
@@ -111,7 +141,9 @@ def _check(signed_data: cms.SignedData, trust: TrustStore | None, at: datetime) 
     attributes = signer_info["signed_attrs"]
     if isinstance(attributes, core.Void):
         return _outcome(
-            NOT_CHECKED, "EF.CardSecurity's SignerInfo has no signed attributes", "unsigned"
+            NOT_CHECKED,
+            "EF.CardSecurity's SignerInfo has no signed attributes",
+            "card_security.unsigned",
         )
     content_type = _single(attributes, "content_type")
     message_digest = _single(attributes, "message_digest")
@@ -156,7 +188,10 @@ def _check(signed_data: cms.SignedData, trust: TrustStore | None, at: datetime) 
         )
     if trust is None:
         return _no_trust()
-    chain = check_chain(signer, trust, at=at).outcome
+    facts = document or DocumentFacts()
+    chain = check_chain(signer, trust, at=at, issuing_state=facts.issuing_state,
+                        document_type=facts.document_type,
+                        document_expiry=facts.expiry).outcome  # fmt: skip
     if chain.status is not CheckStatus.PASSED:
         return CheckOutcome(
             chain.status,
