@@ -307,6 +307,7 @@ def test_pace_cam_vouched_for_by_another_state_proves_nothing(trust: TrustStore)
     assert (chip_outcome.status, chip_outcome.code) == (CheckStatus.NOT_CHECKED,
                                                         "chip.cam_unverified")  # fmt: skip
     assert "for this document" in chip_outcome.reason
+    assert document.access.chip_authentication == "not_checked"
     assert document.passive.outcome.status is CheckStatus.PASSED  # EF.SOD is the genuine one
     assert not document.verdict.genuine
 

@@ -199,10 +199,13 @@ class Document:
             )
             passive = replace(passive, card_security=checked)
         chip = _cam_for_this_document(read.chip, read.files, trust, now, facts)
+        access = read.access
+        if chip is not read.chip and access.chip_authentication == "passed":
+            access = replace(access, chip_authentication="not_checked")  # as the verdict says
         _log_passive(passive)
         document = cls(
             files=dict(read.files),
-            access=read.access,
+            access=access,
             denied=tuple(read.denied),
             absent=tuple(read.absent),
             com=com if isinstance(com, COMFile) else None,
@@ -222,7 +225,7 @@ class Document:
                     active=read.active,
                     chip=chip,
                     expiry=expiry,
-                    access=access_check(read.access),
+                    access=access_check(access),
                     binding=binding_check(key, mrz),
                     completeness=completeness_check(read.files, passive),
                     issuing_state=mrz.issuing_state if mrz is not None else "",
