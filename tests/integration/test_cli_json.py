@@ -4,7 +4,9 @@ with `schema_version` (issue 18, item 9), for the subcommands beyond read, verif
 
 from __future__ import annotations
 
+import io
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -62,3 +64,36 @@ def test_audit_json_error_is_one_document(
     assert isinstance(error, dict)
     assert error["exit_code"] == EXIT_USAGE
     assert "configuration" in str(error["message"])
+
+
+# -- the key from standard input, when there is none to read ----------------------------------
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["read", "--reader", "sim", "--mrz", "-", "--json"],
+        ["read", "--reader", "sim", "--can", "-", "--json"],
+        ["mrz", "-", "--json"],
+    ],
+)
+def test_closed_standard_input_is_usage_not_an_internal_error(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, argv: list[str]
+) -> None:
+    """Started with standard input closed (`mrtd read --mrz - <&-`): sys.stdin is None, which
+    was 'internal error: AttributeError' and exit 70."""
+    monkeypatch.setattr(sys, "stdin", None)
+    code, report = one_document(capsys, *argv)
+    assert code == EXIT_USAGE
+    assert "closed" in json.dumps(report)
+
+
+@pytest.mark.parametrize("argv", [["read", "--reader", "sim", "--mrz", "-"], ["mrz", "-"]])
+def test_standard_input_that_is_not_text_is_usage(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, argv: list[str]
+) -> None:
+    raw = io.TextIOWrapper(io.BytesIO(b"\xff\xfeP<UTO\n"), encoding="utf-8")
+    monkeypatch.setattr(sys, "stdin", raw)
+    code, report = one_document(capsys, *argv, "--json")
+    assert code == EXIT_USAGE
+    assert "standard input" in json.dumps(report)

@@ -231,9 +231,14 @@ def _run_mrz(args: argparse.Namespace) -> int:
     """Validate the MRZ as typed; with --repair, an invalid one is repaired only from
     evidence (exactly one candidate fits), and the evidence is reported."""
     lines: list[str] = args.lines
-    if not lines or lines == ["-"]:
-        lines = [sys.stdin.read(MAX_STDIN)]
     try:
+        if not lines or lines == ["-"]:
+            if sys.stdin is None:  # started with it closed (`<&-`)
+                raise MRZError("standard input: closed; expected the MRZ lines")
+            try:
+                lines = [sys.stdin.read(MAX_STDIN)]
+            except (OSError, UnicodeDecodeError) as exc:
+                raise MRZError(f"standard input: {exc}") from None
         mrz = parse_mrz(lines, strict=False)
         evidence: dict[str, object] | None = None
         if not mrz.valid and args.repair:

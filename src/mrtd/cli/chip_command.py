@@ -349,7 +349,12 @@ def _key(args: argparse.Namespace) -> AccessKey:
 
 def _stdin() -> str:
     """The key from standard input (`--mrz -`, `--can -`), bounded."""
-    text = sys.stdin.read(MAX_STDIN + 1)
+    if sys.stdin is None:  # started with it closed (`<&-`), or without one (pythonw)
+        raise ValueError("standard input: closed; expected the MRZ lines or the CAN")
+    try:
+        text = sys.stdin.read(MAX_STDIN + 1)
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"standard input: not text: {exc}") from None
     if len(text) > MAX_STDIN:
         raise ValueError(f"standard input: over {MAX_STDIN} characters; an MRZ or CAN is shorter")
     if not text.strip():
