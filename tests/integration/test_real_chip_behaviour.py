@@ -16,6 +16,7 @@ from mrtd.mrz import parse_mrz
 from mrtd.pipeline.read_chip import read_document
 from mrtd.readers.simulated import SimulatedReader
 from mrtd.sim.chip import SimulatedChip
+from mrtd.sim.pki import TestPKI
 from mrtd.sim.profile import Profile, ProfileError
 
 MRZ = list(Profile.default().mrz.lines)
@@ -182,3 +183,30 @@ def test_cli_json_of_a_wrong_key_is_one_document_with_exit_3(
     report = json.loads(out)
     assert report["error"]["exit_code"] == 3
     assert report["files"] == {}
+
+
+def test_cli_a_read_failing_part_way_reports_the_checks_that_could_run(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Chip Authentication ran (after DG14) and EF.SOD vouches for the files read before DG2
+    stalled: the JSON says so under `verification`, and what was not read is incomplete."""
+    csca = tmp_path / "csca.pem"
+    csca.write_bytes(TestPKI().all_csca_pem())
+    reader = profile_file(
+        tmp_path,
+        '[chip]\naccess = ["pace", "bac"]\nca = "ecdh-brainpoolP256r1-aes128"\n' + STALL_DG2,
+    )
+    code, out, _ = run(capsys, "read", "--reader", reader, "--mrz", *MRZ, "--json",
+                       "--csca", str(csca), "--allow-test-pki")  # fmt: skip
+    assert code == 4
+    checks = json.loads(out)["verification"]
+    assert checks["chip"]["status"] == "passed"
+    assert checks["passive"]["status"] == "passed"
+    assert checks["passive"]["data_groups"]["DG1"]["status"] == "passed"
+    assert checks["completeness"]["code"] == "completeness.dg_withheld"
+
+    code, out, _ = run(capsys, "read", "--reader", reader, "--mrz", *MRZ,
+                       "--csca", str(csca), "--allow-test-pki")  # fmt: skip
+    assert code == 4
+    assert "check chip: passed" in out
+    assert "check passive: passed" in out

@@ -15,6 +15,7 @@ import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from mrtd.access.keys import AccessKey, CANKey, MRZKey
 from mrtd.cli.exit_status import (
@@ -27,7 +28,13 @@ from mrtd.cli.exit_status import (
     EXIT_USAGE,
 )
 from mrtd.cli.progress import ProgressBar
-from mrtd.cli.report import SCHEMA_VERSION, document_json, error_json, print_document
+from mrtd.cli.report import (
+    SCHEMA_VERSION,
+    document_json,
+    error_json,
+    print_document,
+    verification_json,
+)
 from mrtd.cli.verify_command import load_policy, load_status, load_trust, verdict_exit_status
 from mrtd.errors import (
     AccessDeniedError,
@@ -49,6 +56,7 @@ from mrtd.lds.image import CODESTREAM, JP2_FILE, JPEG_FILE, image_format
 from mrtd.mrz import parse_mrz
 from mrtd.pipeline.document import Document
 from mrtd.pipeline.read_chip import read_document
+from mrtd.pipeline.result import ReadResult
 from mrtd.readers.base import Transport
 from mrtd.readers.open import CARD_TIMEOUT, ReaderInfo, open_reader
 from mrtd.readers.simulated import SimulatedReader
@@ -143,13 +151,15 @@ def _read(
             status=status,
         )
     except ReadCancelledError as exc:  # Ctrl-C or SIGTERM: what was read is kept, 130 or 143
+        checks = _checks_that_ran(exc.partial, trust, policy, key)
         if cancel.signum == signal.SIGTERM:
-            return _partial(args, exc, "terminated", EXIT_TERMINATED, transport)
-        return _partial(args, exc, "interrupted", EXIT_INTERRUPTED, transport)
+            return _partial(args, exc, "terminated", EXIT_TERMINATED, transport, checks)
+        return _partial(args, exc, "interrupted", EXIT_INTERRUPTED, transport, checks)
     except AccessDeniedError as exc:
         return _partial(args, exc, str(exc), EXIT_ACCESS_DENIED, transport)
     except (TransportError, SecureMessagingError, CardStatusError, DecodeError) as exc:
-        return _partial(args, exc, f"read failed: {exc}", EXIT_TRANSPORT, transport)
+        checks = _checks_that_ran(exc.partial, trust, policy, key)
+        return _partial(args, exc, f"read failed: {exc}", EXIT_TRANSPORT, transport, checks)
     finally:
         if progress is not None:
             progress.close()
@@ -455,11 +465,32 @@ def _reader_name(requested: str, transport: Transport) -> str:
     return f"{kind}:{name}" if kind != "sim" and isinstance(name, str) and name else requested
 
 
-def _partial(
-    args: argparse.Namespace, exc: MRTDError, message: str, code: int, transport: Transport
+def _checks_that_ran(
+    partial: ReadResult | None, trust: TrustStore | None, policy: Policy, key: AccessKey
+) -> dict[str, Any] | None:
+    """The checks a read that failed part-way could still run, on what it read: Passive
+    Authentication of the files read, Chip Authentication if it ran, ... (each check's status
+    and reason, as `verification` of a whole read; what was not read is `completeness`)."""
+    if partial is None or not partial.files:
+        return None
+    try:
+        document = Document.from_read(partial, trust=trust, policy=policy, key=key)
+    except MRTDError:
+        return None
+    return verification_json(document)
+
+
+def _partial(  # noqa: PLR0917 - the read's state at the fault
+    args: argparse.Namespace,
+    exc: MRTDError,
+    message: str,
+    code: int,
+    transport: Transport,
+    checks: dict[str, Any] | None = None,
 ) -> int:
-    """A read that failed part-way: what it had read (`exc.partial`) on standard output, one
-    JSON document with `--json`, then the error on standard error and its exit code."""
+    """A read that failed part-way: what it had read (`exc.partial`) and the checks that could
+    run on it (`checks`) on standard output, one JSON document with `--json`, then the error on
+    standard error and its exit code."""
     partial = exc.partial
     files = partial.files if partial is not None else {}
     if args.out and files:  # nothing read (a wrong key): no folder made for nothing
@@ -480,6 +511,7 @@ def _partial(
             "denied": list(partial.denied) if partial is not None else [],
             "absent": list(partial.absent) if partial is not None else [],
             "stats": partial.stats.as_dict() if partial is not None else None,
+            "verification": checks,
         }
         print(json.dumps(out, indent=2))
     elif partial is not None and files:
@@ -491,6 +523,10 @@ def _partial(
         for label, names in (("denied", partial.denied), ("absent or empty", partial.absent)):
             if names:
                 print(f"  {label}: {', '.join(names)}")
+        for name, check in (checks or {}).items():
+            if check.get("status") != "not_checked":
+                reason = f" ({check['reason']})" if check.get("reason") else ""
+                print(f"  check {name}: {check['status']}{reason}")
     return _fail(message, code)  # the JSON document, if any, is printed above
 
 
