@@ -58,6 +58,9 @@ CAM_CA_CHIP: Mapping[str, Any] = {**CAM_CHIP, **CA_CHIP}
 CAM_GM_CHIP: Mapping[str, Any] = {"access": ["pace", "bac"],
                                   "pace": [{"mapping": "CAM"}, {"mapping": "GM"}]}  # fmt: skip
 AA_CHIP: Mapping[str, Any] = {"aa": "ecdsa-brainpoolP256r1-sha256"}
+# The BAC chip with DG11, or DG3 (EAC-protected), beside DG1 and DG2: groups to withhold.
+DG11_CHIP: Mapping[str, Any] = {**BAC_CHIP, "data_groups": [1, 2, 11]}
+DG3_CHIP: Mapping[str, Any] = {**BAC_CHIP, "data_groups": [1, 2, 3]}
 # The order of a BAC read of BAC_CHIP: EF.CardAccess probe (6A82), SELECT, GET CHALLENGE,
 # MUTUAL AUTHENTICATE, EF.COM (APDU 5), EF.SOD (6-10), DG14, CA, DG1, DG2, DG15, AA.
 # A PACE read: EF.CardAccess (1), MSE:Set AT (2), GENERAL AUTHENTICATE nonce (3), mapping (4),
@@ -430,6 +433,22 @@ CASES: tuple[Case, ...] = (
          {"hostile": "card-access-garbled"},
          _read("failed", _DG14_SAYS_PACE, access="BAC", kept=("EF.CardAccess", *ALL_FILES),
                downgraded=True)),
+    Case("withhold-6982", "DG2, which EF.SOD lists", BAC_CHIP,
+         {"hostile": "withhold-6982", "target_file": "DG2"},
+         _read("incomplete", "not read: DG2", kept=("EF.COM", "EF.SOD", "DG14", "DG1", "DG15"))),
+    Case("withhold-6a82", "DG2, which EF.SOD lists", BAC_CHIP,
+         {"hostile": "withhold-6a82", "target_file": "DG2"},
+         _read("incomplete", "not read: DG2", kept=("EF.COM", "EF.SOD", "DG14", "DG1", "DG15"))),
+    Case("withhold-6a82", "DG11, which EF.SOD lists", DG11_CHIP,
+         {"hostile": "withhold-6a82", "target_file": "DG11"},
+         _read("incomplete", "not read: DG11", kept=ALL_FILES)),
+    Case("withhold-6a82", "DG3 (behind EAC: may stay unread)", DG3_CHIP,
+         {"hostile": "withhold-6a82", "target_file": "DG3"},
+         _read("genuine", kept=ALL_FILES)),
+    Case("other-holder", "another holder's signed files behind this MRZ", BAC_CHIP,
+         {"hostile": "other-holder"},
+         _read("failed", "the key that opened the chip is not DG1's", kept=ALL_FILES,
+               chip="chip.passed", active="active.passed")),
     Case("none", "PACE chip read with access = bac", PACE_CHIP, {},
          _read("failed", 'the caller asked for BAC (access="bac")', access="BAC",
                kept=ALL_FILES, downgraded=True), access="bac"),
@@ -478,7 +497,7 @@ def run_case(case: Case, *, remove_at: int | None = None) -> Outcome:
         reader = SimulatedReader(chip)
         with Session(reader, random_bytes=seeded_random(), access=case.access, trust=trust) as s:
             s.read_document(key, result=result)
-        outcome.document = Document.from_read(result, trust=trust)
+        outcome.document = Document.from_read(result, trust=trust, key=key)  # bound to DG1
     except MRTDError as exc:
         outcome.error = exc
     except Exception as exc:  # what a reader must never raise: reported, and checks fail

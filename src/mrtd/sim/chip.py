@@ -33,7 +33,7 @@ from mrtd.sim.authentication import (
     is_clone,
 )
 from mrtd.sim.files import ChipFile, build_files
-from mrtd.sim.hostile import HostileChip, check_forgery, duplicate_dg14, step_of
+from mrtd.sim.hostile import HostileChip, check_forgery, duplicate_dg14, other_holder, step_of
 from mrtd.sim.pace_chip import ChipPACE, ChipPACEOption
 from mrtd.sim.profile import Profile
 from mrtd.sim.security_files import (
@@ -65,12 +65,15 @@ class SimulatedChip:
         files: Mapping[int, ChipFile] | None = None,
     ) -> None:
         self.profile = profile or Profile.default()
-        self.files = dict(files) if files is not None else build_files(self.profile)
+        check_forgery(self.profile)
+        holder = self.profile  # "other-holder": opened with its MRZ, another holder's files
+        if self.profile.faults.hostile == "other-holder":
+            holder = other_holder(self.profile)
+        self.files = dict(files) if files is not None else build_files(holder)
         self._random = random_bytes
         mrz_key = MRZKey.from_mrz(self.profile.mrz)
         self._bac_keys = derive_bac_keys(mrz_key)
-        check_forgery(self.profile)
-        self.keys = chip_keys(self.profile)  # AA and CA: genuine, or a clone's own
+        self.keys = chip_keys(holder)  # AA and CA: genuine, or a clone's own
         self.master_files: dict[int, ChipFile] = {}
         self.pace = self._setup_pace(mrz_key)
         self.hostile = HostileChip(self.profile.faults)

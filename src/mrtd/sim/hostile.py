@@ -16,12 +16,22 @@ that the chip serves the first time DG14 is selected (`serve_first`, `selected`)
 from __future__ import annotations
 
 from collections.abc import MutableMapping
+from dataclasses import replace
+from datetime import date
 
 from mrtd import crypto, tlv
 from mrtd.apdu import CommandAPDU, ResponseAPDU
 from mrtd.der import encode_oid
+from mrtd.mrz import generate_mrz, parse_mrz
 from mrtd.sim.files import ChipFile
-from mrtd.sim.profile import CONTENT_FAULTS, MAX_CLAIM, FaultSettings, Profile, ProfileError
+from mrtd.sim.profile import (
+    CONTENT_FAULTS,
+    MAX_CLAIM,
+    WITHHOLD_FAULTS,
+    FaultSettings,
+    Profile,
+    ProfileError,
+)
 from mrtd.sm import SecureChannel
 from mrtd.sm.channel import protected_response_size
 
@@ -61,7 +71,7 @@ class HostileChip:
 
     def __init__(self, faults: FaultSettings) -> None:
         self.faults = faults
-        self.kind = faults.hostile if faults.hostile not in CONTENT_FAULTS else ""
+        self.kind = faults.hostile if faults.hostile not in CONTENT_FAULTS + WITHHOLD_FAULTS else ""
         self.hits = 0  # answers spoiled so far (a power cycle does not reset it)
         self._index = 0
         self._decided = False
@@ -173,12 +183,20 @@ class HostileChip:
         return chip_file
 
     def rewrite_files(self, *directories: MutableMapping[int, ChipFile]) -> None:
-        """Apply a content fault to its target file, wherever the chip keeps it."""
+        """Apply a content fault to its target file, wherever the chip keeps it; a withhold
+        fault takes the file away (6A82) or guards it (6982)."""
         kind, name = self.faults.hostile, self.faults.target_file
-        if kind not in CONTENT_FAULTS:
+        if kind not in CONTENT_FAULTS + WITHHOLD_FAULTS:
             return
         for directory in directories:
             for fid, chip_file in directory.items():
+                if chip_file.name == name and kind == "withhold-6a82":
+                    del directory[fid]
+                    return
+                if chip_file.name == name and kind == "withhold-6982":
+                    directory[fid] = ChipFile(chip_file.name, chip_file.fid, chip_file.sfi,
+                                              chip_file.data, protected=True)  # fmt: skip
+                    return
                 if chip_file.name == name:
                     data = _rewrite(kind, chip_file.data, self.faults)
                     directory[fid] = ChipFile(chip_file.name, chip_file.fid, chip_file.sfi, data,
@@ -245,6 +263,7 @@ def check_forgery(profile: Profile) -> None:
         "dg15-unmapped-algorithm": (chip.aa.startswith("ecdsa-"), "ECDSA Active Authentication"),
         "card-access-absent": ("pace" in chip.access, "PACE"),
         "card-access-garbled": ("pace" in chip.access, "PACE"),
+        "other-holder": (True, ""),
     }
     if kind not in needs:
         return
@@ -253,6 +272,26 @@ def check_forgery(profile: Profile) -> None:
     has, what = needs[kind]
     if not has:
         raise ProfileError(f"[faults] {kind} needs a chip with {what}")
+
+
+def other_holder(profile: Profile) -> Profile:
+    """The profile of another fictitious holder of the same state and document type
+    ("other-holder"): the files a chip opened with `profile`'s MRZ serves instead."""
+    mrz = profile.mrz
+    other = "U0B47H0LD" if mrz.document_number != "U0B47H0LD" else "U0C58J1ME"
+    text = generate_mrz(
+        mrz.format,
+        document_code=mrz.document_code,
+        issuing_state=mrz.issuing_state,
+        surname="OTHER",
+        given_names="HOLDER",
+        document_number=other,
+        nationality=mrz.nationality,
+        birth_date=date(1979, 2, 3),
+        sex=mrz.sex or "<",
+        expiry_date=mrz.expiry_date_text,
+    )
+    return replace(profile, mrz=parse_mrz(text))
 
 
 def duplicate_dg14(com: bytes) -> bytes:

@@ -55,12 +55,16 @@ EOF_STATUSES = frozenset({"6282", "9000"})
 RESPONSE_FAULTS = ("wrong-mac", "replay", "reuse-ssc", "skip-ssc", "no-do99", "truncate",
                    "overlong", "drip", "loop-61", "loop-6c", "stall")  # fmt: skip
 CONTENT_FAULTS = ("claim-length", "deep-nesting", "unknown-oids")
+# A file the chip withholds although EF.COM lists it and EF.SOD hashes it: not found, or
+# security status not satisfied (as DG3/DG4 without EAC).
+WITHHOLD_FAULTS = ("withhold-6a82", "withhold-6982")
 # Chips that try to pass for genuine (mrtd.sim.hostile; docs/security.md): no selectors.
 CLONE_FAULTS = ("com-duplicate-dg14", "card-security-self-signed", "card-security-unsigned",
                 "card-access-without-cam")  # fmt: skip
 ISSUER_FAULTS = ("dg14-ca-v2-only", "dg14-key-id-mismatch", "dg15-unmapped-algorithm")
 CARD_ACCESS_FAULTS = ("card-access-absent", "card-access-garbled")
-FORGERY_FAULTS = CLONE_FAULTS + ISSUER_FAULTS + CARD_ACCESS_FAULTS
+HOLDER_FAULTS = ("other-holder",)
+FORGERY_FAULTS = CLONE_FAULTS + ISSUER_FAULTS + CARD_ACCESS_FAULTS + HOLDER_FAULTS
 TARGET_STEPS = ("BAC", "PACE", "CA", "AA")
 MAX_CLAIM = 0xFFFFFFFF  # the largest length a 4-byte BER length field holds
 MAX_ANSWER_FAULT = 1 << 24  # an over-long answer of up to 16 MB (readers take 64 kB)
@@ -187,6 +191,10 @@ class FaultSettings:
     #   "dg15-unmapped-algorithm"    DG14's ActiveAuthenticationInfo names ecdsa-with-SHA3-256
     # A PACE chip whose EF.CardAccess answers 6A82 ("card-access-absent") or is garbled
     # ("card-access-garbled"); PACE still works, and DG14 lists its PACEInfos.
+    # "other-holder": the chip opens with the profile's MRZ but holds another document's
+    # files (a fictitious holder B, EF.SOD signed over them, B's own AA/CA keys).
+    # File faults (give target_file only): "withhold-6a82" (the file is not found) and
+    # "withhold-6982" (reading it answers 6982), though EF.COM lists it and EF.SOD hashes it.
     hostile: str = ""
     at_apdu: int = 0  # from APDU number N on (counted as remove_at_apdu; 0: any)
     target_file: str = ""  # READ BINARY answers of this file ("EF.COM", "DG2", ...)
@@ -382,8 +390,9 @@ def _validate_hostile(faults: FaultSettings) -> None:
         if given:
             raise ProfileError(f"[faults] {', '.join(given)} need a hostile fault")
         return
-    if kind not in RESPONSE_FAULTS + CONTENT_FAULTS + FORGERY_FAULTS:
-        known = ", ".join(RESPONSE_FAULTS + CONTENT_FAULTS + FORGERY_FAULTS)
+    every = RESPONSE_FAULTS + CONTENT_FAULTS + WITHHOLD_FAULTS + FORGERY_FAULTS
+    if kind not in every:
+        known = ", ".join(every)
         raise ProfileError(f"[faults] unknown hostile fault {kind!r}; one of {known}")
     if kind in FORGERY_FAULTS:
         defaults = FaultSettings()
@@ -405,6 +414,9 @@ def _validate_hostile(faults: FaultSettings) -> None:
         raise ProfileError(f"[faults] depth must be 1..{MAX_DEPTH_FAULT}")
     if not 0 <= faults.delay_ms <= MAX_DELAY_MS:
         raise ProfileError(f"[faults] delay_ms must be 0..{MAX_DELAY_MS}")
+    if kind in WITHHOLD_FAULTS and (not faults.target_file or faults.at_apdu
+                                    or faults.target_step):  # fmt: skip
+        raise ProfileError(f"[faults] {kind} withholds a file: give target_file only")
     if kind in CONTENT_FAULTS:
         if not faults.target_file or faults.at_apdu or faults.target_step:
             raise ProfileError(f"[faults] {kind} rewrites a file: give target_file only")
