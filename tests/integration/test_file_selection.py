@@ -8,12 +8,13 @@ from typing import Any
 
 import pytest
 
-from mrtd.access.keys import MRZKey
+from mrtd.access.keys import CANKey, MRZKey
 from mrtd.apdu import CommandAPDU, ResponseAPDU
+from mrtd.errors import BACError
 from mrtd.lds import LDS_FILES
 from mrtd.pipeline.document import Document
 from mrtd.pipeline.read_chip import read_document
-from mrtd.pipeline.session import Session
+from mrtd.pipeline.session import AccessMode, Session
 from mrtd.readers.simulated import SimulatedReader
 from mrtd.sim.chip import SimulatedChip
 from mrtd.sim.files import build_files
@@ -178,8 +179,6 @@ def test_any_refusal_real_chips_give_an_sfi_read_falls_back_to_select(
 ) -> None:
     """6982 (security status not satisfied) and 6A81 (function not supported) too: a chip
     answering an SFI read so had every file listed as denied, or no file read at all."""
-    if sw == 0x6A82 and settings is PACE:
-        pytest.skip("EF.CardAccess 'not found' by SFI is taken as no PACE (one probe only)")
     expected = read(SimulatedChip(Profile.from_dict({"chip": settings})), trust)
     got = read_refusing(settings, trust, sfi_sw=sw)
     assert sorted(got.files) == sorted(expected.files)
@@ -207,3 +206,40 @@ def test_a_chip_taking_select_with_another_p2_is_read_whole(
     got = read(chip, trust)
     assert sorted(got.files) == sorted(expected.files)
     assert got.verdict.passive.status == "passed"
+
+
+PACE_ONLY: dict[str, Any] = {"access": ["pace"], "data_groups": [1, 2]}
+
+
+@pytest.mark.parametrize("settings", [PACE_ONLY, PACE], ids=["pace-only", "pace-and-bac"])
+def test_ef_cardaccess_without_an_sfi_still_gives_pace(
+    settings: dict[str, Any], trust: TrustStore
+) -> None:
+    """EF.CardAccess 'not found' by SFI (a PACE chip without SFI support, or one that gave
+    EF.CardAccess none) was taken as no PACE: a PACE-only chip then refused BAC and the read
+    ended 'access denied: the MRZ is probably wrong' with the right MRZ; a PACE and BAC chip
+    was read with BAC and reported downgraded (verdict failed). EF.CardAccess is looked for by
+    its file ID when BAC is refused, or when the signed DG14 lists PACE."""
+    expected = read(SimulatedChip(Profile.from_dict({"chip": settings})), trust)
+    got = read_refusing(settings, trust, no_sfi=("EF.CardAccess",))
+    assert got.access.protocol == "PACE"
+    assert not got.access.downgraded
+    assert sorted(got.files) == sorted(expected.files)
+    assert got.verdict.summary == expected.verdict.summary
+    assert got.verdict.checks["access"].status == "passed"
+
+
+@pytest.mark.parametrize("access", ["pace", "auto"])
+def test_a_can_on_a_chip_whose_ef_cardaccess_has_no_sfi(access: AccessMode) -> None:
+    profile = Profile.from_dict({"chip": {**PACE_ONLY, "can": "123456"}})
+    chip = RefusingChip(profile, no_sfi=("EF.CardAccess",))
+    document = read_document(SimulatedReader(chip), CANKey("123456"), access=access)
+    assert document.access.protocol == "PACE"
+
+
+def test_a_wrong_mrz_on_a_bac_chip_costs_two_apdus_more_and_is_still_a_wrong_key() -> None:
+    """The look for EF.CardAccess by file ID after BAC is refused: SELECT MF, SELECT 011C."""
+    chip = SimulatedChip(Profile.from_dict({"chip": BAC}))
+    with pytest.raises(BACError, match="probably wrong"):
+        read_document(SimulatedReader(chip), MRZKey("X1234567", "800101", "300101"))
+    assert chip.apdus == 1 + 3 + 2  # EF.CardAccess by SFI, SELECT, GET CHALLENGE, MUTUAL AUTH

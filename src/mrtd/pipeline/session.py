@@ -185,6 +185,9 @@ class Session:
         self._pace: PACEChoice | None = None
         self._access_probed = False
         self._card_access_problem = ""  # why EF.CardAccess could not be read, when it could not
+        # EF.CardAccess answered "not found" to READ BINARY by SFI, not looked for by its FID:
+        # a PACE chip without SFI support answers so (see `_bac_or_pace_after_all`)
+        self._card_access_by_sfi_only = False
         self._resync = False  # the chip may hold a secure channel this side gave up
         self._in_application = False  # the eMRTD application may be selected (no power cycle)
         self._key: AccessKey | None = None
@@ -338,16 +341,49 @@ class Session:
                 self.access.downgraded, self.access.reason = True, f"PACE failed: {exc}"
                 _log.warning("PACE failed (%s); falling back to BAC", exc)
                 self.access.pace = {}
-        if isinstance(key, CANKey):
-            raise PACEError("the chip offers no PACE, and a CAN works with PACE only")
-        self.emit(AccessStarted("BAC"))
-        self.select_application()
-        _log.debug("access: BAC")
-        self.channel = self.run(bac(key, self.random_bytes))
+        try:
+            if isinstance(key, CANKey):
+                raise PACEError("the chip offers no PACE, and a CAN works with PACE only")
+            self.emit(AccessStarted("BAC"))
+            self.select_application()
+            _log.debug("access: BAC")
+            self.channel = self.run(bac(key, self.random_bytes))
+        except (errors.AccessDeniedError, CardStatusError) as exc:
+            if not self._pace_after_all(key, f"BAC refused ({exc})"):
+                raise
+            return
         self.access.protocol = "BAC"
         _log.info("access open: BAC")
         self._learn_limits(self.channel)
         self.emit(AccessOpened("BAC", downgraded=self.access.downgraded))
+
+    def _pace_after_all(self, key: AccessKey, why: str) -> bool:
+        """EF.CardAccess was only looked for by SFI ("not found"), as a PACE chip without SFI
+        support answers, and BAC was refused (a PACE-only chip, or a CAN given) or DG14 lists
+        PACE: look for EF.CardAccess by its file ID, once; when it is there the chip takes no
+        SFI, and PACE is run (in place of BAC's channel). Costs APDUs only then (a wrong key on
+        a BAC chip: SELECT MF, SELECT EF.CardAccess)."""
+        if not self._card_access_by_sfi_only or self.access_mode == "bac":
+            return False
+        self._card_access_by_sfi_only = False
+        _log.info("%s: looking for EF.CardAccess by its file ID", why)
+        self.channel, self._resync = None, True
+        info = LDS_FILES["EF.CardAccess"]
+        plain = ChunkPolicy(short_max=SHORT_MAX_NE, extended_max=0)
+        try:
+            self._select_master_file()
+            data = self.run(read_file(info.fid, None, plain))
+            choice = choose(SecurityInfos.from_bytes(data))
+        except (CardStatusError, DecodeError):
+            return False
+        if choice is None:
+            return False
+        self.select_by_fid, self.card_access, self._pace = True, data, choice
+        self._card_access_problem = ""
+        self.emit(FileDone("EF.CardAccess", "read", len(data)))
+        _log.warning("EF.CardAccess read after SELECT by file ID: the chip takes no SFI; PACE")
+        self._run_pace(key, choice)
+        return True
 
     def _probe_card_access(self) -> None:
         """Read EF.CardAccess (plain, in the master file) and pick the PACE variant."""
@@ -355,12 +391,16 @@ class Session:
             return
         plain = ChunkPolicy(short_max=SHORT_MAX_NE, extended_max=0)
         info = LDS_FILES["EF.CardAccess"]
+        if self.access_mode == "pace":  # insisted on: "not found" by SFI is looked at by FID
+            self._expected.add(info.name)
         try:
             data = self._read_ef(info, plain)
         except (CardStatusError, DecodeError) as exc:  # absent, refused or garbled: no PACE
             if self.access_mode == "pace":
                 raise PACEError(f"the chip offers no PACE (EF.CardAccess: {exc})") from exc
             self._card_access_problem = f"EF.CardAccess: {exc}"
+            missing = isinstance(exc, CardStatusError) and exc.sw == SW_NOT_FOUND
+            self._card_access_by_sfi_only = missing and not self.select_by_fid
             if isinstance(exc, DecodeError):
                 self.access.reason = f"EF.CardAccess is malformed ({exc}); PACE not attempted"
             return
@@ -645,6 +685,13 @@ class Session:
         except DecodeError:
             return
         if not _offers_pace(infos):
+            return
+        key = self._key
+        if key is not None and self._resumable(
+            lambda: self._pace_after_all(key, "DG14 lists PACE")
+        ):
+            assert self.card_access is not None
+            files["EF.CardAccess"] = self.card_access  # there by its FID: PACE now, no downgrade
             return
         why = self.access.reason or self._card_access_problem or "EF.CardAccess offers no PACE"
         if self.access_mode == "bac":
