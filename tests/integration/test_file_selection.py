@@ -211,7 +211,12 @@ def test_a_chip_taking_select_with_another_p2_is_read_whole(
 PACE_ONLY: dict[str, Any] = {"access": ["pace"], "data_groups": [1, 2]}
 
 
-@pytest.mark.parametrize("settings", [PACE_ONLY, PACE], ids=["pace-only", "pace-and-bac"])
+CAM: dict[str, Any] = {"access": ["pace", "bac"], "pace": [{"mapping": "CAM"}]}
+
+
+@pytest.mark.parametrize(
+    "settings", [PACE_ONLY, PACE, CAM], ids=["pace-only", "pace-and-bac", "pace-cam-and-bac"]
+)
 def test_ef_cardaccess_without_an_sfi_still_gives_pace(
     settings: dict[str, Any], trust: TrustStore
 ) -> None:

@@ -381,7 +381,10 @@ class Session:
         self.select_by_fid, self.card_access, self._pace = True, data, choice
         self._card_access_problem = ""
         self.emit(FileDone("EF.CardAccess", "read", len(data)))
-        _log.warning("EF.CardAccess read after SELECT by file ID: the chip takes no SFI; PACE")
+        _log.warning(
+            "EF.CardAccess read after SELECT by file ID (not by SFI): PACE, and every "
+            "file selected by its file ID from now on"
+        )
         self._run_pace(key, choice)
         return True
 
@@ -690,8 +693,10 @@ class Session:
         if key is not None and self._resumable(
             lambda: self._pace_after_all(key, "DG14 lists PACE")
         ):
-            assert self.card_access is not None
-            files["EF.CardAccess"] = self.card_access  # there by its FID: PACE now, no downgrade
+            assert self.card_access is not None  # there by its FID: PACE now, no downgrade
+            files["EF.CardAccess"] = self.card_access
+            if self.card_security is not None:  # PACE-CAM's, read as access opened
+                files["EF.CardSecurity"] = self.card_security
             return
         why = self.access.reason or self._card_access_problem or "EF.CardAccess offers no PACE"
         if self.access_mode == "bac":
