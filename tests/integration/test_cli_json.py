@@ -14,6 +14,7 @@ import pytest
 from mrtd.cli import main
 from mrtd.cli.exit_status import EXIT_OK, EXIT_USAGE
 from mrtd.cli.report import SCHEMA_VERSION
+from mrtd.errors import ReaderNotFoundError
 from mrtd.sim.profile import Profile
 
 MRZ = list(Profile.default().mrz.lines)
@@ -97,3 +98,34 @@ def test_standard_input_that_is_not_text_is_usage(
     code, report = one_document(capsys, *argv, "--json")
     assert code == EXIT_USAGE
     assert "standard input" in json.dumps(report)
+
+
+# -- mrtd readers --json --------------------------------------------------------------------
+
+
+def test_readers_json_lists_them_and_tells_no_service(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`mrtd readers` had no --json (argparse refused it): a script could not list readers."""
+    from mrtd.readers import nfc, pcsc  # noqa: PLC0415 - as the command imports them
+
+    monkeypatch.setattr(nfc, "list_devices", list)
+    monkeypatch.setattr(pcsc, "list_readers", lambda: ["ACS ACR122U 00 00"])
+    code, report = one_document(capsys, "readers", "--json")
+    assert code == EXIT_OK
+    assert report["readers"] == [{"name": "pcsc:0", "description": "ACS ACR122U 00 00"}]
+
+    monkeypatch.setattr(pcsc, "list_readers", list)
+    code, report = one_document(capsys, "readers", "--json")
+    assert (code, report["readers"]) == (EXIT_OK, [])
+
+    def no_service() -> list[str]:
+        raise ReaderNotFoundError("listing PC/SC readers: no service (is pcscd running?)")
+
+    monkeypatch.setattr(pcsc, "list_readers", no_service)
+    code, report = one_document(capsys, "readers", "--json")
+    assert code == 4
+    error = report["error"]
+    assert isinstance(error, dict)
+    assert error["exit_code"] == 4
+    assert "no PC/SC service" in str(error["message"])

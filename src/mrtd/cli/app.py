@@ -168,6 +168,7 @@ def _parser() -> argparse.ArgumentParser:
                      help="serve the chip to pcscd through vsmartcard's vpcd driver")  # fmt: skip
 
     readers = commands.add_parser("readers", help="list the readers on this machine")
+    readers.add_argument("--json", action="store_true", help="print one JSON document")
     readers.set_defaults(run=run_readers)
     sim.set_defaults(run=run_sim)
 
@@ -220,8 +221,9 @@ exit status: 0 the simulated document read as genuine, 1 not, 70 internal error"
   mrtd sim --export-csca csca.pem            # its test CSCAs, each with a current CRL
   mrtd sim --profile card.toml --vpcd        # serve it to pcscd until Ctrl-C
 exit status: 0 done, 2 bad usage or a bad profile""",
-    "readers": """example:
+    "readers": """examples:
   mrtd readers
+  mrtd readers --json     # {"schema_version": 2, "readers": [{"name": ..., "description": ...}]}
 exit status: 0 listed (none connected included), 4 no PC/SC service (is pcscd running?)""",
 }
 """Each subcommand's --help ends with an example and its exit codes (one home for them)."""

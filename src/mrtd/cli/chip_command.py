@@ -542,8 +542,9 @@ def _fail(message: str, code: int, *, as_json: bool = False, kind: str | None = 
 def run_readers(args: argparse.Namespace) -> int:
     """List the readers this machine offers (nfcpy devices, PC/SC readers). Exit 0, also
     for none; exit 4 when the PC/SC service cannot be reached (pcscd not running), which is
-    not the same as no reader connected to it."""
-    del args
+    not the same as no reader connected to it. `--json`: one document, `readers` (each with
+    `name` and `description`), or `error` (with the readers found before it)."""
+    as_json = bool(getattr(args, "json", False))
     from mrtd.readers import nfc, pcsc  # noqa: PLC0415 - the back-ends only when asked
 
     found = [ReaderInfo(f"nfc:{device.path}", device.driver) for device in nfc.list_devices()]
@@ -551,12 +552,24 @@ def run_readers(args: argparse.Namespace) -> int:
         found += [ReaderInfo(f"pcsc:{n}", name) for n, name in enumerate(pcsc.list_readers())]
     except TransportError as exc:
         if not isinstance(exc.__cause__, ImportError):
-            for reader in found:
-                print(f"{reader.name}  ({reader.description})")
-            return _fail(f"no PC/SC service (is pcscd running?): {exc}", EXIT_TRANSPORT)
+            message = f"no PC/SC service (is pcscd running?): {exc}"
+            if as_json:
+                report = error_json(message, EXIT_TRANSPORT, type(exc).__name__)
+                print(json.dumps({**report, "readers": _listed(found)}, indent=2))
+            else:
+                for reader in found:
+                    print(f"{reader.name}  ({reader.description})")
+            return _fail(message, EXIT_TRANSPORT)
         print(f"mrtd: PC/SC readers not listed: {exc}", file=sys.stderr)  # no pyscard
+    if as_json:
+        print(json.dumps({"schema_version": SCHEMA_VERSION, "readers": _listed(found)}, indent=2))
+        return EXIT_OK
     for reader in found:
         print(f"{reader.name}  ({reader.description})")
     if not found:
         print("no readers found (the simulated chip is always there: --reader sim)")
     return EXIT_OK
+
+
+def _listed(readers: list[ReaderInfo]) -> list[dict[str, str]]:
+    return [{"name": reader.name, "description": reader.description} for reader in readers]
