@@ -248,3 +248,24 @@ def test_a_wrong_mrz_on_a_bac_chip_costs_two_apdus_more_and_is_still_a_wrong_key
     with pytest.raises(BACError, match="probably wrong"):
         read_document(SimulatedReader(chip), MRZKey("X1234567", "800101", "300101"))
     assert chip.apdus == 1 + 3 + 2  # EF.CardAccess by SFI, SELECT, GET CHALLENGE, MUTUAL AUTH
+
+
+class RefusingPACE(RefusingChip):
+    """EF.CardAccess without an SFI, and MSE:Set AT refused: PACE offered but not run."""
+
+    def _manage_security_environment(self, command: CommandAPDU) -> ResponseAPDU:
+        if command.p1 == 0xC1:
+            return ResponseAPDU(b"", 0x6A80)
+        return super()._manage_security_environment(command)
+
+
+def test_pace_refused_after_dg14_named_it_is_read_with_bac_as_downgraded(
+    trust: TrustStore,
+) -> None:
+    chip = RefusingPACE(Profile.from_dict({"chip": PACE}), no_sfi=("EF.CardAccess",))
+    got = read(chip, trust)
+    assert got.access.protocol == "BAC"
+    assert got.access.downgraded
+    assert "PACE failed" in got.access.reason
+    assert {"EF.COM", "EF.SOD", "DG1", "DG2", "DG11", "DG14"} <= set(got.files)
+    assert got.verdict.passive.status == "passed"

@@ -186,7 +186,7 @@ class Session:
         self._access_probed = False
         self._card_access_problem = ""  # why EF.CardAccess could not be read, when it could not
         # EF.CardAccess answered "not found" to READ BINARY by SFI, not looked for by its FID:
-        # a PACE chip without SFI support answers so (see `_bac_or_pace_after_all`)
+        # a PACE chip without SFI support answers so (see `_pace_after_all`)
         self._card_access_by_sfi_only = False
         self._resync = False  # the chip may hold a secure channel this side gave up
         self._in_application = False  # the eMRTD application may be selected (no power cycle)
@@ -689,14 +689,7 @@ class Session:
             return
         if not _offers_pace(infos):
             return
-        key = self._key
-        if key is not None and self._resumable(
-            lambda: self._pace_after_all(key, "DG14 lists PACE")
-        ):
-            assert self.card_access is not None  # there by its FID: PACE now, no downgrade
-            files["EF.CardAccess"] = self.card_access
-            if self.card_security is not None:  # PACE-CAM's, read as access opened
-                files["EF.CardSecurity"] = self.card_security
+        if self._pace_instead_of_bac(files):
             return
         why = self.access.reason or self._card_access_problem or "EF.CardAccess offers no PACE"
         if self.access_mode == "bac":
@@ -705,6 +698,29 @@ class Session:
         self.access.downgraded = True
         self.access.reason = f"DG14 (signed) says the chip supports PACE, read with BAC: {why}"
         _log.warning("access: %s", self.access.reason)
+
+    def _pace_instead_of_bac(self, files: dict[str, bytes]) -> bool:
+        """DG14 lists PACE and EF.CardAccess was looked for by SFI only: PACE now, if it is
+        there by its FID (`_pace_after_all`). A PACE run the chip refuses after all opens BAC
+        again, and the read is reported downgraded with that reason."""
+        key = self._key
+        if key is None:
+            return False
+        try:
+            if not self._resumable(lambda: self._pace_after_all(key, "DG14 lists PACE")):
+                return False
+        except (PACEError, CardStatusError) as exc:
+            if isinstance(exc, PACEError) and exc.wrong_key:
+                raise
+            _log.warning("PACE failed (%s); BAC again", exc)
+            self._pace, self.access.reason = None, f"PACE failed: {exc}"
+            self.reopen()
+            return False
+        assert self.card_access is not None  # there by its FID: PACE now, no downgrade
+        files["EF.CardAccess"] = self.card_access
+        if self.card_security is not None:  # PACE-CAM's, read as access opened
+            files["EF.CardSecurity"] = self.card_security
+        return True
 
     def _read_into(self, result: ReadResult, info: LDSFileInfo) -> bytes | None:
         try:
