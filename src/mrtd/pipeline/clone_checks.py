@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Generator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol, TypeVar
 
 from asn1crypto import keys
@@ -47,7 +47,11 @@ from mrtd.access.pace.policy import AccessReport
 from mrtd.apdu import CommandAPDU, ResponseAPDU
 from mrtd.errors import CardStatusError, ChipAuthError, DecodeError, SecureMessagingError
 from mrtd.lds.dg15 import DG15File
-from mrtd.lds.security.infos import ChipAuthenticationPublicKeyInfo, SecurityInfos
+from mrtd.lds.security.infos import (
+    ChipAuthenticationInfo,
+    ChipAuthenticationPublicKeyInfo,
+    SecurityInfos,
+)
 from mrtd.lds.security.infos import Mapping as PACEMapping
 from mrtd.lds.security.kinds import ActiveAuthenticationInfo
 from mrtd.lds.sod import parse_sod
@@ -57,6 +61,7 @@ from mrtd.verify.card_security import check_card_security
 from mrtd.verify.chip_auth import (
     chip_authentication,
     choose_chip_authentication,
+    domain_key,
     unusable_reason,
 )
 from mrtd.verify.outcome import CheckOutcome, CheckStatus
@@ -186,7 +191,7 @@ def _cam_check(link: ChipLink, dg14: SecurityInfos | None) -> CheckOutcome:
             FAILED, "the key PACE-CAM proved (EF.CardSecurity) is not DG14's Chip "
             "Authentication key (a clone?)", "chip.clone_key_mismatch",
         )  # fmt: skip
-    return CheckOutcome(PASSED, "PACE-CAM", "chip.cam_passed")
+    return CheckOutcome(PASSED, "PACE-CAM", "chip.cam_passed", domain_key(proof.key))
 
 
 def _run_ca(link: ChipLink, infos: SecurityInfos) -> CheckOutcome:
@@ -195,6 +200,12 @@ def _run_ca(link: ChipLink, infos: SecurityInfos) -> CheckOutcome:
         reason, code = unusable_reason(infos)
         return CheckOutcome(NOT_SUPPORTED, reason, code)
     info, key = chosen
+    return replace(_run_chosen(link, info, key), key=domain_key(key))
+
+
+def _run_chosen(
+    link: ChipLink, info: ChipAuthenticationInfo, key: ChipAuthenticationPublicKeyInfo
+) -> CheckOutcome:
     try:
         done = link.run(chip_authentication(info, key, random_bytes=link.random_bytes))
     except ChipAuthError as exc:

@@ -21,13 +21,15 @@ Every outcome has a code: `active.passed`; `active.failed` (the signature does n
 mrtd has no mapping for) and `active.unsupported_key` (a key mrtd cannot verify with), both
 not_supported: the document has a key, mrtd cannot exercise it. None of them is
 `active.no_key`, which only the absence of DG15 gives (`mrtd.pipeline.clone_checks`).
+Every outcome of a run carries DG15's key described (`CheckOutcome.key`: type and size), so
+that a policy can refuse a chip key too small to tell the chip from a clone.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Generator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 
 from asn1crypto import algos
@@ -40,7 +42,7 @@ from mrtd.errors import CardStatusError, DecodeError
 from mrtd.lds.dg15 import DG15File
 from mrtd.lds.security.kinds import ActiveAuthenticationInfo
 from mrtd.verify.outcome import CheckOutcome, CheckStatus
-from mrtd.verify.signature import PLAIN_ECDSA, SignatureCheckError, verify
+from mrtd.verify.signature import PLAIN_ECDSA, SignatureCheckError, describe_key, verify
 
 __all__ = [
     "CHALLENGE_SIZE",
@@ -163,7 +165,7 @@ def active_authentication_exchange(
         outcome = CheckOutcome(
             FAILED, f"{refused}, although DG15 holds an Active Authentication key", "active.refused"
         )
-        return AAResult(outcome, sent)
+        return AAResult(_with_key(outcome, dg15), sent)
     signature = bytes(answer.data)
     return AAResult(check_active_authentication(dg15, info, sent, signature), sent, signature)
 
@@ -187,10 +189,16 @@ def check_active_authentication(
     signature: bytes,
 ) -> CheckOutcome:
     """Whether `signature` is the chip's over `challenge` with DG15's key. `info` names the
-    ECDSA hash; RSA signatures name theirs in the ISO/IEC 9796-2 trailer."""
+    ECDSA hash; RSA signatures name theirs in the ISO/IEC 9796-2 trailer. The outcome carries
+    DG15's key described (type, size, curve)."""
     if dg15.curve is None:
-        return _check_rsa(dg15, challenge, signature)
-    return _check_ecdsa(dg15, info, challenge, signature)
+        return _with_key(_check_rsa(dg15, challenge, signature), dg15)
+    return _with_key(_check_ecdsa(dg15, info, challenge, signature), dg15)
+
+
+def _with_key(outcome: CheckOutcome, dg15: DG15File) -> CheckOutcome:
+    """`outcome` with DG15's key described, for a policy to judge its size."""
+    return replace(outcome, key=describe_key(dg15.public_key_info))
 
 
 def _check_rsa(dg15: DG15File, challenge: bytes, signature: bytes) -> CheckOutcome:

@@ -26,8 +26,10 @@ from mrtd import tlv
 from mrtd.access.pace.groups import Agreement, DHAgreement, KeyPair, agreement_for
 from mrtd.access.pace.suite import Suite
 from mrtd.apdu import SHORT_MAX_NE, CommandAPDU, ResponseAPDU
+from mrtd.crypto.domains import DHGroup
 from mrtd.crypto.ec import Backend
 from mrtd.crypto.kdf import Cipher
+from mrtd.crypto.spki import DomainEncoding
 from mrtd.der import encode_oid
 from mrtd.errors import ChipAuthError, DecodeError, InvalidPointError
 from mrtd.lds.security.infos import (
@@ -37,11 +39,13 @@ from mrtd.lds.security.infos import (
 )
 from mrtd.lds.security.oids import PK_BY_OID
 from mrtd.sm import SecureChannel
+from mrtd.verify.outcome import KeyInfo
 
 __all__ = [
     "CAResult",
     "chip_authentication",
     "choose_chip_authentication",
+    "domain_key",
     "general_authenticate",
     "key_reference",
     "public_key_of",
@@ -180,6 +184,16 @@ def unusable_reason(infos: SecurityInfos) -> tuple[str, str]:
                 "chip.unsupported_algorithm")  # fmt: skip
     return ("DG14's Chip Authentication infos name other key ids than its public keys",
             "chip.key_id_mismatch")  # fmt: skip
+
+
+def domain_key(key: ChipAuthenticationPublicKeyInfo) -> KeyInfo:
+    """A Chip Authentication (or PACE-CAM) public key described for a policy: "dh" and the
+    prime's size, or "ec", the group order's size and the curve (as EF.SOD's keys are)."""
+    domain = key.domain
+    if isinstance(domain, DHGroup):
+        return KeyInfo("dh", domain.p.bit_length())
+    return KeyInfo("ec", domain.n.bit_length(), domain.name,
+                   key.domain_encoding is DomainEncoding.EXPLICIT)  # fmt: skip
 
 
 # -- the commands, shared with the simulated chip ----------------------------------------------

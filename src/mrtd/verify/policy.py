@@ -6,7 +6,11 @@ give the same verdict under the same policy, and the JSON output names the polic
 
 `Policy()` is the strict default: the chip must prove it is no copy (Active Authentication,
 Chip Authentication or PACE-CAM), revocation must be checked against a current CRL, and only
-SHA-2 hashes, RSA keys of 2048 bits or more and EC keys of 256 bits or more are accepted. A
+SHA-2 hashes, RSA keys of 2048 bits or more and EC keys of 256 bits or more are accepted from
+the Document Signers and CSCAs (EF.SOD's, and EF.CardSecurity's when PACE-CAM rests on it).
+The chip's own keys (Active Authentication's in DG15, Chip Authentication's in DG14, PACE-CAM's
+in EF.CardSecurity) have floors of their own, `min_chip_*_bits`: by default the smallest sizes
+ICAO 9303-11 admits, which deployed passports use (RSA-1024 AA keys), so a bank raises them. A
 deployment loosens it explicitly, in code or in a TOML file (`Policy.from_toml`), e.g. a bank
 that accepts only its own country's passports and documents whose chips cannot prove
 themselves:
@@ -41,6 +45,18 @@ __all__ = [
 
 SHA2 = frozenset({"sha224", "sha256", "sha384", "sha512"})
 MAX_POLICY_BYTES = 64 * 1024
+
+# The chip keys' floors under the strict default: the smallest keys ICAO 9303-11 admits for the
+# chip, so that deployed passports keep reading genuine. DH and EC: the smallest standardized
+# domain parameters of 9303-11 §9.5.1 (BSI TR-03110-3 Table 4), which Chip Authentication
+# (§6.2) and PACE-CAM (§4.4.3.5) use as PACE does: id 0, the 1024-bit MODP group of RFC 5114
+# §2.1, and ids 8 and 9, the 192-bit curves secp192r1 and brainpoolP192r1. RSA: Active
+# Authentication (§6.1) signs with ISO/IEC 9796-2 and sets no larger modulus than the 1024
+# bits the first chips (and the ICAO PKI technical report of 2004 they follow) use; passports
+# in circulation carry RSA-1024 AA keys.
+CHIP_RSA_BITS, CHIP_DH_BITS, CHIP_EC_BITS = 1024, 1024, 192
+KEY_SIZES = ("min_rsa_bits", "min_ec_bits", "min_chip_rsa_bits", "min_chip_dh_bits",
+             "min_chip_ec_bits")  # fmt: skip
 
 
 class CloneDetection(enum.StrEnum):
@@ -101,6 +117,10 @@ class Policy:
     hashes: frozenset[str] = SHA2
     min_rsa_bits: int = 2048
     min_ec_bits: int = 256
+    # the chip's Active Authentication, Chip Authentication and PACE-CAM keys
+    min_chip_rsa_bits: int = CHIP_RSA_BITS
+    min_chip_dh_bits: int = CHIP_DH_BITS
+    min_chip_ec_bits: int = CHIP_EC_BITS
     max_trust_age: timedelta | None = None  # the CRL's age at verification; None: any age
     face_match: FaceMatch = FaceMatch.NOT_REQUIRED  # the service's acceptance, not the verdict
 
@@ -126,8 +146,10 @@ class Policy:
         object.__setattr__(self, "hashes", frozenset(str(h).lower() for h in self.hashes))
         if not self.name or len(self.name) > 64 or not self.name.isprintable():
             raise PolicyError("a policy's name is 1 to 64 printable characters")
-        if self.min_rsa_bits < 0 or self.min_ec_bits < 0:
-            raise PolicyError("minimum key sizes are not negative")
+        for name in KEY_SIZES:
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 16_384:
+                raise PolicyError(f"{name} is a whole number from 0 to 16384")
         if self.max_trust_age is not None and self.max_trust_age <= timedelta(0):
             raise PolicyError("max_trust_age is positive")
         if not self.hashes:
@@ -156,6 +178,9 @@ class Policy:
             "hashes": sorted(self.hashes),
             "min_rsa_bits": self.min_rsa_bits,
             "min_ec_bits": self.min_ec_bits,
+            "min_chip_rsa_bits": self.min_chip_rsa_bits,
+            "min_chip_dh_bits": self.min_chip_dh_bits,
+            "min_chip_ec_bits": self.min_chip_ec_bits,
         }
         if self.face_match is not FaceMatch.NOT_REQUIRED:
             out["face_match"] = str(self.face_match)
@@ -195,7 +220,7 @@ class Policy:
             if not hashes <= SHA2 | {"sha1"}:
                 raise PolicyError(f"hashes: only {', '.join(sorted(SHA2 | {'sha1'}))} are known")
             changes["hashes"] = hashes
-        for key in ("min_rsa_bits", "min_ec_bits"):
+        for key in KEY_SIZES:
             if key in data:
                 changes[key] = _integer(data, key)
         if "max_trust_age_days" in data:

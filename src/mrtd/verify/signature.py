@@ -32,6 +32,7 @@ from mrtd.crypto.ec import ECGroup
 from mrtd.crypto.spki import EC_PUBLIC_KEY_OID, EXPLICIT, DomainEncoding, decode_public_key
 from mrtd.errors import DecodeError, InvalidPointError
 from mrtd.lds.sod import CRYPTOGRAPHY_CURVES, CRYPTOGRAPHY_HASHES
+from mrtd.verify.outcome import KeyInfo
 
 __all__ = [
     "CRYPTOGRAPHY_CURVES",
@@ -54,25 +55,6 @@ PLAIN_ECDSA = {  # BSI TR-03111 ecdsa-plain-signatures: 0.4.0.127.0.7.1.1.4.1.n
 
 class SignatureCheckError(Exception):
     """Why a signature could not be checked at all (unsupported algorithm or key)."""
-
-
-@dataclass(frozen=True, slots=True)
-class KeyInfo:
-    """What a public key is, for a policy to judge: `type` "rsa" or "ec" (else the key
-    algorithm's name), `bits` the RSA modulus or the EC group order size, `curve` the EC curve
-    by name (explicit parameters matched by value; None when they match no known curve)."""
-
-    type: str
-    bits: int | None = None
-    curve: str | None = None
-    explicit_parameters: bool = False
-
-    def as_dict(self) -> dict[str, object]:
-        out: dict[str, object] = {"type": self.type, "bits": self.bits}
-        if self.type == "ec":
-            out["curve"] = self.curve
-            out["explicit_parameters"] = self.explicit_parameters
-        return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,8 @@ document type, the CRL's age) into a `Verdict` under the policy. It fails closed
 
 - `failed` when a check failed (a hash, a signature, the chain, a revoked or misused Document
   Signer, the chip's proof, a downgrade, a key that does not match DG1, an expired document) or
-  the policy refuses what was proven (an issuer, a document type, an algorithm);
+  the policy refuses what was proven (an issuer, a document type, an algorithm, a chip key too
+  small to tell the chip from a clone);
 - `genuine` only when every requirement of the policy was proven with bytes Passive
   Authentication verified;
 - `incomplete` otherwise, with a reason for each requirement that was not proven.
@@ -37,7 +38,8 @@ if TYPE_CHECKING:  # annotations only: the verdict stays light to import
     from mrtd.access.pace.policy import AccessReport
     from mrtd.mrz import MRZ
     from mrtd.verify.passive import Algorithms
-    from mrtd.verify.signature import KeyInfo, SignatureInfo
+    from mrtd.verify.outcome import KeyInfo
+    from mrtd.verify.signature import SignatureInfo
 
 __all__ = ["Evidence", "Reason", "Verdict", "VerdictStatus", "access_check", "decide",
            "expiry_check"]  # fmt: skip
@@ -328,6 +330,22 @@ def _clone_detection(evidence: Evidence, policy: Policy) -> CheckOutcome:
     proofs = {"active": evidence.active, "chip": evidence.chip}
     if any(p.status is FAILED for p in proofs.values()):
         return CheckOutcome(FAILED, "the chip failed to prove its key", "clone.proof_failed")
+    weak = [
+        f"{name} {p.key}"
+        for name, p in proofs.items()
+        if p.status is PASSED and p.key is not None and not _chip_key_strong(p.key, policy)
+    ]
+    if weak:
+        # The chip proved a key the policy finds too small to tell it from a clone (one who
+        # factors RSA-512 or solves a small group's logarithm can make a clone that passes):
+        # refused, as a weak Document Signer key is, so failed and not "not proven".
+        return CheckOutcome(
+            FAILED,
+            f"policy {policy.name!r} does not accept the chip's key: {', '.join(weak)} "
+            f"(below RSA-{policy.min_chip_rsa_bits}, DH-{policy.min_chip_dh_bits}, "
+            f"EC-{policy.min_chip_ec_bits})",
+            "clone.chip_key_weak",
+        )
     if (
         policy.active_authentication is ActiveAuthentication.REQUIRED
         and evidence.active_listed
@@ -367,6 +385,15 @@ def _clone_detection(evidence: Evidence, policy: Policy) -> CheckOutcome:
             "clone.no_chip_key",
         )
     return CheckOutcome(NOT_CHECKED, "the chip did not prove its key", "clone.not_proven")
+
+
+def _chip_key_strong(key: KeyInfo, policy: Policy) -> bool:
+    """Whether a chip key (AA, CA, PACE-CAM) meets the policy's chip-key floors; a key of
+    unknown size or type does not."""
+    floors = {"rsa": policy.min_chip_rsa_bits, "dh": policy.min_chip_dh_bits,
+              "ec": policy.min_chip_ec_bits}  # fmt: skip
+    floor = floors.get(key.type)
+    return floor is not None and key.bits is not None and key.bits >= floor
 
 
 def access_check(access: AccessReport) -> CheckOutcome:
