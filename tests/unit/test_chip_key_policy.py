@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from mrtd.errors import PolicyError
-from mrtd.verify.algorithms import Algorithms
 from mrtd.verify.outcome import CheckOutcome, CheckStatus, KeyInfo
+from mrtd.verify.passive import Algorithms
 from mrtd.verify.policy import STRICT, CloneDetection, Policy
 from mrtd.verify.signature import SignatureInfo
 from mrtd.verify.verdict import Evidence, VerdictStatus, decide

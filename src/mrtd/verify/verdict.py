@@ -37,8 +37,8 @@ from mrtd.verify.policy import (
 if TYPE_CHECKING:  # annotations only: the verdict stays light to import
     from mrtd.access.pace.policy import AccessReport
     from mrtd.mrz import MRZ
-    from mrtd.verify.passive import Algorithms
     from mrtd.verify.outcome import KeyInfo
+    from mrtd.verify.passive import Algorithms
     from mrtd.verify.signature import SignatureInfo
 
 __all__ = ["Evidence", "Reason", "Verdict", "VerdictStatus", "access_check", "decide",
