@@ -1,20 +1,22 @@
-"""The chip's keys under the policy (`decide`): a chip key below the policy's floor fails the
-document (`clone.chip_key_weak`)."""
+"""The chip's keys and EF.CardSecurity's signer under the policy (`decide`): a chip key below the
+policy's floor fails the document (`clone.chip_key_weak`), and a PACE-CAM pass counts only
+while EF.CardSecurity's Document Signer meets the policy as EF.SOD's must."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from mrtd.errors import PolicyError
+from mrtd.verify.algorithms import Algorithms
 from mrtd.verify.outcome import CheckOutcome, CheckStatus, KeyInfo
-from mrtd.verify.passive import Algorithms
-from mrtd.verify.policy import STRICT, CloneDetection, Policy
+from mrtd.verify.policy import STRICT, CloneDetection, Policy, Revocation
 from mrtd.verify.signature import SignatureInfo
-from mrtd.verify.verdict import Evidence, VerdictStatus, decide
+from mrtd.verify.verdict import Evidence, SignerEvidence, VerdictStatus, decide
 
 PASSED = CheckOutcome(CheckStatus.PASSED)
 NO_DG14 = CheckOutcome(CheckStatus.NOT_SUPPORTED, "no DG14", "chip.no_key")
@@ -134,3 +136,78 @@ def test_a_key_of_unknown_size_is_not_accepted_and_no_key_is_not_judged() -> Non
 def test_the_key_takes_no_part_in_comparing_outcomes() -> None:
     assert replace(AA_1024, key=None) == AA_1024
     assert "key" not in replace(AA_1024, key=None).as_dict()
+
+
+# -- EF.CardSecurity's signer, when PACE-CAM rests on it -------------------------------------
+
+CAM = CheckOutcome(CheckStatus.PASSED, "PACE-CAM", "chip.cam_passed", KeyInfo("ec", 256, "P-256"))
+CAM_PROVEN = replace(PROVEN, active=NO_DG15, chip=CAM,
+                     card_security=SignerEvidence(PASSED, GOOD, timedelta(days=1)))  # fmt: skip
+
+
+def weak_signer(**changes: object) -> Algorithms:
+    return replace(GOOD, **changes)  # type: ignore[arg-type]
+
+
+def test_a_cam_pass_with_a_signer_the_policy_accepts_is_genuine() -> None:
+    verdict = decide(CAM_PROVEN)
+    assert verdict.genuine
+    assert verdict.chip.code == "chip.cam_passed"
+
+
+RSA_1024_DS = SignatureInfo("rsassa_pkcs1v15", "sha256", RSA_1024)
+SHA1_DS = SignatureInfo("rsassa_pkcs1v15", "sha1", KeyInfo("rsa", 2048))
+REVOKED = CheckOutcome(CheckStatus.FAILED, "revoked", "passive.ds_revoked")
+NO_CRL = CheckOutcome(CheckStatus.NOT_CHECKED, "no CRL", "passive.no_crl")
+
+
+@pytest.mark.parametrize(
+    ("signer", "why"),
+    [
+        (SignerEvidence(PASSED, weak_signer(signed_attributes_hash="sha1")), "sha1"),
+        (
+            SignerEvidence(PASSED, weak_signer(ds_signature=RSA_1024_DS)),
+            "DS signature key rsa-1024",
+        ),
+        (SignerEvidence(PASSED, weak_signer(ds_signature=SHA1_DS)), "DS signature hash sha1"),
+        (SignerEvidence(REVOKED, GOOD), "revoked"),
+        (SignerEvidence(NO_CRL, GOOD), "requires a current CRL"),
+        (SignerEvidence(PASSED, None), "no signature was verified"),
+        (None, "not known"),
+    ],
+)
+def test_a_cam_pass_whose_signer_the_policy_refuses_proves_nothing(
+    signer: SignerEvidence | None, why: str
+) -> None:
+    evidence = replace(CAM_PROVEN, card_security=signer)
+    data_only = Policy(name="data-only", clone_detection=CloneDetection.DATA_ONLY_ACCEPTED)
+    for policy in (STRICT, data_only):
+        verdict = decide(evidence, policy)
+        assert not verdict.genuine
+        chip = verdict.chip
+        assert (chip.status, chip.code) == (CheckStatus.NOT_CHECKED, "chip.cam_unverified")
+        assert why in chip.reason
+        assert "EF.CardSecurity's signer" in chip.reason
+        assert chip.key == CAM.key
+        assert verdict.checks["clone_detection"].code == "clone.not_proven"
+
+
+def test_the_cam_signer_is_judged_by_the_same_policy_settings() -> None:
+    sha1 = replace(CAM_PROVEN, card_security=SignerEvidence(PASSED, weak_signer(
+        signed_attributes_hash="sha1")))  # fmt: skip
+    legacy = Policy(name="legacy", hashes=frozenset({"sha1", "sha256"}))
+    assert decide(sha1, legacy).genuine
+    no_crl = replace(CAM_PROVEN, card_security=SignerEvidence(
+        CheckOutcome(CheckStatus.NOT_CHECKED, "no CRL", "passive.no_crl"), GOOD))  # fmt: skip
+    assert decide(no_crl, Policy(revocation=Revocation.BEST_EFFORT)).genuine
+    old = replace(CAM_PROVEN, card_security=SignerEvidence(PASSED, GOOD, timedelta(days=30)))
+    verdict = decide(old, Policy(max_trust_age=timedelta(days=7)))
+    assert verdict.chip.code == "chip.cam_unverified"
+    assert "older" in verdict.chip.reason
+
+
+def test_another_proof_still_proves_the_chip_when_the_cam_signer_is_refused() -> None:
+    refused = replace(CAM_PROVEN, active=AA_1024, card_security=None)
+    verdict = decide(refused)
+    assert verdict.chip.code == "chip.cam_unverified"
+    assert verdict.genuine  # Active Authentication proved the chip

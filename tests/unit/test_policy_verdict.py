@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from mrtd.errors import PolicyError
+from mrtd.verify.algorithms import Algorithms
 from mrtd.verify.outcome import CheckOutcome, CheckStatus
-from mrtd.verify.passive import Algorithms
 from mrtd.verify.policy import STRICT, ActiveAuthentication, CloneDetection, Policy, Revocation
 from mrtd.verify.signature import KeyInfo, SignatureInfo
 from mrtd.verify.verdict import Evidence, VerdictStatus, decide

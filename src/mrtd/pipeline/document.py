@@ -50,14 +50,21 @@ from mrtd.pipeline.result import ReadResult, Stats
 from mrtd.status.base import StatusProvider, check_status
 from mrtd.verify.card_security import (
     CAM_UNVERIFIED,
+    CardSecurityReport,
     DocumentFacts,
-    check_card_security,
     verify_card_security,
 )
 from mrtd.verify.outcome import CheckOutcome, CheckStatus
 from mrtd.verify.passive import PassiveReport, passive_authentication
 from mrtd.verify.policy import STRICT, Policy
-from mrtd.verify.verdict import Evidence, Verdict, access_check, decide, expiry_check
+from mrtd.verify.verdict import (
+    Evidence,
+    SignerEvidence,
+    Verdict,
+    access_check,
+    decide,
+    expiry_check,
+)
 
 if TYPE_CHECKING:
     from mrtd.verify.trust import TrustStore
@@ -198,7 +205,7 @@ class Document:
                 read.files["EF.CardSecurity"], trust, now=now, document=facts
             )
             passive = replace(passive, card_security=checked)
-        chip = _cam_for_this_document(read.chip, read.files, trust, now, facts)
+        chip, cam_signer = _cam_for_this_document(read.chip, read.files, trust, now, facts)
         access = read.access
         if chip is not read.chip and access.chip_authentication == "passed":
             access = replace(access, chip_authentication="not_checked")  # as the verdict says
@@ -232,6 +239,7 @@ class Document:
                     document_code=mrz.document_code if mrz is not None else "",
                     active_listed=isinstance(sod, SODFile) and 15 in sod.data_group_hashes,
                     status=check_status(status, mrz),
+                    card_security=cam_signer,
                 ),
                 policy,
             ),
@@ -380,22 +388,27 @@ def _cam_for_this_document(
     trust: TrustStore | None,
     now: datetime | None,
     facts: DocumentFacts,
-) -> CheckOutcome:
+) -> tuple[CheckOutcome, SignerEvidence | None]:
     """PACE-CAM's pass, held to the document: the read verified EF.CardSecurity before DG1 was
     read, so here its Document Signer is checked against DG1's issuing state, document type
     and expiry as EF.SOD's is. A DS of another state (or one whose documentTypeList excludes
-    the document) proves no key of this document: `chip.cam_unverified`."""
+    the document) proves no key of this document: `chip.cam_unverified`. A pass comes with
+    what the policy judges of that signer (revocation, algorithms, the CRL's age)."""
     if chip.status is not PASSED or chip.code != "chip.cam_passed":
-        return chip
+        return chip, None
     data = files.get("EF.CardSecurity")
     if data is None:
         return CheckOutcome(NOT_CHECKED, "PACE-CAM not proven: EF.CardSecurity was not kept",
-                            CAM_UNVERIFIED)  # fmt: skip
-    bound = check_card_security(data, trust, now=now, document=facts)
-    if bound.status is PASSED:
-        return chip
-    return CheckOutcome(NOT_CHECKED, f"PACE-CAM not proven for this document: {bound.reason}",
-                        CAM_UNVERIFIED)  # fmt: skip
+                            CAM_UNVERIFIED, chip.key), None  # fmt: skip
+    bound = verify_card_security(data, trust, now=now, document=facts)
+    if bound.outcome.status is PASSED:
+        return chip, _signer_evidence(bound, now)
+    return CheckOutcome(NOT_CHECKED, "PACE-CAM not proven for this document: "
+                        f"{bound.outcome.reason}", CAM_UNVERIFIED, chip.key), None  # fmt: skip
+
+
+def _signer_evidence(report: CardSecurityReport, now: datetime | None) -> SignerEvidence:
+    return SignerEvidence(report.revocation, report.algorithms, _age(report.crl_issued, now))
 
 
 def _age(issued: datetime | None, now: datetime | None) -> timedelta | None:

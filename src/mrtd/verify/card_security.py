@@ -21,12 +21,17 @@ bounds, before anything here looks at it.
 `CardSecurityReport` with the SecurityInfos (kinds, protocols) and an outcome of its own,
 coded `card_security.*`, that tells a signature that does not verify (failed) from one that
 could not be checked (not_checked). `check_card_security` is its PACE-CAM view.
+
+The report also names what a policy judges of the signer, as of EF.SOD's
+(`mrtd.verify.verdict`): the algorithms (digest, the DS signature with the DS key, the CSCA's
+signature with the CSCA key), revocation (a CRL of the CSCA) and the CRL's date. This module
+judges none of them: a PACE-CAM pass whose signer the policy refuses proves nothing there.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -37,9 +42,10 @@ from mrtd.errors import DecodeError
 from mrtd.lds.security.infos import SecurityInfos
 from mrtd.lds.security.oids import SECURITY_OBJECT_OID
 from mrtd.lds.sod import HASH_ALGORITHMS, find_signer_certificate
+from mrtd.verify.algorithms import Algorithms
 from mrtd.verify.chain import check_chain
 from mrtd.verify.outcome import CheckOutcome, CheckStatus
-from mrtd.verify.signature import SignatureCheckError, verify
+from mrtd.verify.signature import SignatureCheckError, describe_signature, verify
 from mrtd.verify.trust import TrustStore
 
 __all__ = ["CAM_UNVERIFIED", "CardSecurityReport", "DocumentFacts", "check_card_security",
@@ -63,22 +69,37 @@ class DocumentFacts:
     expiry: date | None = None
 
 
+def _no_crl_checked() -> CheckOutcome:
+    return CheckOutcome(NOT_CHECKED, "no CRL checked", "card_security.chain_not_checked")
+
+
 @dataclass(frozen=True, slots=True)
 class CardSecurityReport:
     """EF.CardSecurity verified: `outcome` (passed when its signature verifies and its signer
     chains to a trusted CSCA; failed when it is malformed, its signed attributes do not match
-    or its signature does not verify; otherwise not_checked, saying why) and its `infos`."""
+    or its signature does not verify; otherwise not_checked, saying why) and its `infos`.
+
+    For a policy, as Passive Authentication names them for EF.SOD: `algorithms` (None when
+    no signer was found), `revocation` (the CRL check of the signer, from the chain) and
+    `crl_issued` (thisUpdate of the newest current CRL that cleared it)."""
 
     outcome: CheckOutcome
     infos: SecurityInfos | None = None
+    algorithms: Algorithms | None = None
+    revocation: CheckOutcome = field(default_factory=_no_crl_checked)
+    crl_issued: datetime | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready: `status`, `reason`, `code`, and `security_infos` (kind and protocol)."""
+        """JSON-ready: `status`, `reason`, `code`, `security_infos` (kind and protocol), and
+        the signer's `algorithms` and `revocation` once a signer was found."""
         out: dict[str, Any] = self.outcome.as_dict()
         out["security_infos"] = [
             {"kind": type(info).__name__, "protocol": info.oid}
             for info in (self.infos.infos if self.infos is not None else ())
         ]
+        if self.algorithms is not None:
+            out["algorithms"] = self.algorithms.as_dict()
+            out["revocation"] = self.revocation.as_dict()
         return out
 
 
@@ -118,7 +139,7 @@ def verify_card_security(
     try:
         signed_data = cms.ContentInfo.load(bytes(data), strict=True)["content"]
         at = now or datetime.now(UTC)
-        return CardSecurityReport(_check(signed_data, trust, at, document), infos)
+        return replace(_check(signed_data, trust, at, document), infos=infos)
     except DecodeError as exc:
         reason = f"EF.CardSecurity is malformed: {exc}"
     except _ASN1_ERRORS as exc:
@@ -131,16 +152,18 @@ def _check(
     trust: TrustStore | None,
     at: datetime,
     document: DocumentFacts | None,
-) -> CheckOutcome:
+) -> CardSecurityReport:
+    """The signature and chain checked, and what a policy judges of the signer (its
+    algorithms, revocation) once a signer certificate is found."""
     signer_infos = signed_data["signer_infos"]
     if len(signer_infos) == 0:
-        return _outcome(
+        return _report(
             NOT_CHECKED, "EF.CardSecurity is not signed (no SignerInfo)", "card_security.unsigned"
         )
     signer_info = signer_infos[0]
     attributes = signer_info["signed_attrs"]
     if isinstance(attributes, core.Void):
-        return _outcome(
+        return _report(
             NOT_CHECKED,
             "EF.CardSecurity's SignerInfo has no signed attributes",
             "card_security.unsigned",
@@ -148,18 +171,18 @@ def _check(
     content_type = _single(attributes, "content_type")
     message_digest = _single(attributes, "message_digest")
     if content_type is None or content_type.dotted != SECURITY_OBJECT_OID:
-        return _outcome(FAILED, "EF.CardSecurity's signed content type is not id-SecurityObject",
-                        "card_security.content_type")  # fmt: skip
+        return _report(FAILED, "EF.CardSecurity's signed content type is not id-SecurityObject",
+                       "card_security.content_type")  # fmt: skip
     digest_algorithm = str(signer_info["digest_algorithm"]["algorithm"].native)
     if digest_algorithm not in HASH_ALGORITHMS:
-        return _outcome(CheckStatus.NOT_SUPPORTED,
-                        f"EF.CardSecurity's digest algorithm {digest_algorithm} is unsupported",
-                        "card_security.digest_unsupported")  # fmt: skip
+        return _report(CheckStatus.NOT_SUPPORTED,
+                       f"EF.CardSecurity's digest algorithm {digest_algorithm} is unsupported",
+                       "card_security.digest_unsupported")  # fmt: skip
     content = bytes(signed_data["encap_content_info"]["content"].__bytes__())
     digest = hashlib.new(digest_algorithm, content).digest()
     if message_digest is None or bytes(message_digest.native) != digest:
-        return _outcome(FAILED, "EF.CardSecurity's message digest does not match its "
-                        "SecurityInfos", "card_security.message_digest_mismatch")  # fmt: skip
+        return _report(FAILED, "EF.CardSecurity's message digest does not match its "
+                       "SecurityInfos", "card_security.message_digest_mismatch")  # fmt: skip
     choices = signed_data["certificates"]
     certificates = (
         []
@@ -171,34 +194,46 @@ def _check(
         signer = find_signer_certificate(trust.document_signers, signer_info)
     if signer is None:
         if trust is None:
-            return _no_trust()
-        return _outcome(NOT_CHECKED, "EF.CardSecurity names no Document Signer certificate "
-                        "mrtd has", "card_security.no_ds_certificate")  # fmt: skip
+            return CardSecurityReport(_no_trust())
+        return _report(NOT_CHECKED, "EF.CardSecurity names no Document Signer certificate "
+                       "mrtd has", "card_security.no_ds_certificate")  # fmt: skip
+    algorithms = Algorithms(
+        "", digest_algorithm,
+        describe_signature(signer_info["signature_algorithm"], digest_algorithm, signer.public_key),
+        describe_signature(signer["signature_algorithm"]),
+    )  # fmt: skip
     signed = bytes(asn1_parser.emit(0, 1, 17, attributes.contents))
     try:
         good = verify(signer.public_key, signer_info["signature_algorithm"], digest_algorithm,
                       signed, bytes(signer_info["signature"].native))  # fmt: skip
     except SignatureCheckError as exc:
-        return _outcome(CheckStatus.NOT_SUPPORTED,
-                        f"EF.CardSecurity's signature cannot be checked: {exc}",
-                        "card_security.signature_unsupported")  # fmt: skip
+        return _report(CheckStatus.NOT_SUPPORTED,
+                       f"EF.CardSecurity's signature cannot be checked: {exc}",
+                       "card_security.signature_unsupported")  # fmt: skip
     if not good:
-        return _outcome(
+        return _report(
             FAILED, "EF.CardSecurity's signature does not verify", "card_security.signature_invalid"
         )
     if trust is None:
-        return _no_trust()
+        return CardSecurityReport(_no_trust(), algorithms=algorithms)
     facts = document or DocumentFacts()
-    chain = check_chain(signer, trust, at=at, issuing_state=facts.issuing_state,
-                        document_type=facts.document_type,
-                        document_expiry=facts.expiry).outcome  # fmt: skip
+    checked = check_chain(signer, trust, at=at, issuing_state=facts.issuing_state,
+                          document_type=facts.document_type,
+                          document_expiry=facts.expiry)  # fmt: skip
+    csca = checked.csca
+    algorithms = replace(algorithms, csca_signature=describe_signature(
+        signer["signature_algorithm"], "", csca.public_key if csca is not None else None
+    ))  # fmt: skip
+    chain = checked.outcome
     if chain.status is not CheckStatus.PASSED:
-        return CheckOutcome(
+        outcome = CheckOutcome(
             chain.status,
             f"EF.CardSecurity's signer: {chain.reason or chain.status}",
             chain.code or "card_security.chain_not_checked",
         )
-    return CheckOutcome(CheckStatus.PASSED)
+    else:
+        outcome = CheckOutcome(CheckStatus.PASSED)
+    return CardSecurityReport(outcome, None, algorithms, checked.revocation, checked.crl_issued)
 
 
 def _single(attributes: cms.CMSAttributes, name: str) -> core.Asn1Value | None:
@@ -217,3 +252,7 @@ def _no_trust() -> CheckOutcome:
 
 def _outcome(status: CheckStatus, reason: str, code: str) -> CheckOutcome:
     return CheckOutcome(status, reason, code)
+
+
+def _report(status: CheckStatus, reason: str, code: str) -> CardSecurityReport:
+    return CardSecurityReport(CheckOutcome(status, reason, code))

@@ -22,45 +22,16 @@ from typing import Any
 from asn1crypto import x509
 
 from mrtd.lds.sod import HASH_ALGORITHMS, LDS_SECURITY_OBJECT_OID, SODFile, find_signer_certificate
+from mrtd.verify.algorithms import Algorithms
 from mrtd.verify.card_security import CardSecurityReport
 from mrtd.verify.certificates import country
 from mrtd.verify.chain import check_chain
 from mrtd.verify.outcome import CheckOutcome, CheckStatus
-from mrtd.verify.signature import (
-    SignatureCheckError,
-    SignatureInfo,
-    describe_signature,
-    verify,
-)
+from mrtd.verify.signature import SignatureCheckError, describe_signature, verify
 from mrtd.verify.trust import TrustStore
 
 PASSED, FAILED = CheckOutcome(CheckStatus.PASSED), CheckStatus.FAILED
 NOT_CHECKED = CheckOutcome(CheckStatus.NOT_CHECKED)
-
-
-@dataclass(frozen=True, slots=True)
-class Algorithms:
-    """Every algorithm Passive Authentication relied on, for a policy to judge.
-
-    `data_group_hash` hashes the data groups (the LDSSecurityObject's hashAlgorithm);
-    `signed_attributes_hash` the SignerInfo's digestAlgorithm (the hash of the LDS security
-    object in the signed attributes); `ds_signature` EF.SOD's signature, with the DS
-    certificate's key; `csca_signature` the signature on the DS certificate, with the key of
-    the CSCA that verified it (None for the key when no trusted CSCA did).
-    """
-
-    data_group_hash: str
-    signed_attributes_hash: str
-    ds_signature: SignatureInfo | None = None
-    csca_signature: SignatureInfo | None = None
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "data_group_hash": self.data_group_hash,
-            "signed_attributes_hash": self.signed_attributes_hash,
-            "ds_signature": self.ds_signature.as_dict() if self.ds_signature else None,
-            "csca_signature": self.csca_signature.as_dict() if self.csca_signature else None,
-        }
 
 
 def describe_algorithms(

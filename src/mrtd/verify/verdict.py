@@ -12,6 +12,10 @@ document type, the CRL's age) into a `Verdict` under the policy. It fails closed
   Authentication verified;
 - `incomplete` otherwise, with a reason for each requirement that was not proven.
 
+PACE-CAM proves the chip on the strength of EF.CardSecurity's signature, so its Document
+Signer is held to the policy as EF.SOD's is (revocation, the CRL's age, hashes, key sizes):
+one the policy refuses leaves the pass `chip.cam_unverified`, a key shown and not proven.
+
 Each reason has a stable `code` (listed in docs/verify.md) beside its English text.
 """
 
@@ -19,7 +23,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from types import MappingProxyType
 from typing import TYPE_CHECKING
@@ -37,19 +41,20 @@ from mrtd.verify.policy import (
 if TYPE_CHECKING:  # annotations only: the verdict stays light to import
     from mrtd.access.pace.policy import AccessReport
     from mrtd.mrz import MRZ
+    from mrtd.verify.algorithms import Algorithms
     from mrtd.verify.outcome import KeyInfo
-    from mrtd.verify.passive import Algorithms
     from mrtd.verify.signature import SignatureInfo
 
-__all__ = ["Evidence", "Reason", "Verdict", "VerdictStatus", "access_check", "decide",
-           "expiry_check"]  # fmt: skip
+__all__ = ["Evidence", "Reason", "SignerEvidence", "Verdict", "VerdictStatus", "access_check",
+           "decide", "expiry_check"]  # fmt: skip
 
 PASSED, FAILED = CheckStatus.PASSED, CheckStatus.FAILED
 NOT_SUPPORTED, NOT_CHECKED = CheckStatus.NOT_SUPPORTED, CheckStatus.NOT_CHECKED
 NO_KEY_SUFFIX = ".no_key"
 """A clone-detection outcome whose code ends so says the document carries no such key (and
 not that it carries one mrtd cannot use)."""
-SHOWN_NOT_PROVEN = frozenset({"chip.cam_unverified", "chip.cam_not_run"})
+CAM_PASSED, CAM_UNVERIFIED = "chip.cam_passed", "chip.cam_unverified"
+SHOWN_NOT_PROVEN = frozenset({CAM_UNVERIFIED, "chip.cam_not_run"})
 """Chip outcomes of a read whose chip has a PACE-CAM key it did not prove (an EF.CardSecurity
 no trusted CSCA signed, a signed DG14 that lists PACE-CAM and a read that ran another mapping):
 a clone of such a document, not one without a key, so data-only proof does not cover it."""
@@ -86,6 +91,17 @@ def _not_run(what: str) -> CheckOutcome:
 
 
 @dataclass(frozen=True, slots=True)
+class SignerEvidence:
+    """What the checks established of a Document Signer other than EF.SOD's (EF.CardSecurity's,
+    on which a PACE-CAM pass rests), for the policy to judge as it judges EF.SOD's: the CRL
+    check alone (`revocation`), the `algorithms` it relied on and the CRL's age."""
+
+    revocation: CheckOutcome = field(default_factory=lambda: _not_run("no CRL checked"))
+    algorithms: Algorithms | None = None
+    crl_age: timedelta | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Evidence:
     """What the checks of one document established, before any policy.
 
@@ -97,7 +113,9 @@ class Evidence:
     is DG1's; `completeness` whether every data group EF.SOD lists, DG1 and DG2 above all, was
     read. `issuing_state` and `document_code` come from DG1 and count only when `passive`
     passed; `active_listed` says EF.SOD lists DG15 (the document has an AA key); `status` is
-    the document-status provider's answer (code "status.no_provider" when none was asked)."""
+    the document-status provider's answer (code "status.no_provider" when none was asked).
+    `card_security` is EF.CardSecurity's signer when `chip` is a PACE-CAM pass (None: not
+    known, and the pass proves nothing). The chip's keys are in `active.key`, `chip.key`."""
 
     passive: CheckOutcome = field(default_factory=lambda: _not_run("not run"))
     revocation: CheckOutcome = field(default_factory=lambda: _not_run("no CRL checked"))
@@ -117,6 +135,7 @@ class Evidence:
             NOT_CHECKED, "no document status provider was asked", "status.no_provider"
         )
     )
+    card_security: SignerEvidence | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,10 +200,11 @@ class Verdict:
 
 def decide(evidence: Evidence, policy: Policy = STRICT) -> Verdict:
     """The verdict on `evidence` under `policy`; pure: no clock, no I/O."""
+    evidence = replace(evidence, chip=_cam_signer(evidence, policy))
     judged = {
         "issuer": _issuer(evidence, policy),
         "algorithms": _algorithms(evidence.algorithms, policy),
-        "revocation": _revocation(evidence, policy),
+        "revocation": _revocation(evidence.revocation, evidence.crl_age, policy),
         "clone_detection": _clone_detection(evidence, policy),
         "status": _document_status(evidence.status, policy),
     }
@@ -281,18 +301,19 @@ def _key_strong(key: KeyInfo, policy: Policy) -> bool:
     return False
 
 
-def _revocation(evidence: Evidence, policy: Policy) -> CheckOutcome:
-    revocation = evidence.revocation
+def _revocation(
+    revocation: CheckOutcome, crl_age: timedelta | None, policy: Policy
+) -> CheckOutcome:
     if revocation.status is FAILED:
         return revocation
     if revocation.status is PASSED:
         if policy.max_trust_age is None:
             return revocation
-        if evidence.crl_age is None:
+        if crl_age is None:
             return CheckOutcome(
                 NOT_CHECKED, "the CRL's issue date is unknown", "revocation.crl_age_unknown"
             )
-        if evidence.crl_age > policy.max_trust_age:
+        if crl_age > policy.max_trust_age:
             return CheckOutcome(
                 NOT_CHECKED,
                 f"the CRL is older than policy {policy.name!r} accepts",
@@ -324,6 +345,28 @@ def _document_status(status: CheckOutcome, policy: Policy) -> CheckOutcome:
     if policy.document_status is DocumentStatus.BEST_EFFORT:
         return CheckOutcome(PASSED, f"best effort: {status.reason}")
     return status
+
+
+def _cam_signer(evidence: Evidence, policy: Policy) -> CheckOutcome:
+    """The chip's outcome, but a PACE-CAM pass only while EF.CardSecurity's Document Signer
+    meets the policy as EF.SOD's must (revocation, hashes, key sizes): its signature is what
+    vouches for the key PACE-CAM proved. Otherwise `chip.cam_unverified`: a key shown, not
+    proven (a clone's sign under every policy, data-only proof included)."""
+    chip = evidence.chip
+    if chip.status is not PASSED or chip.code != CAM_PASSED:
+        return chip
+    signer = evidence.card_security
+    if signer is None:
+        why = "EF.CardSecurity's signer is not known"
+    else:
+        judged = [_revocation(signer.revocation, signer.crl_age, policy),
+                  _algorithms(signer.algorithms, policy)]  # fmt: skip
+        refused = [j for j in judged if j.status is not PASSED]
+        if not refused:
+            return chip
+        why = "; ".join(j.reason or str(j.status) for j in refused)
+    return CheckOutcome(NOT_CHECKED, f"PACE-CAM not proven: EF.CardSecurity's signer: {why}",
+                        CAM_UNVERIFIED, chip.key)  # fmt: skip
 
 
 def _clone_detection(evidence: Evidence, policy: Policy) -> CheckOutcome:
