@@ -50,10 +50,9 @@ MAX_POLICY_BYTES = 64 * 1024
 # chip, so that deployed passports keep reading genuine. DH and EC: the smallest standardized
 # domain parameters of 9303-11 §9.5.1 (BSI TR-03110-3 Table 4), which Chip Authentication
 # (§6.2) and PACE-CAM (§4.4.3.5) use as PACE does: id 0, the 1024-bit MODP group of RFC 5114
-# §2.1, and ids 8 and 9, the 192-bit curves secp192r1 and brainpoolP192r1. RSA: Active
-# Authentication (§6.1) signs with ISO/IEC 9796-2 and sets no larger modulus than the 1024
-# bits the first chips (and the ICAO PKI technical report of 2004 they follow) use; passports
-# in circulation carry RSA-1024 AA keys.
+# §2.1, and ids 8 and 9, the 192-bit curves secp192r1 and brainpoolP192r1. RSA: we found no
+# minimum for Active Authentication's modulus in 9303-11 §6.1; 1024 bits is the size of the
+# AA keys of early chips still in circulation, so the strict default admits it.
 CHIP_RSA_BITS, CHIP_DH_BITS, CHIP_EC_BITS = 1024, 1024, 192
 KEY_SIZES = ("min_rsa_bits", "min_ec_bits", "min_chip_rsa_bits", "min_chip_dh_bits",
              "min_chip_ec_bits")  # fmt: skip
