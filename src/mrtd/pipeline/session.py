@@ -708,6 +708,8 @@ class Session:
             return False
         try:
             if not self._resumable(lambda: self._pace_after_all(key, "DG14 lists PACE")):
+                if self.channel is None:  # looked for EF.CardAccess in the MF, plain: none
+                    self.reopen()  # BAC again, in the eMRTD application, for the rest
                 return False
         except (PACEError, CardStatusError) as exc:
             if isinstance(exc, PACEError) and exc.wrong_key:
