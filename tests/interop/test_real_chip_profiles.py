@@ -4,6 +4,7 @@ group, and a reader with no card, each read as a user would read a real chip."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from typing import Any
@@ -13,6 +14,7 @@ from mrtd.readers.pcsc import PCSCReader
 from mrtd.readers.simulated import SimulatedReader
 from mrtd.sim.chip import SimulatedChip
 from mrtd.sim.profile import Profile
+from tests.integration.test_file_selection import RefusingChip
 from tests.interop.conftest import PCSCStack, served
 
 DEFAULT = Profile.default()
@@ -79,3 +81,27 @@ def test_no_card_in_the_reader_exits_4(pcsc_stack: PCSCStack) -> None:
     assert result.returncode == 4, result.stderr
     assert "waiting up to" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_chip_refusing_sfi_reads_with_6982_reads_whole(pcsc_stack: PCSCStack) -> None:
+    """6982 to every READ BINARY by SFI (every file was listed as denied): read after SELECT."""
+    with served(RefusingChip(DEFAULT, sfi_sw=0x6982), pcsc_stack):
+        reader = PCSCReader(pcsc_stack.readers[0], timeout=5)
+        try:
+            document = read_document(reader, KEY)
+        finally:
+            reader.close()
+    assert {"EF.COM", "EF.SOD", "DG1", "DG2"} <= set(document.files)
+    assert document.denied == ()
+
+
+def test_a_pace_only_chip_whose_ef_cardaccess_has_no_sfi_reads_with_pace(
+    pcsc_stack: PCSCStack,
+) -> None:
+    """It was refused with the right MRZ ('probably wrong', exit 3): PACE was never tried."""
+    profile = _profile(access=["pace"])
+    with served(RefusingChip(profile, no_sfi=("EF.CardAccess",)), pcsc_stack):
+        result = _cli(pcsc_stack, "--reader", f"pcsc:{pcsc_stack.readers[0]}",
+                      "--mrz", *profile.mrz.lines, "--json")  # fmt: skip
+    assert result.returncode == 1, result.stderr  # read; not genuine without trust material
+    assert json.loads(result.stdout)["access"]["protocol"] == "PACE"
