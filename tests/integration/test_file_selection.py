@@ -269,3 +269,18 @@ def test_pace_refused_after_dg14_named_it_is_read_with_bac_as_downgraded(
     assert "PACE failed" in got.access.reason
     assert {"EF.COM", "EF.SOD", "DG1", "DG2", "DG11", "DG14"} <= set(got.files)
     assert got.verdict.passive.status == "passed"
+
+
+def test_no_ef_cardaccess_at_all_on_a_chip_whose_dg14_lists_pace(trust: TrustStore) -> None:
+    """Looking for EF.CardAccess by its file ID after DG14 dropped BAC's channel: when it is not
+    there either, BAC is opened again and the read goes on, reported downgraded (it went on
+    without a channel: DG1 and DG2 unread; fixed in ddd69f9, found by the campaign)."""
+    chip = RefusingChip(Profile.from_dict({"chip": PACE}))
+    card_access = LDS_FILES["EF.CardAccess"].fid
+    del chip.master_files[card_access]
+    got = read(chip, trust)
+    assert got.access.protocol == "BAC"
+    assert got.access.downgraded
+    assert {"EF.COM", "EF.SOD", "DG1", "DG2", "DG11", "DG14"} <= set(got.files)
+    assert got.verdict.passive.status == "passed"
+    assert got.verdict.chip.status == "passed"
