@@ -129,3 +129,15 @@ def test_readers_json_lists_them_and_tells_no_service(
     assert isinstance(error, dict)
     assert error["exit_code"] == 4
     assert "no PC/SC service" in str(error["message"])
+
+
+def test_audit_without_a_database_creates_none(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`mrtd audit verify` with no --config made an empty mrtd-service.sqlite3 in the working
+    folder (SQLite creates the file it is asked to open) and then called it 'never migrated'."""
+    monkeypatch.chdir(tmp_path)
+    code, report = one_document(capsys, "audit", "verify", "--json")
+    assert code == EXIT_USAGE
+    assert "no database at" in json.dumps(report)
+    assert list(tmp_path.iterdir()) == []

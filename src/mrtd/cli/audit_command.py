@@ -124,7 +124,14 @@ def _fail(exc: BaseException, *, as_json: bool = False) -> int:
 def _store(config: ServiceConfig) -> Iterator[Store]:
     from mrtd.service.store import Store  # noqa: PLC0415
 
-    store = Store(config.database_url, audit=config.audit_settings())
+    url = config.database_url
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        path = Path(url.removeprefix("sqlite:///"))
+        if not path.exists():  # SQLite would create an empty one: not the service's log
+            raise ServiceConfigError(
+                f"no database at {path} (database.url {url}): give the service's --config"
+            )
+    store = Store(url, audit=config.audit_settings())
     try:
         store.check_schema()
         yield store
