@@ -39,6 +39,7 @@ def no_chip(monkeypatch: pytest.MonkeyPatch) -> None:
         raise AssertionError("the reader was opened")
 
     monkeypatch.setattr(chip_command, "open_reader", refuse)
+    monkeypatch.setattr(chip_command, "check_reader", lambda _name: None)
 
 
 def test_out_a_file_is_refused_before_the_read(
@@ -190,6 +191,7 @@ def test_a_transport_failure_before_the_read_under_json(
         raise ReaderNotFoundError("no PC/SC reader")
 
     monkeypatch.setattr(chip_command, "open_reader", no_reader)
+    monkeypatch.setattr(chip_command, "check_reader", lambda _name: None)
     code, out, _ = run(capsys, "read", "--reader", "pcsc", "--mrz", *MRZ, "--json")
     assert code == EXIT_TRANSPORT
     one_json_error(out, EXIT_TRANSPORT)
@@ -294,6 +296,7 @@ def test_ctrl_c_outside_the_read_exits_130(
         raise KeyboardInterrupt
 
     monkeypatch.setattr(chip_command, "open_reader", waiting)
+    monkeypatch.setattr(chip_command, "check_reader", lambda _name: None)
     code, out, err = run(capsys, "read", "--reader", "sim", "--mrz", *MRZ)
     assert code == EXIT_INTERRUPTED
     assert out == ""
@@ -304,6 +307,7 @@ def test_read_says_what_it_waits_for(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(chip_command, "open_reader", lambda _name: open_reader("sim"))
+    monkeypatch.setattr(chip_command, "check_reader", lambda _name: None)
     code, _, err = run(capsys, "read", "--reader", "pcsc:1", "--mrz", *MRZ)
     assert code == 1
     assert "waiting up to 10 s for a card on pcsc:1" in err
@@ -311,6 +315,29 @@ def test_read_says_what_it_waits_for(
     assert code == 1
     assert "waiting" not in err
     assert json.loads(out)["schema_version"] == SCHEMA_VERSION
+
+
+@pytest.mark.parametrize(
+    ("readers", "message"),
+    [(None, "no service (is pcscd running?)"), ([], "no PC/SC reader is connected")],
+)
+def test_read_says_no_service_or_no_reader_without_waiting_for_a_card(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    readers: list[str] | None,
+    message: str,
+) -> None:
+    def listing() -> list[str]:
+        if readers is None:
+            raise ReaderNotFoundError("listing PC/SC readers: no service (is pcscd running?)")
+        return readers
+
+    monkeypatch.setattr(pcsc, "list_readers", listing)
+    code, out, err = run(capsys, "read", "--reader", "pcsc", "--mrz", *MRZ)
+    assert code == EXIT_TRANSPORT
+    assert message in err
+    assert "waiting" not in err  # no card is what it lacks
+    assert out == ""
 
 
 def test_readers_tells_no_pcsc_service_from_no_readers(
@@ -346,6 +373,7 @@ def test_the_reader_is_named_and_the_default_is_pcsc_not_the_simulated_chip(
         raise ReaderNotFoundError("no PC/SC reader is connected")
 
     monkeypatch.setattr(chip_command, "open_reader", opening)
+    monkeypatch.setattr(chip_command, "check_reader", lambda _name: None)
     code, _, _ = run(capsys, "read", "--mrz", *MRZ)
     assert opened == ["pcsc"]
     assert code == EXIT_TRANSPORT

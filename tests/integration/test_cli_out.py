@@ -26,6 +26,7 @@ def test_out_where_nothing_can_be_created_is_refused_before_the_read(
         raise AssertionError("the reader was opened")
 
     monkeypatch.setattr(chip_command, "open_reader", never)
+    monkeypatch.setattr(chip_command, "check_reader", lambda _name: None)
     code = main(["read", "--reader", "sim", "--mrz", *MRZ, "--out", "/proc/mrtd-dump", "--json"])
     out, err = capsys.readouterr()
     assert code == EXIT_USAGE

@@ -98,6 +98,7 @@ def test_cli_no_card_in_time_exits_4(
         raise errors.CardTimeoutError(f"no card in {name!r} within 5 s")
 
     monkeypatch.setattr(chip_command, "open_reader", no_card)
+    monkeypatch.setattr(chip_command, "check_reader", lambda _name: None)
     code, out, err = run(capsys, "read", "--reader", "pcsc", "--mrz", *MRZ)
     assert code == 4
     assert "no card" in err

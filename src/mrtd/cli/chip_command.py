@@ -58,7 +58,7 @@ from mrtd.pipeline.document import Document
 from mrtd.pipeline.read_chip import read_document
 from mrtd.pipeline.result import ReadResult
 from mrtd.readers.base import Transport
-from mrtd.readers.open import CARD_TIMEOUT, ReaderInfo, open_reader
+from mrtd.readers.open import CARD_TIMEOUT, ReaderInfo, check_reader, open_reader
 from mrtd.readers.simulated import SimulatedReader
 from mrtd.service.client import ServiceChallenge, request_challenge, submit_document
 from mrtd.sim import nfc_target, vpcd
@@ -101,6 +101,7 @@ def run_read(args: argparse.Namespace) -> int:
         trust = load_trust(args)
         policy = load_policy(args)
         status = load_status(args)
+        check_reader(args.reader)  # no PC/SC service, no such reader: said before waiting
         if not args.json and args.reader.partition(":")[0] != "sim":  # say what it waits for
             print(f"mrtd: waiting up to {CARD_TIMEOUT:g} s for a card on {args.reader}...",
                   file=sys.stderr)  # fmt: skip

@@ -22,7 +22,15 @@ from mrtd.errors import ReadCancelledError, TransportError
 if TYPE_CHECKING:
     from mrtd.readers.base import Cancel, Transport
 
-__all__ = ["CARD_TIMEOUT", "KINDS", "WAIT_SLICE", "ReaderInfo", "list_readers", "open_reader"]
+__all__ = [
+    "CARD_TIMEOUT",
+    "KINDS",
+    "WAIT_SLICE",
+    "ReaderInfo",
+    "check_reader",
+    "list_readers",
+    "open_reader",
+]
 
 KINDS = ("sim", "pcsc", "nfc")
 CARD_TIMEOUT = 10.0  # seconds to wait for a card when the caller gives no timeout
@@ -70,6 +78,22 @@ def open_reader(
         except errors.CardTimeoutError:
             if left <= WAIT_SLICE:
                 raise errors.CardTimeoutError(f"no card in {name!r} within {timeout:g} s") from None
+
+
+def check_reader(name: str) -> None:
+    """Raise what `open_reader(name)` would raise before it waits for a card: a name that is
+    no reader kind (`ValueError`), no PC/SC service or pyscard (`TransportError`), no such
+    PC/SC reader connected (`ReaderNotFoundError`). Lets a program say "waiting for a card"
+    only when a card is what it waits for. nfcpy finds its device as it opens it."""
+    kind, _, option = name.partition(":")
+    if kind == "sim":
+        return
+    if kind not in KINDS:
+        raise ValueError(f"reader {kind!r} is not available; use sim[:PROFILE], pcsc or nfc")
+    if kind == "pcsc":
+        from mrtd.readers.pcsc import find_reader  # noqa: PLC0415 - pyscard only when asked
+
+        find_reader(int(option) if option.isdigit() else option or None)
 
 
 def list_readers() -> list[ReaderInfo]:

@@ -27,7 +27,7 @@ from mrtd.errors import CardRemovedError, DecodeError, ReaderNotFoundError, Tran
 from mrtd.readers.atr import ATR, parse_atr
 from mrtd.readers.responses import get_responses
 
-__all__ = ["PCSCReader", "get_responses", "list_readers", "translate_error"]
+__all__ = ["PCSCReader", "find_reader", "get_responses", "list_readers", "translate_error"]
 
 # PC/SC return codes (pcsclite.h, winerror.h) as unsigned 32-bit values.
 SCARD_S_SUCCESS = 0
@@ -86,6 +86,14 @@ def list_readers() -> list[str]:
         return [str(reader) for reader in _pyscard("System").readers()]
 
 
+def find_reader(reader: int | str | None = None) -> str | None:
+    """The connected reader `reader` names, as `PCSCReader` takes it (None: any reader, as
+    long as one is connected), without waiting for a card. Raises `TransportError` when no
+    PC/SC service answers (pcscd stopped) or pyscard is missing, and `ReaderNotFoundError`
+    when no such reader is connected: what to tell a user before saying "waiting for a card"."""
+    return _resolve_reader(reader, list_readers())
+
+
 class PCSCReader:
     """One card in one PC/SC reader, held exclusively. A `Transport`.
 
@@ -104,7 +112,7 @@ class PCSCReader:
         timeout: float = 10.0,
         extended_length: bool | None = None,
     ) -> None:
-        self._target = _resolve_reader(reader, list_readers())
+        self._target = find_reader(reader)
         self._extended_override = extended_length
         self._connection: Any = None
         self.name = ""
