@@ -105,3 +105,16 @@ def test_a_pace_only_chip_whose_ef_cardaccess_has_no_sfi_reads_with_pace(
                       "--mrz", *profile.mrz.lines, "--json")  # fmt: skip
     assert result.returncode == 1, result.stderr  # read; not genuine without trust material
     assert json.loads(result.stdout)["access"]["protocol"] == "PACE"
+
+
+def test_error_answers_without_secure_messaging_over_pcscd(pcsc_stack: PCSCStack) -> None:
+    """A chip that answers errors as bare status words under SM, without SFI support and with
+    DG3 behind EAC: the refused SFI reads (6A86) and DG3 (6982) come back plain, and the read
+    goes on under the same channel to the end."""
+    document = _read_through_pcscd(
+        _profile(plain_errors=True, sfi=False, data_groups=[1, 2, 3]), pcsc_stack
+    )
+    assert {"EF.COM", "EF.SOD", "DG1", "DG2"} <= set(document.files)
+    assert document.denied == ("DG3",)
+    assert document.passive.data_groups["DG1"].status == "passed"
+    assert document.passive.data_groups["DG2"].status == "passed"

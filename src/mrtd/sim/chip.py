@@ -244,6 +244,7 @@ class SimulatedChip:
         if command.cla & 0x0C != 0x0C:
             self._channel = None
             return ResponseAPDU(b"", SW_SM_MISSING)
+        counted = channel.ssc  # before this command: what a bare error answer leaves it at
         try:
             plain = channel.unprotect_command(command)
         except SecureMessagingError:  # a wrong MAC (MACError) or malformed data objects
@@ -251,6 +252,9 @@ class SimulatedChip:
             return ResponseAPDU(b"", SW_SM_WRONG)
         response = self._dispatch(plain)
         self._observe(plain, secure=True)
+        if self.profile.chip.plain_errors and _is_error(response.sw):
+            self._channel = SecureChannel(channel.algorithm, channel.k_enc, channel.k_mac, counted)
+            return ResponseAPDU(b"", response.sw)
         response = self.hostile.substitute(plain, response, len(channel.ssc))
         protected = self.hostile.protect(channel, response, odd=bool(plain.ins & 1))
         ca = self.keys.chip
@@ -421,6 +425,11 @@ def _odd_offset(data: bytes) -> int | ResponseAPDU:
     if len(data) < 3 or data[0] != 0x54 or data[1] != len(data) - 2 or data[1] > 3:
         return ResponseAPDU(b"", SW_WRONG_DATA)
     return int.from_bytes(data[2:], "big")
+
+
+def _is_error(sw: int) -> bool:
+    """Not success, more data or a warning: what `plain_errors` answers bare."""
+    return sw != 0x9000 and sw >> 8 not in (0x61, 0x62, 0x63)
 
 
 def _wrap_53(chunk: bytes) -> bytes:

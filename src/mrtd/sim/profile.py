@@ -2,7 +2,8 @@
 
     [document]            # any field of the MRZ (as for generate_mrz), or mrz = "LINE1\nLINE2"
     [chip]                # access = ["pace", "bac"]; can = "123456"; max_response = 223;
-                          # sfi = false (READ BINARY by short file identifier refused); ...
+                          # sfi = false (READ BINARY by short file identifier refused);
+                          # plain_errors = true (errors under SM as bare status words); ...
     [chip.pace]           # mapping = "GM" | "IM" | "CAM"; domain = "brainpoolP256r1" or 0-18;
                           # cipher = "3DES" | "AES-128" | "AES-192" | "AES-256"
                           # ([[chip.pace]] several times: EF.CardAccess lists them all)
@@ -93,6 +94,10 @@ class ChipSettings:
     # False: the chip takes no short file identifier in READ BINARY (P1 = 80 | SFI) and answers
     # it 6A86 (wrong P1-P2), as some real chips do; files are read after SELECT by file ID
     sfi: bool = True
+    # True: under secure messaging an error (any status word but 9000, 61xx, 62xx, 63xx) is
+    # answered as a bare status word, without DO'99'/DO'8E', as some real chips answer; the
+    # chip then counts neither the command nor the answer in its SSC, as a reader expects
+    plain_errors: bool = False
     eof_status: str = "6282"  # how a read that runs past the end is answered
     le_too_large: str = "truncate"  # Le > max_response: "truncate", "6700" or "6C" (6Cxx)
     data_groups: tuple[int, ...] = (1, 2)  # 3 and 4 exist but need EAC: read -> 6982
