@@ -276,3 +276,15 @@ def test_sim_shows_the_pace_variants(capsys: pytest.CaptureFixture[str], tmp_pat
     assert code == 0
     assert "PACE IM brainpoolP256r1 AES-256" in out
     assert "CAN 123456" in out
+
+
+def test_read_says_why_the_test_csca_was_not_trusted(
+    capsys: pytest.CaptureFixture[str], csca: str
+) -> None:
+    """Without --allow-test-pki the exported test CSCA is refused; the user is told so, not
+    left with 'the trust store holds no CSCA certificate'."""
+    code, out, err = run(capsys, "read", "--reader", "sim", "--mrz", *MRZ, "--csca", csca)
+    assert code == 1
+    assert "--allow-test-pki" in err
+    assert err.count("mrtd: --csca: skipped") == 2  # the RSA and the ECDSA test CSCA
+    assert "incomplete" in out

@@ -99,6 +99,8 @@ def run_read(args: argparse.Namespace) -> int:
         challenge = service.nonce
     try:
         trust = load_trust(args)
+        for skipped in trust.problems if trust is not None else ():  # e.g. the test PKI's
+            print(f"mrtd: --csca: skipped {skipped.source}: {skipped.reason}", file=sys.stderr)
         policy = load_policy(args)
         status = load_status(args)
         check_reader(args.reader)  # no PC/SC service, no such reader: said before waiting
