@@ -306,7 +306,7 @@ def test_ctrl_c_outside_the_read_exits_130(
 def test_read_says_what_it_waits_for(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(chip_command, "open_reader", lambda _name: open_reader("sim"))
+    monkeypatch.setattr(chip_command, "open_reader", lambda _name, **_: open_reader("sim"))
     monkeypatch.setattr(chip_command, "check_reader", lambda _name: None)
     code, _, err = run(capsys, "read", "--reader", "pcsc:1", "--mrz", *MRZ)
     assert code == 1
@@ -368,7 +368,7 @@ def test_the_reader_is_named_and_the_default_is_pcsc_not_the_simulated_chip(
 ) -> None:
     opened: list[str] = []
 
-    def opening(name: str) -> object:
+    def opening(name: str, **_: object) -> object:
         opened.append(name)
         raise ReaderNotFoundError("no PC/SC reader is connected")
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import os
 import signal
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +16,10 @@ import pytest
 
 from mrtd.cli import chip_command, main
 from mrtd.cli.exit_status import EXIT_TERMINATED
+from mrtd.errors import CardTimeoutError
 from mrtd.pipeline.events import FileDone, ReadEvent
 from mrtd.pipeline.read_chip import read_document
+from mrtd.readers import open as opening
 from mrtd.sim.profile import Profile
 
 MRZ = list(Profile.default().mrz.lines)
@@ -62,3 +66,40 @@ def test_an_ignored_sigterm_stays_ignored(
         signal.signal(signal.SIGTERM, before)
     assert code == 1  # read to the end; not genuine (no trust material)
     assert "DG2" in json.loads(capsys.readouterr().out)["files"]
+
+
+@pytest.mark.parametrize(
+    ("signum", "code", "word"),
+    [(signal.SIGTERM, 143, "terminated"), (signal.SIGINT, 130, "interrupted")],
+)
+def test_a_signal_while_waiting_for_a_card_stops_the_wait(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    signum: int,
+    code: int,
+    word: str,
+) -> None:
+    """No card in the reader: the wait (open_reader's own, slice by slice) ends at the signal
+    with its exit status and one JSON document, not by the signal's default action."""
+
+    def no_card_yet(kind: str, option: str, wait: float) -> None:
+        del kind, option
+        time.sleep(wait)
+        raise CardTimeoutError("no card")
+
+    monkeypatch.setattr(chip_command, "check_reader", lambda _name: None)
+    monkeypatch.setattr(opening, "_open", no_card_yet)
+    before = signal.getsignal(signum)
+    timer = threading.Timer(0.3, os.kill, (os.getpid(), signum))
+    started = time.monotonic()
+    timer.start()
+    try:
+        result = main(["read", "--reader", "pcsc", "--mrz", *MRZ, "--json"])
+    finally:
+        timer.cancel()
+    out, err = capsys.readouterr()
+    assert result == code
+    assert time.monotonic() - started < 5  # not the 10 s wait
+    assert json.loads(out)["error"]["exit_code"] == code
+    assert f"{word} while waiting for a card" in err
+    assert signal.getsignal(signum) is before

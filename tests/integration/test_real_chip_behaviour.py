@@ -94,7 +94,7 @@ def test_card_timeout_is_a_transport_error_and_not_the_builtin() -> None:
 def test_cli_no_card_in_time_exits_4(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def no_card(name: str) -> object:
+    def no_card(name: str, **_: object) -> object:
         raise errors.CardTimeoutError(f"no card in {name!r} within 5 s")
 
     monkeypatch.setattr(chip_command, "open_reader", no_card)

@@ -104,11 +104,7 @@ def run_read(args: argparse.Namespace) -> int:
         policy = load_policy(args)
         status = load_status(args)
         check_reader(args.reader)  # no PC/SC service, no such reader: said before waiting
-        if not args.json and args.reader.partition(":")[0] != "sim":  # say what it waits for
-            print(f"mrtd: waiting up to {CARD_TIMEOUT:g} s for a card on {args.reader}...",
-                  file=sys.stderr)  # fmt: skip
-        transport = open_reader(args.reader)
-    except TransportError as exc:  # no reader, no nfcpy, no card in time: before OSError
+    except TransportError as exc:  # no reader, no nfcpy: before OSError
         key.wipe()
         return _fail(str(exc), EXIT_TRANSPORT, as_json=args.json, kind=type(exc).__name__)
     except (MRZError, AccessKeyError, ProfileError, TrustStoreError, PolicyError, ValueError,
@@ -120,7 +116,21 @@ def run_read(args: argparse.Namespace) -> int:
         if args.no_progress or args.json or not sys.stderr.isatty()
         else ProgressBar(sys.stderr)
     )
-    with _cancel_on_signals() as cancel:
+    with _cancel_on_signals() as cancel:  # Ctrl-C or SIGTERM while waiting for the card too
+        try:
+            transport = _wait_for_card(args, cancel)
+        except ReadCancelledError:
+            key.wipe()
+            code, what = _stopped_by(cancel)
+            return _fail(f"{what} while waiting for a card", code, as_json=args.json,
+                         kind="ReadCancelledError")  # fmt: skip
+        except TransportError as exc:  # no card in time, the reader gone
+            key.wipe()
+            return _fail(str(exc), EXIT_TRANSPORT, as_json=args.json, kind=type(exc).__name__)
+        except (ProfileError, ValueError, OSError) as exc:  # the simulated chip's profile
+            key.wipe()
+            return _fail(f"invalid: {exc}", EXIT_USAGE, as_json=args.json,
+                         kind=type(exc).__name__)  # fmt: skip
         return _read(
             args, transport=transport, key=key, trust=trust, policy=policy,
             progress=progress, cancel=cancel, challenge=challenge, service=service,
@@ -155,9 +165,8 @@ def _read(
         )
     except ReadCancelledError as exc:  # Ctrl-C or SIGTERM: what was read is kept, 130 or 143
         checks = _checks_that_ran(exc.partial, trust, policy, key)
-        if cancel.signum == signal.SIGTERM:
-            return _partial(args, exc, "terminated", EXIT_TERMINATED, transport, checks)
-        return _partial(args, exc, "interrupted", EXIT_INTERRUPTED, transport, checks)
+        code, what = _stopped_by(cancel)
+        return _partial(args, exc, what, code, transport, checks)
     except AccessDeniedError as exc:
         return _partial(args, exc, str(exc), EXIT_ACCESS_DENIED, transport)
     except (TransportError, SecureMessagingError, CardStatusError, DecodeError) as exc:
@@ -271,6 +280,22 @@ class _Cancel(threading.Event):
     """The read's cancel, set by a signal; `signum` says which (0: none yet)."""
 
     signum: int = 0
+
+
+def _wait_for_card(args: argparse.Namespace, cancel: _Cancel) -> Transport:
+    """The reader `--reader` names with a card in it, saying what it waits for (a real
+    reader); `cancel` (a signal) stops the wait."""
+    if not args.json and args.reader.partition(":")[0] != "sim":
+        print(f"mrtd: waiting up to {CARD_TIMEOUT:g} s for a card on {args.reader}...",
+              file=sys.stderr)  # fmt: skip
+    return open_reader(args.reader, cancel=cancel)
+
+
+def _stopped_by(cancel: _Cancel) -> tuple[int, str]:
+    """The exit status and word for the signal that set `cancel`: 143 for SIGTERM, else 130."""
+    if cancel.signum == signal.SIGTERM:
+        return EXIT_TERMINATED, "terminated"
+    return EXIT_INTERRUPTED, "interrupted"
 
 
 @contextmanager
