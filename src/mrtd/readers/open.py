@@ -57,7 +57,7 @@ def open_reader(
     profile that is not valid (`ProfileError`), `ReaderNotFoundError` when no such reader is
     connected or its back-end is not installed, `mrtd.errors.CardTimeoutError` when no card came,
     `ReadCancelledError` when `cancel` was set."""
-    kind, _, option = name.partition(":")
+    kind, option = _kind(name)
     if kind == "sim":
         from mrtd.readers.simulated import SimulatedReader  # noqa: PLC0415
         from mrtd.sim.chip import SimulatedChip  # noqa: PLC0415 - the chip only when asked
@@ -65,8 +65,6 @@ def open_reader(
 
         _check(cancel)
         return SimulatedReader(SimulatedChip(Profile.load(option) if option else Profile.default()))
-    if kind not in KINDS:
-        raise ValueError(f"reader {kind!r} is not available; use sim[:PROFILE], pcsc or nfc")
     if cancel is None:  # one wait, as long as asked
         return _open(kind, option, timeout)
     deadline = time.monotonic() + timeout
@@ -85,15 +83,11 @@ def check_reader(name: str) -> None:
     no reader kind (`ValueError`), no PC/SC service or pyscard (`TransportError`), no such
     PC/SC reader connected (`ReaderNotFoundError`). Lets a program say "waiting for a card"
     only when a card is what it waits for. nfcpy finds its device as it opens it."""
-    kind, _, option = name.partition(":")
-    if kind == "sim":
-        return
-    if kind not in KINDS:
-        raise ValueError(f"reader {kind!r} is not available; use sim[:PROFILE], pcsc or nfc")
+    kind, option = _kind(name)
     if kind == "pcsc":
         from mrtd.readers.pcsc import find_reader  # noqa: PLC0415 - pyscard only when asked
 
-        find_reader(int(option) if option.isdigit() else option or None)
+        find_reader(_pcsc_target(option))
 
 
 def list_readers() -> list[ReaderInfo]:
@@ -116,7 +110,20 @@ def _open(kind: str, option: str, wait: float) -> Transport:
         return NFCReader(option or "usb", timeout=wait)
     from mrtd.readers.pcsc import PCSCReader  # noqa: PLC0415
 
-    return PCSCReader(int(option) if option.isdigit() else option or None, timeout=wait)
+    return PCSCReader(_pcsc_target(option), timeout=wait)
+
+
+def _kind(name: str) -> tuple[str, str]:
+    """A reader name's kind (one of `KINDS`) and option; `ValueError` for any other kind."""
+    kind, _, option = name.partition(":")
+    if kind not in KINDS:
+        raise ValueError(f"reader {kind!r} is not available; use sim[:PROFILE], pcsc or nfc")
+    return kind, option
+
+
+def _pcsc_target(option: str) -> int | str | None:
+    """`pcsc:N` is the Nth reader, `pcsc:NAME` one whose name holds NAME, `pcsc` any."""
+    return int(option) if option.isdigit() else option or None
 
 
 def _check(cancel: Cancel | None) -> None:
